@@ -1,0 +1,9 @@
+//! podsec: the analysis engine behind the `podsec` language server and CLI.
+//!
+//! Layers, bottom up: [`text`] (offsets, lines, columns), [`syntax`]
+//! (positioned YAML tree), [`model`] (pod specs, containers, effective
+//! securityContext), [`analysis`] (findings as plain data in byte offsets).
+//! Only [`lsp`] and [`cli`] know LSP types, JSON output, files and stdout.
+
+pub mod syntax;
+pub mod text;

@@ -1,0 +1,492 @@
+//! Building the positioned tree from yaml-rust2 events.
+//!
+//! yaml-rust2 markers carry a 1-based line and a 0-based column counted in
+//! characters; `index()` is not a byte offset after non-ASCII text, so it is
+//! never used. Start offsets come from (line, column); end offsets are read
+//! off the text, since events carry no end.
+
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use super::{Document, Entry, Node, Scalar, ScalarStyle, Span, SyntaxError, Value, MAX_DEPTH};
+
+/// Parses the document(s) in `span` of `text`. A span holding only comments
+/// and blank lines gives no document.
+pub(super) fn parse_document(text: &str, span: Span) -> Vec<Document> {
+    let chunk = &text[span.start..span.end];
+    let mut builder = Builder::new(text, span);
+    let mut parser = Parser::new_from_str(chunk);
+    loop {
+        match parser.next_token() {
+            Ok((Event::StreamEnd, _)) => break,
+            Ok((event, marker)) => {
+                if let Err(message) = builder.event(event, marker) {
+                    let offset = builder.offset(marker);
+                    builder.fail(message, offset);
+                    break;
+                }
+            }
+            Err(error) => {
+                let offset = builder.offset(*error.marker());
+                builder.fail(describe_scan_error(error.info()), offset);
+                break;
+            }
+        }
+    }
+    builder.finish()
+}
+
+fn describe_scan_error(info: &str) -> String {
+    let info = info.trim_end_matches('.');
+    if info.contains("tab") {
+        format!("{info}: YAML indentation must use spaces")
+    } else {
+        info.to_string()
+    }
+}
+
+enum Frame {
+    Mapping { start: Option<usize>, flow: bool, entries: Vec<Entry>, key: Option<Node> },
+    Sequence { start: usize, flow: bool, items: Vec<Node> },
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    chunk: Span,
+    /// Line starts of the chunk (byte offsets into `text`).
+    lines: Vec<usize>,
+    /// Last marker converted: (line, column, byte offset), to walk forward
+    /// from instead of from the line start (1 MB single-line flow YAML).
+    cursor: (usize, usize, usize),
+    stack: Vec<Frame>,
+    documents: Vec<Document>,
+    current: Option<Document>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(text: &'a str, chunk: Span) -> Self {
+        let bytes = text.as_bytes();
+        let mut lines = vec![chunk.start];
+        let mut i = chunk.start;
+        while i < chunk.end {
+            match bytes[i] {
+                b'\n' => lines.push(i + 1),
+                b'\r' => {
+                    if i + 1 < chunk.end && bytes[i + 1] == b'\n' {
+                        i += 1;
+                    }
+                    lines.push(i + 1);
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        Builder {
+            text,
+            chunk,
+            lines,
+            cursor: (0, 0, chunk.start),
+            stack: Vec::new(),
+            documents: Vec::new(),
+            current: None,
+        }
+    }
+
+    /// Byte offset of a marker (clamped to the chunk).
+    fn offset(&mut self, marker: Marker) -> usize {
+        let line = marker.line().saturating_sub(1).min(self.lines.len() - 1);
+        let col = marker.col();
+        let (mut walked_col, mut offset) = (0, self.lines[line]);
+        if self.cursor.0 == line && self.cursor.1 <= col {
+            walked_col = self.cursor.1;
+            offset = self.cursor.2;
+        }
+        let line_end = self.lines.get(line + 1).copied().unwrap_or(self.chunk.end);
+        let rest = &self.text[offset..line_end];
+        for ch in rest.chars() {
+            if walked_col >= col || ch == '\n' || ch == '\r' {
+                break;
+            }
+            walked_col += 1;
+            offset += ch.len_utf8();
+        }
+        self.cursor = (line, walked_col, offset);
+        offset
+    }
+
+    fn event(&mut self, event: Event, marker: Marker) -> Result<(), String> {
+        match event {
+            Event::Nothing | Event::StreamStart | Event::StreamEnd => {}
+            Event::DocumentStart => {
+                self.end_document();
+                let start = self.offset(marker);
+                self.current = Some(Document {
+                    span: Span::new(start, self.chunk.end),
+                    root: None,
+                    errors: Vec::new(),
+                });
+            }
+            Event::DocumentEnd => self.end_document(),
+            Event::Alias(_) => {
+                let start = self.offset(marker);
+                let end = scan_token(self.text, start + 1, self.chunk.end);
+                self.push_node(Node { value: Value::Alias, span: Span::new(start, end) });
+            }
+            Event::Scalar(value, style, _, tag) => {
+                let start = self.offset(marker);
+                let span = if value.is_empty() && style == TScalarStyle::Plain && tag.is_none() {
+                    self.empty_scalar_span(start)
+                } else {
+                    Span::new(start, scalar_end(self.text, start, self.chunk.end, &value, style))
+                };
+                let style = match style {
+                    TScalarStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+                    TScalarStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+                    TScalarStyle::Literal => ScalarStyle::Literal,
+                    TScalarStyle::Folded => ScalarStyle::Folded,
+                    _ => ScalarStyle::Plain,
+                };
+                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix)).map(|t| {
+                    t.strip_prefix("tag:yaml.org,2002:").map_or(t.clone(), |s| format!("!!{s}"))
+                });
+                self.push_node(Node { value: Value::Scalar(Scalar { value, style, tag }), span });
+            }
+            Event::SequenceStart(..) => {
+                self.check_depth()?;
+                let start = self.offset(marker);
+                let flow = self.text.as_bytes().get(start) == Some(&b'[');
+                self.stack.push(Frame::Sequence { start, flow, items: Vec::new() });
+            }
+            Event::MappingStart(..) => {
+                self.check_depth()?;
+                let start = self.offset(marker);
+                let flow = self.text.as_bytes().get(start) == Some(&b'{');
+                // A block mapping's marker points at its first key's `:`; its
+                // start is taken from that key instead.
+                let start = flow.then_some(start);
+                self.stack.push(Frame::Mapping { start, flow, entries: Vec::new(), key: None });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let end_marker = self.offset(marker);
+                if let Some(frame) = self.stack.pop() {
+                    let node = close_frame(frame, Some(end_marker), self.text);
+                    self.push_node(node);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_depth(&self) -> Result<(), String> {
+        if self.stack.len() >= MAX_DEPTH {
+            Err(format!("nesting deeper than {MAX_DEPTH} levels; podsec stops reading this document here"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// An empty value (`key:` with nothing after it) sits just after the
+    /// key's `:`, or after a sequence's `-`; zero width.
+    fn empty_scalar_span(&self, marker_offset: usize) -> Span {
+        let after = match self.stack.last() {
+            Some(Frame::Mapping { key: Some(key), .. }) => {
+                let rest = &self.text[key.span.end..self.chunk.end];
+                rest.find(':').filter(|&p| rest[..p].trim().is_empty()).map(|p| key.span.end + p + 1)
+            }
+            _ => None,
+        };
+        let at = after.unwrap_or(marker_offset).min(self.chunk.end);
+        Span::new(at, at)
+    }
+
+    fn push_node(&mut self, node: Node) {
+        match self.stack.last_mut() {
+            Some(Frame::Mapping { start, entries, key, .. }) => match key.take() {
+                None => {
+                    if start.is_none() {
+                        *start = Some(node.span.start);
+                    }
+                    *key = Some(node);
+                }
+                Some(k) => entries.push(Entry { key: k, value: node }),
+            },
+            Some(Frame::Sequence { items, .. }) => items.push(node),
+            None => {
+                let document = self.current.get_or_insert_with(|| Document {
+                    span: Span::new(node.span.start, self.chunk.end),
+                    root: None,
+                    errors: Vec::new(),
+                });
+                document.root = Some(node);
+            }
+        }
+    }
+
+    fn end_document(&mut self) {
+        self.close_all();
+        if let Some(document) = self.current.take() {
+            self.documents.push(document);
+        }
+    }
+
+    fn close_all(&mut self) {
+        while let Some(frame) = self.stack.pop() {
+            let node = close_frame(frame, None, self.text);
+            self.push_node(node);
+        }
+    }
+
+    fn fail(&mut self, message: String, offset: usize) {
+        self.close_all();
+        let span = error_span(self.text, offset, self.chunk.end);
+        let document = self.current.get_or_insert_with(|| Document {
+            span: Span::new(span.start, span.end),
+            root: None,
+            errors: Vec::new(),
+        });
+        document.errors.push(SyntaxError { message, span });
+    }
+
+    fn finish(mut self) -> Vec<Document> {
+        self.end_document();
+        let chunk_end = self.chunk.end;
+        let count = self.documents.len();
+        for (i, document) in self.documents.iter_mut().enumerate() {
+            if i + 1 == count {
+                document.span.end = chunk_end;
+            }
+        }
+        self.documents.retain(|d| d.root.is_some() || !d.errors.is_empty());
+        self.documents
+    }
+}
+
+fn close_frame(frame: Frame, end_marker: Option<usize>, text: &str) -> Node {
+    match frame {
+        Frame::Mapping { start, flow, mut entries, key } => {
+            if let Some(key) = key {
+                // A key whose value never came (error or end of input).
+                let at = key.span.end;
+                entries.push(Entry {
+                    key,
+                    value: Node {
+                        value: Value::Scalar(Scalar { value: String::new(), style: ScalarStyle::Plain, tag: None }),
+                        span: Span::new(at, at),
+                    },
+                });
+            }
+            let last_end = entries.last().map(|e| e.value.span.end.max(e.key.span.end));
+            let start = start.unwrap_or_else(|| end_marker.unwrap_or(0));
+            let end = flow_end(text, flow, end_marker, b'}').or(last_end).unwrap_or(start);
+            Node { value: Value::Mapping(entries), span: Span::new(start, end) }
+        }
+        Frame::Sequence { start, flow, items } => {
+            let last_end = items.last().map(|n| n.span.end);
+            let end = flow_end(text, flow, end_marker, b']').or(last_end).unwrap_or(start + 1);
+            Node { value: Value::Sequence(items), span: Span::new(start, end) }
+        }
+    }
+}
+
+fn flow_end(text: &str, flow: bool, end_marker: Option<usize>, close: u8) -> Option<usize> {
+    let at = end_marker.filter(|_| flow)?;
+    (text.as_bytes().get(at) == Some(&close)).then_some(at + 1)
+}
+
+/// A visible span for an error: the character at the offset, or the rest of
+/// an empty line's break position.
+fn error_span(text: &str, offset: usize, limit: usize) -> Span {
+    let offset = crate::text::floor_char_boundary(text, offset.min(limit));
+    let next = text[offset..limit].chars().next();
+    match next {
+        Some(ch) if ch != '\n' && ch != '\r' => Span::new(offset, offset + ch.len_utf8()),
+        _ => Span::new(offset, offset),
+    }
+}
+
+/// End of a token such as an alias name or a tag: up to whitespace or a flow
+/// indicator.
+fn scan_token(text: &str, from: usize, limit: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = from.min(limit);
+    while i < limit && !matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\n' | b',' | b']' | b'}') {
+        i += 1;
+    }
+    i
+}
+
+/// End offset of a scalar that starts at `start` (possibly at its tag or
+/// anchor). Never past `limit`, always on a char boundary.
+fn scalar_end(text: &str, start: usize, limit: usize, value: &str, style: TScalarStyle) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = start;
+    // Skip a tag (`!!str`) and an anchor (`&a`) before the scalar itself.
+    while i < limit && matches!(bytes[i], b'!' | b'&') {
+        i = scan_token(text, i, limit);
+        while i < limit && matches!(bytes[i], b' ' | b'\t') {
+            i += 1;
+        }
+    }
+    let end = match style {
+        TScalarStyle::SingleQuoted => quoted_end(bytes, i, limit, b'\''),
+        TScalarStyle::DoubleQuoted => quoted_end(bytes, i, limit, b'"'),
+        TScalarStyle::Literal | TScalarStyle::Folded => block_scalar_end(text, i, limit),
+        _ => plain_end(text, i, limit, value),
+    };
+    crate::text::floor_char_boundary(text, end.min(limit)).max(start)
+}
+
+fn quoted_end(bytes: &[u8], start: usize, limit: usize, quote: u8) -> usize {
+    if bytes.get(start) != Some(&quote) {
+        return start;
+    }
+    let mut i = start + 1;
+    while i < limit {
+        match bytes[i] {
+            b'\\' if quote == b'"' => i += 2,
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') && i + 1 < limit => i += 2,
+            b if b == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    limit
+}
+
+/// A plain scalar's text is its value on one line; over several lines each
+/// line break and indentation folds to one space, so the value's words are
+/// matched one by one.
+fn plain_end(text: &str, start: usize, limit: usize, value: &str) -> usize {
+    let rest = &text[start..limit];
+    if rest.starts_with(value) {
+        return start + value.len();
+    }
+    let mut cursor = start;
+    for word in value.split_whitespace() {
+        match text[cursor..limit].find(word) {
+            Some(p) => cursor += p + word.len(),
+            None => break,
+        }
+    }
+    cursor
+}
+
+/// A block scalar (`|`, `>`) starts at its content, where yaml-rust2 marks
+/// it, and ends at its last non-blank content line: the lines after the first indented at least as much as the first one.
+fn block_scalar_end(text: &str, start: usize, limit: usize) -> usize {
+    let header_end = text[start..limit].find(['\n', '\r']).map_or(limit, |p| start + p);
+    let mut end = header_end;
+    let mut indent: Option<usize> = None;
+    let mut pos = header_end;
+    while pos < limit {
+        // Step over the line break.
+        pos += if text[pos..].starts_with("\r\n") { 2 } else { 1 };
+        if pos >= limit {
+            break;
+        }
+        let line_end = text[pos..limit].find(['\n', '\r']).map_or(limit, |p| pos + p);
+        let line = &text[pos..line_end];
+        let content = line.trim_start_matches(' ');
+        if !content.trim().is_empty() {
+            let this_indent = line.len() - content.len();
+            match indent {
+                None if this_indent == 0 => break,
+                None => indent = Some(this_indent),
+                Some(n) if this_indent < n => break,
+                Some(_) => {}
+            }
+            end = pos + line.trim_end().len();
+        }
+        pos = line_end;
+    }
+    end
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::syntax::{parse, Node, Value};
+
+    fn slice<'a>(text: &'a str, node: &Node) -> &'a str {
+        &text[node.span.start..node.span.end]
+    }
+
+    #[test]
+    fn keys_and_values_have_exact_spans() {
+        let text = "spec:\n  securityContext:\n    runAsUser: 1000 # uid\n    seLinuxOptions: {type: \"spc_t\"}\n";
+        let file = parse(text);
+        let root = file.documents[0].root.as_ref().unwrap();
+        let sc = root.get_path(&["spec", "securityContext"]).unwrap();
+        assert_eq!(slice(text, sc), "runAsUser: 1000 # uid\n    seLinuxOptions: {type: \"spc_t\"}");
+        let entry = sc.entry("runAsUser").unwrap();
+        assert_eq!(slice(text, &entry.key), "runAsUser");
+        assert_eq!(slice(text, &entry.value), "1000");
+        let selinux = sc.get("seLinuxOptions").unwrap();
+        assert_eq!(slice(text, selinux), "{type: \"spc_t\"}");
+        assert_eq!(slice(text, selinux.get("type").unwrap()), "\"spc_t\"");
+    }
+
+    #[test]
+    fn non_ascii_before_a_value_keeps_byte_offsets() {
+        let text = "metadata:\n  name: \"🚀 café\"\n  x: 'a''b'\nspec: {a: [é, 2]}\n";
+        let root = parse(text).documents.remove(0).root.unwrap();
+        assert_eq!(slice(text, root.get_path(&["metadata", "name"]).unwrap()), "\"🚀 café\"");
+        assert_eq!(slice(text, root.get_path(&["metadata", "x"]).unwrap()), "'a''b'");
+        let list = root.get_path(&["spec", "a"]).unwrap();
+        assert_eq!(slice(text, list), "[é, 2]");
+        assert_eq!(slice(text, &list.as_sequence().unwrap()[1]), "2");
+    }
+
+    #[test]
+    fn crlf_documents() {
+        let text = "a: 1\r\n---\r\nkind: Pod\r\nspec:\r\n  x: yes\r\n";
+        let file = parse(text);
+        assert_eq!(file.documents.len(), 2);
+        let root = file.documents[1].root.as_ref().unwrap();
+        assert_eq!(slice(text, root.get_path(&["spec", "x"]).unwrap()), "yes");
+    }
+
+    #[test]
+    fn syntax_error_keeps_other_documents_and_the_partial_tree() {
+        let text = "kind: Pod\nspec:\n  a: 1\n  b: [\n---\nkind: Job\n";
+        let file = parse(text);
+        assert_eq!(file.documents.len(), 2);
+        assert_eq!(file.documents[0].errors.len(), 1);
+        let first = file.documents[0].root.as_ref().unwrap();
+        assert_eq!(first.get("kind").and_then(Node::as_str), Some("Pod"));
+        assert!(file.documents[1].errors.is_empty());
+    }
+
+    #[test]
+    fn aliases_are_not_expanded() {
+        let text = "a: &x [1, 2]\nb: [*x, *x]\n";
+        let root = parse(text).documents.remove(0).root.unwrap();
+        let b = root.get("b").unwrap().as_sequence().unwrap();
+        assert!(matches!(b[0].value, Value::Alias));
+        assert_eq!(slice(text, &b[1]), "*x");
+    }
+
+    #[test]
+    fn block_scalars_and_multi_line_plain() {
+        let text = "a: |\n  one\n  two\n\nb: plain\n  folded here\nc: 1\n";
+        let root = parse(text).documents.remove(0).root.unwrap();
+        assert_eq!(slice(text, root.get("a").unwrap()), "one\n  two");
+        assert_eq!(slice(text, root.get("b").unwrap()), "plain\n  folded here");
+    }
+
+    #[test]
+    fn empty_values_sit_after_the_colon() {
+        let text = "securityContext:\nname: x\n";
+        let root = parse(text).documents.remove(0).root.unwrap();
+        let sc = root.get("securityContext").unwrap();
+        assert!(sc.is_null());
+        assert_eq!(sc.span.start, "securityContext:".len());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = "a:\n".to_string() + &"- ".repeat(10_000) + "x\n";
+        let file = parse(&text);
+        assert!(!file.documents[0].errors.is_empty());
+        let flow = "[".repeat(10_000);
+        assert!(!parse(&flow).documents[0].errors.is_empty());
+    }
+}

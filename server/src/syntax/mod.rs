@@ -1,0 +1,205 @@
+//! A positioned YAML tree.
+//!
+//! [`parse`] never fails: it splits a file into its `---` documents, masks
+//! Helm template actions, and parses each document with yaml-rust2's event
+//! parser into a tree whose every node knows its byte span in the original
+//! text. A syntax error ends its own document's tree (the part before the
+//! error is kept) and leaves the other documents untouched. Aliases stay
+//! aliases: nothing is ever expanded.
+
+mod build;
+mod split;
+mod template;
+
+pub use split::split_documents;
+pub use template::{mask_templates, TemplateMask};
+
+/// A byte range in the file text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end: end.max(start) }
+    }
+
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    pub fn contains(&self, offset: usize) -> bool {
+        self.start <= offset && offset < self.end
+    }
+
+    pub fn overlaps(&self, other: Span) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+
+    pub fn shifted(self, by: usize) -> Self {
+        Span { start: self.start + by, end: self.end + by }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScalarStyle {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scalar {
+    /// The scalar's value after unescaping and folding.
+    pub value: String,
+    pub style: ScalarStyle,
+    /// An explicit tag such as `!!str`, written as `!!str`.
+    pub tag: Option<String>,
+}
+
+impl Scalar {
+    /// A plain scalar that YAML reads as null: empty, `~` or `null`.
+    pub fn is_null(&self) -> bool {
+        self.style == ScalarStyle::Plain
+            && self.tag.is_none()
+            && matches!(self.value.as_str(), "" | "~" | "null" | "Null" | "NULL")
+    }
+
+    pub fn is_quoted(&self) -> bool {
+        matches!(self.style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Scalar(Scalar),
+    Mapping(Vec<Entry>),
+    Sequence(Vec<Node>),
+    /// `*name`: a reference that podsec never expands.
+    Alias,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: Node,
+    pub value: Node,
+}
+
+impl Entry {
+    /// The key's text when the key is a scalar.
+    pub fn key_str(&self) -> Option<&str> {
+        self.key.as_str()
+    }
+}
+
+impl Node {
+    pub fn as_mapping(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Mapping(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn as_sequence(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Sequence(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match &self.value {
+            Value::Scalar(scalar) => Some(scalar),
+            _ => None,
+        }
+    }
+
+    /// The scalar's value, for any scalar style.
+    pub fn as_str(&self) -> Option<&str> {
+        self.as_scalar().map(|s| s.value.as_str())
+    }
+
+    /// A null scalar (also what an empty `key:` holds).
+    pub fn is_null(&self) -> bool {
+        self.as_scalar().is_some_and(Scalar::is_null)
+    }
+
+    /// The first entry of a mapping whose key is `key`.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.as_mapping()?.iter().find(|e| e.key_str() == Some(key))
+    }
+
+    /// The value of the first entry whose key is `key`.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    /// Follows a dotted path of mapping keys.
+    pub fn get_path(&self, path: &[&str]) -> Option<&Node> {
+        path.iter().try_fold(self, |node, key| node.get(key))
+    }
+
+    /// Short description of the node's YAML type, for messages.
+    pub fn kind_name(&self) -> &'static str {
+        match &self.value {
+            Value::Scalar(s) if s.is_null() => "null",
+            Value::Scalar(_) => "scalar",
+            Value::Mapping(_) => "mapping",
+            Value::Sequence(_) => "list",
+            Value::Alias => "alias",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub message: String,
+    pub span: Span,
+}
+
+/// One `---` document of a file.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// The document's byte range in the file, `---` line included.
+    pub span: Span,
+    /// The root node, or `None` for a document with no content. After a
+    /// syntax error this is the part of the tree read before the error.
+    pub root: Option<Node>,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// A parsed file: its documents and where Helm template actions were masked.
+#[derive(Clone, Debug, Default)]
+pub struct ParsedFile {
+    pub documents: Vec<Document>,
+    pub templates: TemplateMask,
+}
+
+/// Deeper nesting than this ends the document with an error: real manifests
+/// stay far below it, and every tree walk stays well inside the stack.
+pub const MAX_DEPTH: usize = 256;
+
+/// Parses a whole file. Never fails and never panics.
+pub fn parse(text: &str) -> ParsedFile {
+    let templates = mask_templates(text);
+    let source: &str = templates.masked.as_deref().unwrap_or(text);
+    let documents = split_documents(source)
+        .into_iter()
+        .flat_map(|span| build::parse_document(source, span))
+        .collect();
+    ParsedFile { documents, templates }
+}
