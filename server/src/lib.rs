@@ -7,3 +7,9 @@
 
 pub mod syntax;
 pub mod text;
+pub mod analysis;
+pub mod catalog;
+pub mod config;
+pub mod model;
+pub mod cli;
+pub mod lsp;

@@ -1,0 +1,67 @@
+//! Findings, as plain data in byte offsets.
+//!
+//! [`analyze`] is the one entry point both front ends call: text and
+//! configuration in, findings out. Nothing here does I/O or knows LSP.
+
+pub mod rules;
+mod structure;
+
+pub use rules::{Rule, Severity};
+
+use crate::config::Config;
+use crate::model::Workloads;
+use crate::syntax::{self, ParsedFile, Span};
+
+/// One problem, at the key or value it is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: &'static Rule,
+    pub severity: Severity,
+    pub message: String,
+    pub span: Span,
+}
+
+impl Finding {
+    pub fn new(rule: &'static Rule, span: Span, message: impl Into<String>) -> Self {
+        Finding { rule, severity: rule.default_severity, message: message.into(), span }
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.rule.code
+    }
+}
+
+/// The result of analysing one file.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub file: ParsedFile,
+    /// Sorted by position, then code.
+    pub findings: Vec<Finding>,
+}
+
+/// Parses and analyses one file.
+pub fn analyze(text: &str, config: &Config) -> Analysis {
+    let file = syntax::parse(text);
+    let findings = analyze_parsed(text, &file, config);
+    Analysis { file, findings }
+}
+
+/// Analyses an already parsed file.
+pub fn analyze_parsed(text: &str, file: &ParsedFile, config: &Config) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for document in &file.documents {
+        for error in &document.errors {
+            findings.push(Finding::new(rules::YAML_SYNTAX, error.span, syntax_message(&error.message)));
+        }
+        let Some(root) = &document.root else { continue };
+        let workloads = Workloads::find(root);
+        structure::check(&mut structure::Context { text, file, config, root, workloads: &workloads }, &mut findings);
+    }
+    findings.sort_by(|a, b| (a.span.start, a.span.end, a.rule.code).cmp(&(b.span.start, b.span.end, b.rule.code)));
+    findings.dedup_by(|a, b| a.span == b.span && a.rule.code == b.rule.code);
+    findings
+}
+
+fn syntax_message(parser_message: &str) -> String {
+    format!("YAML syntax error: {parser_message}. The rest of this document is not analysed until it parses.")
+}

@@ -1,0 +1,89 @@
+//! The rule catalog: every code podsec reports, its default severity and
+//! the one-line summary shown in documentation.
+
+/// How serious a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+    Information,
+    Hint,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Information => "information",
+            Severity::Hint => "hint",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleGroup {
+    Structure,
+    PodSecurity,
+    BestPractice,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub code: &'static str,
+    pub group: RuleGroup,
+    pub default_severity: Severity,
+    pub summary: &'static str,
+}
+
+/// Where each rule is documented; the anchor is the code.
+pub const DOCS_BASE: &str = "https://github.com/podsec/podsec/blob/main/docs/rules.md";
+
+impl Rule {
+    pub fn docs_url(&self) -> String {
+        let anchor: String = self.code.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+        format!("{DOCS_BASE}#{}", anchor.to_ascii_lowercase())
+    }
+}
+
+macro_rules! rules {
+    ($($name:ident = $code:literal, $group:ident, $severity:ident, $summary:literal;)*) => {
+        $(pub const $name: &Rule = &Rule {
+            code: $code,
+            group: RuleGroup::$group,
+            default_severity: Severity::$severity,
+            summary: $summary,
+        };)*
+        /// Every rule, in documentation order.
+        pub const ALL: &[&Rule] = &[$($name),*];
+    };
+}
+
+rules! {
+    YAML_SYNTAX = "yaml-syntax", Structure, Error, "The YAML cannot be parsed.";
+    POD_ONLY_FIELD = "pod-only-field", Structure, Error, "A pod-only field appears in a container securityContext.";
+    CONTAINER_ONLY_FIELD = "container-only-field", Structure, Error, "A container-only field appears in the pod securityContext.";
+    UNKNOWN_FIELD = "unknown-field", Structure, Error, "A key that the securityContext or its nested object does not have.";
+    INVALID_TYPE = "invalid-type", Structure, Error, "A value of the wrong YAML type (quoted number or boolean, float, map or list in the wrong place).";
+    YAML11_BOOLEAN = "yaml11-boolean", Structure, Warning, "yes/no/on/off used as a boolean: YAML 1.1 and 1.2 tools disagree.";
+    INVALID_VALUE = "invalid-value", Structure, Error, "An enum value that is not allowed, an ID out of range or a malformed sysctl name.";
+    INVALID_CAPABILITY = "invalid-capability", Structure, Error, "A capability Linux does not have, or one written with `CAP_` or in lower case.";
+    MISSING_REQUIRED = "missing-required", Structure, Error, "A profile without `type`, a Localhost profile without `localhostProfile`, a sysctl without name or value.";
+    DUPLICATE_KEY = "duplicate-key", Structure, Error, "The same key twice in one mapping.";
+    CONFLICTING_SETTINGS = "conflicting-settings", Structure, Error, "Settings the API server or the kubelet refuse together.";
+    WINDOWS_INCOMPATIBLE = "windows-incompatible", Structure, Error, "A Linux-only field in a Windows pod, or `windowsOptions` in a Linux pod.";
+    UNSUPPORTED_IN_VERSION = "unsupported-in-version", Structure, Warning, "A field newer than the configured Kubernetes version.";
+    DEPRECATED_ANNOTATION = "deprecated-annotation", Structure, Warning, "A seccomp or AppArmor annotation that the fields replaced.";
+    REMOVED_API = "removed-api", Structure, Error, "`PodSecurityPolicy` at Kubernetes 1.25 or later.";
+}
+
+/// The rule with this code.
+pub fn by_code(code: &str) -> Option<&'static Rule> {
+    ALL.iter().copied().find(|r| r.code == code)
+}

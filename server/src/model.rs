@@ -1,0 +1,289 @@
+//! Workloads: every pod spec of a document, its containers, and the
+//! effective securityContext of each container (container over pod).
+
+use crate::syntax::{Entry, Node, MAX_DEPTH};
+
+/// The pod spec path of each built-in kind.
+const POD_SPEC_PATHS: &[(&str, &[&str])] = &[
+    ("Pod", &["spec"]),
+    ("PodTemplate", &["template", "spec"]),
+    ("Deployment", &["spec", "template", "spec"]),
+    ("ReplicaSet", &["spec", "template", "spec"]),
+    ("StatefulSet", &["spec", "template", "spec"]),
+    ("DaemonSet", &["spec", "template", "spec"]),
+    ("Job", &["spec", "template", "spec"]),
+    ("ReplicationController", &["spec", "template", "spec"]),
+    ("CronJob", &["spec", "jobTemplate", "spec", "template", "spec"]),
+];
+
+/// Built-in kinds that never hold a pod spec: not searched by shape.
+const KINDS_WITHOUT_PODS: &[&str] = &[
+    "ConfigMap", "Secret", "Service", "Namespace", "ServiceAccount", "Role", "ClusterRole",
+    "RoleBinding", "ClusterRoleBinding", "Ingress", "NetworkPolicy", "PersistentVolumeClaim",
+    "PersistentVolume", "StorageClass", "CustomResourceDefinition", "HorizontalPodAutoscaler",
+    "PodDisruptionBudget", "ResourceQuota", "LimitRange", "Endpoints", "EndpointSlice",
+    "PodSecurityPolicy",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContainerKind {
+    Container,
+    Init,
+    Ephemeral,
+}
+
+impl ContainerKind {
+    /// The pod spec key that lists containers of this kind.
+    pub fn list_key(self) -> &'static str {
+        match self {
+            ContainerKind::Container => "containers",
+            ContainerKind::Init => "initContainers",
+            ContainerKind::Ephemeral => "ephemeralContainers",
+        }
+    }
+
+    const ALL: [ContainerKind; 3] = [ContainerKind::Container, ContainerKind::Init, ContainerKind::Ephemeral];
+}
+
+#[derive(Debug)]
+pub struct Container<'a> {
+    pub kind: ContainerKind,
+    /// Position in its list.
+    pub index: usize,
+    pub node: &'a Node,
+    /// The `name` value.
+    pub name: Option<&'a Node>,
+    /// The `securityContext` entry, whatever its value.
+    pub security_context: Option<&'a Entry>,
+}
+
+impl<'a> Container<'a> {
+    /// `web`, or `containers[2]` for a container without a name yet.
+    pub fn display_name(&self) -> String {
+        match self.name.and_then(Node::as_str).filter(|n| !n.is_empty()) {
+            Some(name) => name.to_string(),
+            None => format!("{}[{}]", self.kind.list_key(), self.index),
+        }
+    }
+
+    /// The securityContext mapping, when it is one.
+    pub fn security_context_map(&self) -> Option<&'a Node> {
+        self.security_context.map(|e| &e.value).filter(|v| v.as_mapping().is_some())
+    }
+}
+
+/// Where an effective value was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Pod,
+    Container,
+}
+
+/// A shared field's value in force for one container.
+#[derive(Clone, Copy, Debug)]
+pub struct Effective<'a> {
+    pub entry: &'a Entry,
+    pub origin: Origin,
+}
+
+impl<'a> Effective<'a> {
+    pub fn value(&self) -> &'a Node {
+        &self.entry.value
+    }
+}
+
+#[derive(Debug)]
+pub struct PodSpec<'a> {
+    /// The kind of the object holding the pod spec, where it says.
+    pub kind: Option<&'a str>,
+    /// The object (document root or `List` item) holding the pod spec.
+    pub object: &'a Node,
+    /// The pod spec mapping.
+    pub spec: &'a Node,
+    /// The pod's metadata: the template's, or the Pod's own.
+    pub metadata: Option<&'a Node>,
+    /// The pod `securityContext` entry, whatever its value.
+    pub security_context: Option<&'a Entry>,
+    pub containers: Vec<Container<'a>>,
+}
+
+impl<'a> PodSpec<'a> {
+    pub fn security_context_map(&self) -> Option<&'a Node> {
+        self.security_context.map(|e| &e.value).filter(|v| v.as_mapping().is_some())
+    }
+
+    /// `spec.os.name`, where set.
+    pub fn os_name(&self) -> Option<&'a str> {
+        self.spec.get_path(&["os", "name"]).and_then(Node::as_str)
+    }
+
+    /// The value of a shared field in force for `container`: its own unless
+    /// unset (or null), else the pod's.
+    pub fn effective(&self, container: &Container<'a>, field: &str) -> Option<Effective<'a>> {
+        let set = |sc: Option<&'a Node>| sc.and_then(|sc| sc.entry(field)).filter(|e| !e.value.is_null());
+        set(container.security_context_map())
+            .map(|entry| Effective { entry, origin: Origin::Container })
+            .or_else(|| set(self.security_context_map()).map(|entry| Effective { entry, origin: Origin::Pod }))
+    }
+}
+
+/// Every pod spec of one document.
+#[derive(Debug, Default)]
+pub struct Workloads<'a> {
+    pub pods: Vec<PodSpec<'a>>,
+}
+
+impl<'a> Workloads<'a> {
+    pub fn find(root: &'a Node) -> Self {
+        let mut pods = Vec::new();
+        find_in_object(root, &mut pods, 0);
+        Workloads { pods }
+    }
+}
+
+fn find_in_object<'a>(object: &'a Node, pods: &mut Vec<PodSpec<'a>>, depth: usize) {
+    let kind = object.get("kind").and_then(Node::as_str);
+    match kind {
+        Some("List") => {
+            for item in object.get("items").and_then(Node::as_sequence).unwrap_or_default() {
+                if depth < 8 {
+                    find_in_object(item, pods, depth + 1);
+                }
+            }
+        }
+        Some(kind) if KINDS_WITHOUT_PODS.contains(&kind) => {}
+        Some(kind) if POD_SPEC_PATHS.iter().any(|(k, _)| *k == kind) => {
+            let path = POD_SPEC_PATHS.iter().find(|(k, _)| *k == kind).map(|(_, p)| *p).unwrap_or_default();
+            let Some(spec) = object.get_path(path).filter(|s| s.as_mapping().is_some()) else { return };
+            let parent = object.get_path(&path[..path.len() - 1]).unwrap_or(object);
+            pods.push(pod_spec(Some(kind), object, spec, parent.get("metadata")));
+        }
+        _ => find_by_shape(kind, object, object, pods, 0),
+    }
+}
+
+/// Any mapping whose `containers` is a list of mappings with `name` or `image`.
+fn find_by_shape<'a>(kind: Option<&'a str>, object: &'a Node, node: &'a Node, pods: &mut Vec<PodSpec<'a>>, depth: usize) {
+    if depth >= MAX_DEPTH {
+        return;
+    }
+    if let Some(entries) = node.as_mapping() {
+        if looks_like_pod_spec(node) {
+            pods.push(pod_spec(kind, object, node, None));
+            return;
+        }
+        for entry in entries {
+            find_by_shape(kind, object, &entry.value, pods, depth + 1);
+        }
+        // The template metadata is the sibling of a found spec.
+        let metadata = node.get("metadata");
+        for pod in pods.iter_mut() {
+            if pod.metadata.is_none() && node.get("spec").is_some_and(|s| std::ptr::eq(s, pod.spec)) {
+                pod.metadata = metadata;
+            }
+        }
+    } else if let Some(items) = node.as_sequence() {
+        for item in items {
+            find_by_shape(kind, object, item, pods, depth + 1);
+        }
+    }
+}
+
+fn looks_like_pod_spec(node: &Node) -> bool {
+    node.get("containers").and_then(Node::as_sequence).is_some_and(|items| {
+        !items.is_empty() && items.iter().all(|c| c.get("name").is_some() || c.get("image").is_some())
+    })
+}
+
+fn pod_spec<'a>(kind: Option<&'a str>, object: &'a Node, spec: &'a Node, metadata: Option<&'a Node>) -> PodSpec<'a> {
+    let metadata = metadata.or_else(|| (kind == Some("Pod")).then(|| object.get("metadata")).flatten());
+    let containers = ContainerKind::ALL
+        .iter()
+        .flat_map(|&kind| {
+            let items = spec.get(kind.list_key()).and_then(Node::as_sequence).unwrap_or_default();
+            items.iter().enumerate().filter(|(_, c)| c.as_mapping().is_some()).map(move |(index, node)| Container {
+                kind,
+                index,
+                node,
+                name: node.get("name"),
+                security_context: node.entry("securityContext"),
+            })
+        })
+        .collect();
+    PodSpec { kind, object, spec, metadata, security_context: spec.entry("securityContext"), containers }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    fn with_pods(text: &str, check: impl FnOnce(&Workloads)) {
+        let file = parse(text);
+        let root = file.documents[0].root.as_ref().unwrap();
+        check(&Workloads::find(root));
+    }
+
+    #[test]
+    fn cronjob_pod_spec_and_effective_values() {
+        let text = "\
+kind: CronJob
+spec:
+  jobTemplate:
+    spec:
+      template:
+        metadata:
+          annotations: {a: b}
+        spec:
+          securityContext:
+            runAsUser: 1000
+            runAsNonRoot: true
+          containers:
+            - name: job
+              securityContext:
+                runAsUser: 2000
+                runAsNonRoot:
+          initContainers:
+            - image: busybox
+";
+        with_pods(text, |w| {
+            assert_eq!(w.pods.len(), 1);
+            let pod = &w.pods[0];
+            assert!(pod.metadata.is_some());
+            assert_eq!(pod.containers.len(), 2);
+            let (job, init) = (&pod.containers[0], &pod.containers[1]);
+            assert_eq!(job.display_name(), "job");
+            assert_eq!(init.display_name(), "initContainers[0]");
+            let user = pod.effective(job, "runAsUser").unwrap();
+            assert_eq!((user.value().as_str(), user.origin), (Some("2000"), Origin::Container));
+            // A null container value does not hide the pod's.
+            let non_root = pod.effective(job, "runAsNonRoot").unwrap();
+            assert_eq!(non_root.origin, Origin::Pod);
+            assert_eq!(pod.effective(init, "runAsUser").unwrap().origin, Origin::Pod);
+            assert!(pod.effective(init, "seccompProfile").is_none());
+        });
+    }
+
+    #[test]
+    fn list_items_and_crds_by_shape() {
+        let text = "\
+kind: List
+items:
+  - kind: Pod
+    spec: {containers: [{name: a}]}
+  - kind: Rollout
+    spec:
+      template:
+        metadata: {labels: {app: x}}
+        spec:
+          containers: [{name: b, image: x}]
+  - kind: ConfigMap
+    data: {containers: x}
+";
+        with_pods(text, |w| {
+            let names: Vec<_> = w.pods.iter().map(|p| p.containers[0].display_name()).collect();
+            assert_eq!(names, ["a", "b"]);
+            assert!(w.pods[1].metadata.is_some());
+        });
+    }
+}
