@@ -5,6 +5,7 @@
 
 pub mod rules;
 mod structure;
+mod values;
 
 pub use rules::{Rule, Severity};
 
@@ -55,7 +56,7 @@ pub fn analyze_parsed(text: &str, file: &ParsedFile, config: &Config) -> Vec<Fin
         }
         let Some(root) = &document.root else { continue };
         let workloads = Workloads::find(root);
-        structure::check(&mut structure::Context { text, file, config, root, workloads: &workloads }, &mut findings);
+        structure::check(&structure::Context { text, file, config, root, workloads: &workloads }, &mut findings);
     }
     findings.sort_by(|a, b| (a.span.start, a.span.end, a.rule.code).cmp(&(b.span.start, b.span.end, b.rule.code)));
     findings.dedup_by(|a, b| a.span == b.span && a.rule.code == b.rule.code);
