@@ -143,22 +143,32 @@ impl<'a> Workloads<'a> {
 
 fn find_in_object<'a>(object: &'a Node, pods: &mut Vec<PodSpec<'a>>, depth: usize) {
     let kind = object.get("kind").and_then(Node::as_str);
-    match kind {
-        Some("List") => {
+    let builtin = object.get("apiVersion").and_then(Node::as_str).is_none_or(is_builtin_api);
+    let path = POD_SPEC_PATHS.iter().find(|(k, _)| Some(*k) == kind).map(|(_, p)| *p);
+    match (kind, path) {
+        (Some("List"), _) => {
             for item in object.get("items").and_then(Node::as_sequence).unwrap_or_default() {
                 if depth < 8 {
                     find_in_object(item, pods, depth + 1);
                 }
             }
         }
-        Some(kind) if KINDS_WITHOUT_PODS.contains(&kind) => {}
-        Some(kind) if POD_SPEC_PATHS.iter().any(|(k, _)| *k == kind) => {
-            let path = POD_SPEC_PATHS.iter().find(|(k, _)| *k == kind).map(|(_, p)| *p).unwrap_or_default();
+        (Some(kind), _) if builtin && KINDS_WITHOUT_PODS.contains(&kind) => {}
+        (Some(kind), Some(path)) if builtin => {
             let Some(spec) = object.get_path(path).filter(|s| s.as_mapping().is_some()) else { return };
             let parent = object.get_path(&path[..path.len() - 1]).unwrap_or(object);
             pods.push(pod_spec(Some(kind), object, spec, parent.get("metadata")));
         }
         _ => find_by_shape(kind, object, object, pods, 0),
+    }
+}
+
+/// Core and `*.k8s.io` API groups, as opposed to CRDs such as Knative's
+/// `serving.knative.dev/v1` `Service`, which holds a pod spec.
+fn is_builtin_api(api_version: &str) -> bool {
+    match api_version.split_once('/') {
+        None => true,
+        Some((group, _)) => !group.contains('.') || group.ends_with(".k8s.io"),
     }
 }
 

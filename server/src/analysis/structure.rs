@@ -62,6 +62,14 @@ impl<'a> Checker<'a, '_> {
         line_number(self.cx.text, offset)
     }
 
+    /// The container's name as the user wrote it, template included.
+    fn container_name(&self, container: &Container) -> String {
+        match container.name {
+            Some(name) if self.cx.file.templates.is_templated(name.span) => source(self.cx.text, name.span).to_string(),
+            _ => container.display_name(),
+        }
+    }
+
     fn pod(&mut self, pod: &PodSpec<'a>) {
         let sc_object = self.catalog.security_context();
         self.prefix.clear();
@@ -69,7 +77,7 @@ impl<'a> Checker<'a, '_> {
             self.security_context(entry, Level::Pod, sc_object);
         }
         for container in &pod.containers {
-            self.prefix = format!("container `{}`: ", container.display_name());
+            self.prefix = format!("container `{}`: ", self.container_name(container));
             if let Some(entry) = container.security_context {
                 self.security_context(entry, Level::Container, sc_object);
             }
@@ -529,7 +537,7 @@ impl<'a> Checker<'a, '_> {
             let non_root_line = self.line(non_root.entry.key.span.start);
             let user_line = self.line(user.entry.key.span.start);
             let both_pod = user.origin == Origin::Pod && non_root.origin == Origin::Pod;
-            self.prefix = if both_pod { String::new() } else { format!("container `{}`: ", container.display_name()) };
+            self.prefix = if both_pod { String::new() } else { format!("container `{}`: ", self.container_name(container)) };
             let message = if both_pod {
                 format!(
                     "`runAsUser: 0` with `runAsNonRoot: true` (line {non_root_line}): the kubelet refuses to start \
@@ -559,7 +567,7 @@ impl<'a> Checker<'a, '_> {
         }
         for container in &pod.containers {
             if let Some(sc) = container.security_context_map() {
-                contexts.push((format!("container `{}`: ", container.display_name()), sc));
+                contexts.push((format!("container `{}`: ", self.container_name(container)), sc));
             }
         }
         let object = self.catalog.security_context();
