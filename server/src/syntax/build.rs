@@ -33,7 +33,30 @@ pub(super) fn parse_document(text: &str, span: Span) -> Vec<Document> {
             }
         }
     }
-    builder.finish()
+    let mut documents = builder.finish();
+    if let Some((offset, ch)) = first_non_printable(chunk) {
+        let start = span.start + offset;
+        let error = SyntaxError {
+            message: format!("control character U+{:04X} is not allowed in YAML", ch as u32),
+            span: Span::new(start, start + ch.len_utf8()),
+        };
+        let at = documents.iter().position(|d| d.span.contains(start)).or(documents.len().checked_sub(1));
+        match at {
+            Some(i) => documents[i].errors.push(error),
+            None => documents.push(Document { span, root: None, errors: vec![error] }),
+        }
+    }
+    documents
+}
+
+/// The first character outside YAML's printable set (tab and line breaks
+/// allowed): NUL and other control characters that editors hide.
+fn first_non_printable(text: &str) -> Option<(usize, char)> {
+    text.char_indices().find(|&(_, c)| {
+        let printable = matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7E}' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+            || c >= '\u{10000}';
+        !printable
+    })
 }
 
 fn describe_scan_error(info: &str) -> String {
