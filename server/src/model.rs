@@ -127,6 +127,20 @@ impl<'a> PodSpec<'a> {
     }
 }
 
+impl<'a> PodSpec<'a> {
+    /// Every shared field in force for `container`, in catalog order, with
+    /// where each value comes from.
+    pub fn effective_settings(&self, container: &Container<'a>) -> Vec<(&'static str, Effective<'a>)> {
+        crate::catalog::Catalog::embedded()
+            .security_context()
+            .fields
+            .iter()
+            .filter(|f| f.scope == crate::catalog::Scope::Both)
+            .filter_map(|f| self.effective(container, &f.name).map(|e| (f.name.as_str(), e)))
+            .collect()
+    }
+}
+
 /// Every pod spec of one document.
 #[derive(Debug, Default)]
 pub struct Workloads<'a> {
@@ -271,6 +285,8 @@ spec:
             assert_eq!(non_root.origin, Origin::Pod);
             assert_eq!(pod.effective(init, "runAsUser").unwrap().origin, Origin::Pod);
             assert!(pod.effective(init, "seccompProfile").is_none());
+            let settings: Vec<_> = pod.effective_settings(job).into_iter().map(|(f, e)| (f, e.origin)).collect();
+            assert_eq!(settings, [("runAsUser", Origin::Container), ("runAsNonRoot", Origin::Pod)]);
         });
     }
 
