@@ -10,7 +10,8 @@
 //!   (`tests/snapshots/`, update with `INSTA_UPDATE=always`).
 //!
 //! A first line `# podsec-test: kubernetes-version=1.29 profile=baseline`
-//! sets the configuration.
+//! sets the configuration. The profile defaults to `privileged` (no Pod
+//! Security Standards findings), so structural fixtures show only their rule.
 
 use std::path::Path;
 
@@ -19,7 +20,7 @@ use podsec::config::Config;
 use podsec::text::{ColumnUnit, LineIndex};
 
 fn config_for(text: &str) -> Config {
-    let mut config = Config::default();
+    let mut config = Config { profile: podsec::config::Profile::Privileged, ..Config::default() };
     if let Some(directive) = text.lines().next().and_then(|l| l.strip_prefix("# podsec-test:")) {
         for setting in directive.split_whitespace() {
             match setting.split_once('=') {

@@ -4,9 +4,11 @@
 //! configuration in, findings out. Nothing here does I/O or knows LSP.
 
 pub mod rules;
+mod pss;
 mod structure;
 mod values;
 
+pub use pss::{allowed_selinux_types, safe_sysctls};
 pub use rules::{Rule, Severity};
 
 use crate::config::Config;
@@ -57,6 +59,9 @@ pub fn analyze_parsed(text: &str, file: &ParsedFile, config: &Config) -> Vec<Fin
         let Some(root) = &document.root else { continue };
         let workloads = Workloads::find(root);
         structure::check(&structure::Context { text, file, config, root, workloads: &workloads }, &mut findings);
+        for pod in &workloads.pods {
+            pss::check(text, file, config.profile, config.kubernetes_version, pod, &mut findings);
+        }
     }
     findings.sort_by(|a, b| (a.span.start, a.span.end, a.rule.code).cmp(&(b.span.start, b.span.end, b.rule.code)));
     findings.dedup_by(|a, b| a.span == b.span && a.rule.code == b.rule.code);

@@ -81,6 +81,25 @@ rules! {
     UNSUPPORTED_IN_VERSION = "unsupported-in-version", Structure, Warning, "A field newer than the configured Kubernetes version.";
     DEPRECATED_ANNOTATION = "deprecated-annotation", Structure, Warning, "A seccomp or AppArmor annotation that the fields replaced.";
     REMOVED_API = "removed-api", Structure, Error, "`PodSecurityPolicy` at Kubernetes 1.25 or later.";
+    PSS_HOST_NAMESPACES = "pss/hostNamespaces", PodSecurity, Warning, "Baseline: no `hostNetwork`, `hostPID` or `hostIPC`.";
+    PSS_PRIVILEGED = "pss/privileged", PodSecurity, Warning, "Baseline: no privileged containers.";
+    PSS_CAPABILITIES_BASELINE = "pss/capabilities_baseline", PodSecurity, Warning, "Baseline: add only capabilities of the runtime's default set (minus NET_RAW).";
+    PSS_HOST_PATH_VOLUMES = "pss/hostPathVolumes", PodSecurity, Warning, "Baseline: no hostPath volumes.";
+    PSS_HOST_PORTS = "pss/hostPorts", PodSecurity, Warning, "Baseline: no host ports.";
+    PSS_HOST_PROBES = "pss/hostProbesAndHostLifecycle", PodSecurity, Warning, "Baseline (1.34+): probes and lifecycle handlers may not set `host`.";
+    PSS_APPARMOR = "pss/appArmorProfile", PodSecurity, Warning, "Baseline: AppArmor may not be Unconfined.";
+    PSS_SELINUX = "pss/seLinuxOptions", PodSecurity, Warning, "Baseline: only container SELinux types; no SELinux user or role.";
+    PSS_PROC_MOUNT = "pss/procMount", PodSecurity, Warning, "Baseline: `procMount` must be Default (relaxed with `hostUsers: false` from 1.35).";
+    PSS_SECCOMP_BASELINE = "pss/seccompProfile_baseline", PodSecurity, Warning, "Baseline: seccomp may not be Unconfined.";
+    PSS_SYSCTLS = "pss/sysctls", PodSecurity, Warning, "Baseline: only the safe sysctls of the Kubernetes version.";
+    PSS_WINDOWS_HOST_PROCESS = "pss/windowsHostProcess", PodSecurity, Warning, "Baseline: no Windows HostProcess containers.";
+    PSS_RESTRICTED_VOLUMES = "pss/restrictedVolumes", PodSecurity, Warning, "Restricted: only configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected and secret volumes.";
+    PSS_ALLOW_PRIVILEGE_ESCALATION = "pss/allowPrivilegeEscalation", PodSecurity, Warning, "Restricted: every container sets `allowPrivilegeEscalation: false`.";
+    PSS_RUN_AS_NON_ROOT = "pss/runAsNonRoot", PodSecurity, Warning, "Restricted: `runAsNonRoot: true` for every container (pod level counts).";
+    PSS_RUN_AS_USER = "pss/runAsUser", PodSecurity, Warning, "Restricted (1.23+): no `runAsUser: 0`.";
+    PSS_SECCOMP_RESTRICTED = "pss/seccompProfile_restricted", PodSecurity, Warning, "Restricted (1.19+): seccomp RuntimeDefault or Localhost for every container (pod level counts).";
+    PSS_CAPABILITIES_RESTRICTED = "pss/capabilities_restricted", PodSecurity, Warning, "Restricted (1.22+): drop ALL; add at most NET_BIND_SERVICE.";
+    PSS_PROC_MOUNT_RESTRICTED = "pss/procMount_restricted", PodSecurity, Warning, "Restricted (1.35+): `procMount` must be Default, even with `hostUsers: false`.";
 }
 
 /// The rule with this code.
