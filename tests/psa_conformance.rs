@@ -60,7 +60,7 @@ fn pod_security_admission_fixtures() {
     let mut disagreements = Vec::new();
     for (level, profile) in [("baseline", Profile::Baseline), ("restricted", Profile::Restricted)] {
         for minor in 0..=KubeVersion::NEWEST.minor {
-            let config = Config { profile, kubernetes_version: KubeVersion::new(minor) };
+            let config = Config { profile, kubernetes_version: KubeVersion::new(minor), ..Config::default() };
             for outcome in ["pass", "fail"] {
                 for path in files(&root.join(level).join(format!("v1.{minor}")).join(outcome)) {
                     total += 1;

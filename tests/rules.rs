@@ -10,8 +10,9 @@
 //!   (`tests/snapshots/`, update with `INSTA_UPDATE=always`).
 //!
 //! A first line `# podsec-test: kubernetes-version=1.29 profile=baseline`
-//! sets the configuration. The profile defaults to `privileged` (no Pod
-//! Security Standards findings), so structural fixtures show only their rule.
+//! sets the configuration (also `best-practices=true`, `rule=CODE:LEVEL`).
+//! The profile defaults to `privileged` and best practices to off, so
+//! structural fixtures show only their rule.
 
 use std::path::Path;
 
@@ -20,12 +21,17 @@ use podsec::config::Config;
 use podsec::text::{ColumnUnit, LineIndex};
 
 fn config_for(text: &str) -> Config {
-    let mut config = Config { profile: podsec::config::Profile::Privileged, ..Config::default() };
+    let mut config = Config { profile: podsec::config::Profile::Privileged, best_practices: false, ..Config::default() };
     if let Some(directive) = text.lines().next().and_then(|l| l.strip_prefix("# podsec-test:")) {
         for setting in directive.split_whitespace() {
             match setting.split_once('=') {
                 Some(("kubernetes-version", v)) => config.kubernetes_version = v.parse().unwrap(),
                 Some(("profile", v)) => config.profile = v.parse().unwrap(),
+                Some(("best-practices", v)) => config.best_practices = v.parse().unwrap(),
+                Some(("rule", v)) => {
+                    let (code, level) = v.split_once(':').expect("rule=CODE:LEVEL");
+                    config.set_rule(code, level.parse().unwrap()).unwrap();
+                }
                 _ => panic!("unknown test directive `{setting}`"),
             }
         }

@@ -1,8 +1,11 @@
 //! What the analysis is asked to judge against. Plain data: the lsp and cli
 //! layers fill it from flags, settings and files.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
+
+use crate::analysis::rules::{Rule, RuleGroup, Severity};
 
 /// A Kubernetes minor version, `1.N`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -99,11 +102,69 @@ impl FromStr for Profile {
     }
 }
 
+/// What a user set a rule to: off, or a severity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleLevel {
+    Off,
+    On(Severity),
+}
+
+impl FromStr for RuleLevel {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "off" => Ok(RuleLevel::Off),
+            "hint" => Ok(RuleLevel::On(Severity::Hint)),
+            "information" | "info" => Ok(RuleLevel::On(Severity::Information)),
+            "warning" => Ok(RuleLevel::On(Severity::Warning)),
+            "error" => Ok(RuleLevel::On(Severity::Error)),
+            other => Err(format!("unknown rule level `{other}`: expected off, hint, information, warning or error")),
+        }
+    }
+}
+
 /// Everything one analysis run depends on besides the text.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     pub kubernetes_version: KubeVersion,
     pub profile: Profile,
+    /// The best-practice rules as a group; a rule named in `rules` wins.
+    pub best_practices: bool,
+    /// Per-rule levels, by code.
+    pub rules: BTreeMap<String, RuleLevel>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            kubernetes_version: KubeVersion::default(),
+            profile: Profile::default(),
+            best_practices: true,
+            rules: BTreeMap::new(),
+        }
+    }
+}
+
+impl Config {
+    /// The severity a rule reports at, or `None` when it is off.
+    pub fn level_of(&self, rule: &Rule, default: Severity) -> Option<Severity> {
+        match self.rules.get(rule.code) {
+            Some(RuleLevel::Off) => None,
+            Some(RuleLevel::On(severity)) => Some(*severity),
+            None if rule.group == RuleGroup::BestPractice && !self.best_practices => None,
+            None => Some(default),
+        }
+    }
+
+    /// Sets a rule's level, checking the code exists.
+    pub fn set_rule(&mut self, code: &str, level: RuleLevel) -> Result<(), String> {
+        if crate::analysis::rules::by_code(code).is_none() {
+            return Err(format!("unknown rule `{code}`"));
+        }
+        self.rules.insert(code.to_string(), level);
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -4,8 +4,10 @@
 //! configuration in, findings out. Nothing here does I/O or knows LSP.
 
 pub mod rules;
+mod best_practice;
 mod pss;
 mod structure;
+mod suppress;
 mod values;
 
 pub use pss::{allowed_selinux_types, safe_sysctls};
@@ -61,8 +63,17 @@ pub fn analyze_parsed(text: &str, file: &ParsedFile, config: &Config) -> Vec<Fin
         structure::check(&structure::Context { text, file, config, root, workloads: &workloads }, &mut findings);
         for pod in &workloads.pods {
             pss::check(text, file, config.profile, config.kubernetes_version, pod, &mut findings);
+            best_practice::check(text, file, pod, &mut findings);
         }
     }
+    suppress::apply(text, &mut findings);
+    findings.retain_mut(|f| match config.level_of(f.rule, f.severity) {
+        Some(severity) => {
+            f.severity = severity;
+            true
+        }
+        None => false,
+    });
     findings.sort_by(|a, b| (a.span.start, a.span.end, a.rule.code).cmp(&(b.span.start, b.span.end, b.rule.code)));
     findings.dedup_by(|a, b| a.span == b.span && a.rule.code == b.rule.code);
     findings

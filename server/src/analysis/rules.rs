@@ -81,6 +81,7 @@ rules! {
     UNSUPPORTED_IN_VERSION = "unsupported-in-version", Structure, Warning, "A field newer than the configured Kubernetes version.";
     DEPRECATED_ANNOTATION = "deprecated-annotation", Structure, Warning, "A seccomp or AppArmor annotation that the fields replaced.";
     REMOVED_API = "removed-api", Structure, Error, "`PodSecurityPolicy` at Kubernetes 1.25 or later.";
+    INVALID_SUPPRESSION = "invalid-suppression", Structure, Warning, "A `# podsec:ignore` comment names a code podsec does not have.";
     PSS_HOST_NAMESPACES = "pss/hostNamespaces", PodSecurity, Warning, "Baseline: no `hostNetwork`, `hostPID` or `hostIPC`.";
     PSS_PRIVILEGED = "pss/privileged", PodSecurity, Warning, "Baseline: no privileged containers.";
     PSS_CAPABILITIES_BASELINE = "pss/capabilities_baseline", PodSecurity, Warning, "Baseline: add only capabilities of the runtime's default set (minus NET_RAW).";
@@ -100,6 +101,13 @@ rules! {
     PSS_SECCOMP_RESTRICTED = "pss/seccompProfile_restricted", PodSecurity, Warning, "Restricted (1.19+): seccomp RuntimeDefault or Localhost for every container (pod level counts).";
     PSS_CAPABILITIES_RESTRICTED = "pss/capabilities_restricted", PodSecurity, Warning, "Restricted (1.22+): drop ALL; add at most NET_BIND_SERVICE.";
     PSS_PROC_MOUNT_RESTRICTED = "pss/procMount_restricted", PodSecurity, Warning, "Restricted (1.35+): `procMount` must be Default, even with `hostUsers: false`.";
+    READ_ONLY_ROOT_FILESYSTEM = "read-only-root-filesystem", BestPractice, Information, "A container does not set `readOnlyRootFilesystem: true`.";
+    RUN_AS_ROOT_GROUP = "run-as-root-group", BestPractice, Information, "Effective `runAsGroup: 0`, `fsGroup: 0`, or GID 0 in `supplementalGroups`.";
+    DANGEROUS_CAPABILITY = "dangerous-capability", BestPractice, Warning, "`add` holds ALL, SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE, BPF, PERFMON or DAC_READ_SEARCH (reported under every profile).";
+    SENSITIVE_HOST_PATH = "sensitive-host-path", BestPractice, Warning, "A hostPath volume of /, /etc, /proc, /sys, /var/run, /run, /var/lib/kubelet or a container runtime socket.";
+    MISSING_SECURITY_CONTEXT = "missing-security-context", BestPractice, Information, "Neither the pod nor the container sets any securityContext.";
+    REDUNDANT_SETTING = "redundant-setting", BestPractice, Hint, "A container repeats the value it already inherits from the pod.";
+    LOW_USER_ID = "low-user-id", BestPractice, Hint, "Effective `runAsUser` or `runAsGroup` below 10000 (may collide with host accounts).";
 }
 
 /// The rule with this code.

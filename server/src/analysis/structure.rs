@@ -722,7 +722,7 @@ fn first_key_span(node: &Node) -> Option<Span> {
 }
 
 /// 1-based line number of a byte offset.
-pub(super) fn line_number(text: &str, offset: usize) -> usize {
+pub(crate) fn line_number(text: &str, offset: usize) -> usize {
     let prefix = &text.as_bytes()[..offset.min(text.len())];
     let lf = prefix.iter().filter(|&&b| b == b'\n').count();
     let lone_cr = prefix.windows(2).filter(|w| w[0] == b'\r' && w[1] != b'\n').count()

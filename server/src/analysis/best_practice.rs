@@ -1,0 +1,265 @@
+//! Best practice beyond the Pod Security Standards. Values inherited from
+//! the pod are reported once, where they are written, never once per
+//! container.
+
+use super::rules::{self, Rule};
+use super::values;
+use super::Finding;
+use crate::model::{ContainerKind, Origin, PodSpec};
+use crate::syntax::{Node, ParsedFile, Span, Value};
+
+const DANGEROUS_CAPABILITIES: &[&str] =
+    &["ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "BPF", "PERFMON", "DAC_READ_SEARCH"];
+
+const SENSITIVE_HOST_PATHS: &[&str] = &["/", "/etc", "/proc", "/sys", "/var/run", "/run", "/var/lib/kubelet"];
+
+const RUNTIME_SOCKETS: &[&str] = &[
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/var/run/containerd/containerd.sock",
+    "/run/containerd/containerd.sock",
+    "/var/run/crio/crio.sock",
+    "/run/crio/crio.sock",
+    "/var/run/cri-dockerd.sock",
+    "/run/k3s/containerd/containerd.sock",
+];
+
+/// UIDs and GIDs below this may belong to accounts of the node.
+const LOW_ID_LIMIT: i128 = 10_000;
+
+pub(super) fn check(text: &str, file: &ParsedFile, pod: &PodSpec, findings: &mut Vec<Finding>) {
+    let mut check = Check { text, file, findings };
+    check.dangerous_capabilities(pod);
+    check.sensitive_host_paths(pod);
+    check.read_only_root_filesystem(pod);
+    check.missing_security_context(pod);
+    check.root_group(pod);
+    check.low_ids(pod);
+    check.redundant(pod);
+}
+
+struct Check<'c> {
+    text: &'c str,
+    file: &'c ParsedFile,
+    findings: &'c mut Vec<Finding>,
+}
+
+impl Check<'_> {
+    fn report(&mut self, rule: &'static Rule, container: Option<String>, span: Span, message: String) {
+        if self.file.templates.is_templated(span) {
+            return;
+        }
+        let who = container.map(|c| format!("container `{c}`: ")).unwrap_or_default();
+        self.findings.push(Finding::new(rule, span, format!("{who}{message}")));
+    }
+
+    fn name(&self, container: &crate::model::Container) -> String {
+        match container.name {
+            Some(name) if self.file.templates.is_templated(name.span) => {
+                self.text.get(name.span.start..name.span.end).unwrap_or_default().to_string()
+            }
+            _ => container.display_name(),
+        }
+    }
+
+    fn dangerous_capabilities(&mut self, pod: &PodSpec) {
+        for container in &pod.containers {
+            let added = container
+                .security_context_map()
+                .and_then(|sc| sc.get_path(&["capabilities", "add"]))
+                .and_then(Node::as_sequence)
+                .unwrap_or_default();
+            for item in added {
+                let Some(name) = item.as_str() else { continue };
+                let bare = name.to_ascii_uppercase();
+                let bare = bare.trim_start_matches("CAP_");
+                if DANGEROUS_CAPABILITIES.contains(&bare) {
+                    let what = match bare {
+                        "ALL" => "every capability, which is root on the node in all but name",
+                        "SYS_ADMIN" => "`SYS_ADMIN`, which allows mounts, namespaces and most escapes",
+                        "NET_ADMIN" => "`NET_ADMIN`, which can reconfigure the node's networking seen by the pod",
+                        "SYS_PTRACE" => "`SYS_PTRACE`, which can read and alter other processes' memory",
+                        "SYS_MODULE" => "`SYS_MODULE`, which can load kernel modules into the node",
+                        "BPF" => "`BPF`, which can load eBPF programs into the node's kernel",
+                        "PERFMON" => "`PERFMON`, which can observe the node's kernel and other processes",
+                        _ => "`DAC_READ_SEARCH`, which bypasses file read permissions (open_by_handle_at escapes)",
+                    };
+                    let who = self.name(container);
+                    self.report(
+                        rules::DANGEROUS_CAPABILITY,
+                        Some(who),
+                        item.span,
+                        format!("adds {what}. Remove it unless the workload truly needs it."),
+                    );
+                }
+            }
+        }
+    }
+
+    fn sensitive_host_paths(&mut self, pod: &PodSpec) {
+        for volume in pod.spec.get("volumes").and_then(Node::as_sequence).unwrap_or_default() {
+            let Some(path) = volume.get_path(&["hostPath", "path"]) else { continue };
+            let Some(raw) = path.as_str() else { continue };
+            let normalized = if raw.len() > 1 { raw.trim_end_matches('/') } else { raw };
+            let socket = RUNTIME_SOCKETS.contains(&normalized);
+            if socket || SENSITIVE_HOST_PATHS.contains(&normalized) {
+                let name = volume.get("name").and_then(Node::as_str).unwrap_or("(unnamed)");
+                let why = if socket {
+                    "is the container runtime's socket: whoever can write to it controls every container on the node"
+                } else {
+                    "exposes the node's own system files to the pod"
+                };
+                self.report(
+                    rules::SENSITIVE_HOST_PATH,
+                    None,
+                    path.span,
+                    format!("volume `{name}` mounts `{raw}` from the node, which {why}."),
+                );
+            }
+        }
+    }
+
+    fn read_only_root_filesystem(&mut self, pod: &PodSpec) {
+        for container in pod.containers.iter().filter(|c| c.kind != ContainerKind::Ephemeral) {
+            let entry = container.security_context_map().and_then(|sc| sc.entry("readOnlyRootFilesystem"));
+            let span = match entry {
+                Some(e) if values::as_bool(&e.value) == Some(true) => continue,
+                Some(e) if !e.value.is_null() => e.value.span,
+                _ => missing_anchor(container),
+            };
+            let who = self.name(container);
+            self.report(
+                rules::READ_ONLY_ROOT_FILESYSTEM,
+                Some(who),
+                span,
+                "the root filesystem is writable; set `readOnlyRootFilesystem: true` and mount an emptyDir where the program writes."
+                    .to_string(),
+            );
+        }
+    }
+
+    fn missing_security_context(&mut self, pod: &PodSpec) {
+        let pod_has = pod.security_context_map().is_some_and(|sc| sc.as_mapping().is_some_and(|m| !m.is_empty()));
+        if pod_has {
+            return;
+        }
+        for container in &pod.containers {
+            let has = container.security_context_map().is_some_and(|sc| sc.as_mapping().is_some_and(|m| !m.is_empty()));
+            if !has {
+                let who = self.name(container);
+                self.report(
+                    rules::MISSING_SECURITY_CONTEXT,
+                    Some(who),
+                    missing_anchor(container),
+                    "neither the pod nor this container sets a securityContext, so it runs with the image's user and the runtime's defaults."
+                        .to_string(),
+                );
+            }
+        }
+    }
+
+    fn root_group(&mut self, pod: &PodSpec) {
+        for container in &pod.containers {
+            if let Some(group) = pod.effective(container, "runAsGroup") {
+                if values::as_int(group.value()) == Some(0) {
+                    let who = (group.origin == Origin::Container).then(|| self.name(container));
+                    self.report(
+                        rules::RUN_AS_ROOT_GROUP,
+                        who,
+                        group.value().span,
+                        "`runAsGroup: 0` runs as the root group, which owns many files on the node and in images; use a non-zero GID."
+                            .to_string(),
+                    );
+                }
+            }
+        }
+        let Some(sc) = pod.security_context_map() else { return };
+        if let Some(fs_group) = sc.get("fsGroup").filter(|v| values::as_int(v) == Some(0)) {
+            self.report(
+                rules::RUN_AS_ROOT_GROUP,
+                None,
+                fs_group.span,
+                "`fsGroup: 0` makes volumes owned by the root group and adds it to every container; use a non-zero GID.".to_string(),
+            );
+        }
+        for item in sc.get("supplementalGroups").and_then(Node::as_sequence).unwrap_or_default() {
+            if values::as_int(item) == Some(0) {
+                self.report(
+                    rules::RUN_AS_ROOT_GROUP,
+                    None,
+                    item.span,
+                    "GID 0 in `supplementalGroups` adds the root group to every container; remove it.".to_string(),
+                );
+            }
+        }
+    }
+
+    fn low_ids(&mut self, pod: &PodSpec) {
+        for container in &pod.containers {
+            for field in ["runAsUser", "runAsGroup"] {
+                let Some(effective) = pod.effective(container, field) else { continue };
+                let Some(id) = values::as_int(effective.value()) else { continue };
+                if (0..LOW_ID_LIMIT).contains(&id) {
+                    let who = (effective.origin == Origin::Container).then(|| self.name(container));
+                    let kind = if field == "runAsUser" { "UID" } else { "GID" };
+                    self.report(
+                        rules::LOW_USER_ID,
+                        who,
+                        effective.value().span,
+                        format!("{kind} {id} is below {LOW_ID_LIMIT} and may be the ID of an account on the node; prefer {LOW_ID_LIMIT} or above."),
+                    );
+                }
+            }
+        }
+    }
+
+    fn redundant(&mut self, pod: &PodSpec) {
+        let Some(pod_sc) = pod.security_context_map() else { return };
+        for container in &pod.containers {
+            let Some(sc) = container.security_context_map() else { continue };
+            for entry in sc.as_mapping().unwrap_or_default() {
+                let Some(key) = entry.key_str() else { continue };
+                let Some(pod_value) = pod_sc.get(key) else { continue };
+                let shared = crate::catalog::Catalog::embedded()
+                    .security_context()
+                    .field(key)
+                    .is_some_and(|f| f.scope == crate::catalog::Scope::Both);
+                if shared && !entry.value.is_null() && same_value(&entry.value, pod_value) {
+                    let who = self.name(container);
+                    let line = super::structure::line_number(self.text, pod_value.span.start);
+                    self.report(
+                        rules::REDUNDANT_SETTING,
+                        Some(who),
+                        Span::new(entry.key.span.start, entry.value.span.end),
+                        format!("`{key}` repeats the value it already inherits from the pod securityContext (line {line}); remove it here."),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn missing_anchor(container: &crate::model::Container) -> Span {
+    container
+        .security_context
+        .map(|e| e.key.span)
+        .or(container.name.filter(|n| !n.span.is_empty()).map(|n| n.span))
+        .unwrap_or(container.node.span)
+}
+
+/// Whether two values mean the same to Kubernetes (positions and styles aside).
+fn same_value(a: &Node, b: &Node) -> bool {
+    match (&a.value, &b.value) {
+        (Value::Scalar(_), Value::Scalar(_)) => match (values::read(a), values::read(b)) {
+            (Some(values::Reading::String), Some(values::Reading::String)) => a.as_str() == b.as_str(),
+            (Some(x), Some(y)) => x == y,
+            _ => false,
+        },
+        (Value::Mapping(x), Value::Mapping(y)) => {
+            x.len() == y.len()
+                && x.iter().all(|e| e.key_str().is_some_and(|k| b.get(k).is_some_and(|v| same_value(&e.value, v))))
+        }
+        (Value::Sequence(x), Value::Sequence(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q)),
+        _ => false,
+    }
+}

@@ -1,0 +1,110 @@
+//! Suppression comments.
+//!
+//! `# podsec:ignore <code>[,<code>...]` at the end of a line, or alone on the
+//! line above, silences those codes for findings that start on that line;
+//! without codes it silences every code there. `# podsec:ignore-file
+//! [<code>...]` anywhere silences them for the whole file (every code when
+//! none is named). Text after ` -- ` is a reason, ignored. An unknown code is
+//! itself reported.
+
+use super::rules;
+use super::Finding;
+use crate::syntax::Span;
+use crate::text::LineIndex;
+
+const MARKER: &str = "podsec:ignore";
+
+#[derive(Debug, Default)]
+struct Suppressions {
+    /// Line → codes silenced there (empty: every code).
+    lines: Vec<(usize, Vec<String>)>,
+    /// `None`: nothing file-wide; `Some(empty)`: every code.
+    file: Option<Vec<String>>,
+}
+
+impl Suppressions {
+    fn silences(&self, line: usize, code: &str) -> bool {
+        let matches = |codes: &Vec<String>| codes.is_empty() || codes.iter().any(|c| c == code);
+        self.file.as_ref().is_some_and(matches) || self.lines.iter().any(|(l, codes)| *l == line && matches(codes))
+    }
+}
+
+/// Drops suppressed findings and reports unknown codes in suppression comments.
+pub(super) fn apply(text: &str, findings: &mut Vec<Finding>) {
+    if !text.contains(MARKER) {
+        return;
+    }
+    let index = LineIndex::new(text);
+    let mut suppressions = Suppressions::default();
+    let mut problems = Vec::new();
+    for line in 0..index.line_count() {
+        let range = index.line_range(text, line);
+        let content = &text[range.clone()];
+        let Some(comment_at) = comment_start(content) else { continue };
+        let comment = &content[comment_at + 1..];
+        let Some(marker_at) = comment.find(MARKER) else { continue };
+        if !comment[..marker_at].trim().is_empty() {
+            continue;
+        }
+        let after = &comment[marker_at + MARKER.len()..];
+        let (file_wide, list) = match after.strip_prefix("-file") {
+            Some(rest) => (true, rest),
+            None => (false, after),
+        };
+        if !list.is_empty() && !list.starts_with([' ', '\t', ':']) {
+            continue;
+        }
+        let list = list.trim_start_matches(':');
+        let list = list.split(" -- ").next().unwrap_or_default();
+        let list_offset = range.start + comment_at + 1 + marker_at + MARKER.len() + (after.len() - list.len().min(after.len()));
+        let mut codes = Vec::new();
+        let mut cursor = 0;
+        for token in list.split([',', ' ', '\t']) {
+            let token_at = list[cursor..].find(token).map_or(cursor, |p| cursor + p);
+            cursor = token_at + token.len();
+            if token.is_empty() {
+                continue;
+            }
+            if rules::by_code(token).is_none() {
+                let start = list_offset + token_at;
+                problems.push(Finding::new(
+                    rules::INVALID_SUPPRESSION,
+                    Span::new(start, start + token.len()),
+                    format!("`{token}` is not a podsec rule code, so this comment silences nothing for it; see the rule list for the codes."),
+                ));
+            }
+            codes.push(token.to_string());
+        }
+        if file_wide {
+            suppressions.file.get_or_insert_with(Vec::new).extend(codes.iter().cloned());
+            if codes.is_empty() {
+                suppressions.file = Some(Vec::new());
+            }
+        } else {
+            // Alone on its line: applies to the next line; else to its own.
+            let target = if content[..comment_at].trim().is_empty() { line + 1 } else { line };
+            suppressions.lines.push((target, codes));
+        }
+    }
+    findings.retain(|f| !suppressions.silences(index.line_of(f.span.start), f.code()));
+    findings.extend(problems);
+}
+
+/// Byte offset of the `#` that starts a comment on this line, skipping `#`
+/// inside quotes and `#` not preceded by whitespace (YAML's rule).
+fn comment_start(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let mut quote: Option<u8> = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'"' | b'\'' if i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b':' | b'[' | b'{' | b',' | b'-') => quote = Some(b),
+                b'#' if i == 0 || matches!(bytes[i - 1], b' ' | b'\t') => return Some(i),
+                _ => {}
+            },
+        }
+    }
+    None
+}
