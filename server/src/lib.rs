@@ -9,6 +9,7 @@ pub mod syntax;
 pub mod text;
 pub mod analysis;
 pub mod catalog;
+pub mod docs;
 pub mod config;
 pub mod model;
 pub mod cli;
