@@ -120,7 +120,7 @@ fn render(text: &str, findings: &[Finding]) -> String {
 
 #[test]
 fn fixtures() {
-    insta::glob!("fixtures/{rules,cases,pss}/*.yaml", |path| {
+    insta::glob!("fixtures/{rules,cases,pss,best-practice}/*.yaml", |path| {
         let text = std::fs::read_to_string(path).unwrap();
         let config = config_for(&text);
         let analysis = analyze(&text, &config);

@@ -4,8 +4,8 @@
 //! line above, silences those codes for findings that start on that line;
 //! without codes it silences every code there. `# podsec:ignore-file
 //! [<code>...]` anywhere silences them for the whole file (every code when
-//! none is named). Text after ` -- ` is a reason, ignored. An unknown code is
-//! itself reported.
+//! none is named). Text after ` -- ` is a reason and text after ` #` another
+//! comment, both ignored. An unknown code is itself reported.
 
 use super::rules;
 use super::Finding;
@@ -55,8 +55,10 @@ pub(super) fn apply(text: &str, findings: &mut Vec<Finding>) {
             continue;
         }
         let list = list.trim_start_matches(':');
-        let list = list.split(" -- ").next().unwrap_or_default();
-        let list_offset = range.start + comment_at + 1 + marker_at + MARKER.len() + (after.len() - list.len().min(after.len()));
+        // A reason after ` -- ` or a further comment after ` #` is not a code.
+        let list_end = [" -- ", " #"].iter().filter_map(|sep| list.find(sep)).min().unwrap_or(list.len());
+        let list = &list[..list_end];
+        let list_offset = range.start + offset_within(content, list);
         let mut codes = Vec::new();
         let mut cursor = 0;
         for token in list.split([',', ' ', '\t']) {
@@ -67,10 +69,12 @@ pub(super) fn apply(text: &str, findings: &mut Vec<Finding>) {
             }
             if rules::by_code(token).is_none() {
                 let start = list_offset + token_at;
+                let hint = super::values::nearest(token, rules::ALL.iter().map(|r| r.code))
+                    .map_or_else(|| " See the rule list for the codes.".to_string(), |c| format!(" Did you mean `{c}`?"));
                 problems.push(Finding::new(
                     rules::INVALID_SUPPRESSION,
                     Span::new(start, start + token.len()),
-                    format!("`{token}` is not a podsec rule code, so this comment silences nothing for it; see the rule list for the codes."),
+                    format!("`{token}` is not a podsec rule code, so this comment silences nothing.{hint}"),
                 ));
             }
             codes.push(token.to_string());
@@ -88,6 +92,11 @@ pub(super) fn apply(text: &str, findings: &mut Vec<Finding>) {
     }
     findings.retain(|f| !suppressions.silences(index.line_of(f.span.start), f.code()));
     findings.extend(problems);
+}
+
+/// Where `part`, a slice of `whole`, starts in it.
+fn offset_within(whole: &str, part: &str) -> usize {
+    part.as_ptr() as usize - whole.as_ptr() as usize
 }
 
 /// Byte offset of the `#` that starts a comment on this line, skipping `#`
