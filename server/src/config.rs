@@ -167,6 +167,113 @@ impl Config {
     }
 }
 
+/// The settings a `.podsec.yaml` file (or an editor's settings) makes; each
+/// is optional and overrides the default when present.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Settings {
+    pub profile: Option<Profile>,
+    pub kubernetes_version: Option<KubeVersion>,
+    pub best_practices: Option<bool>,
+    pub rules: BTreeMap<String, RuleLevel>,
+}
+
+impl Settings {
+    /// Applies these settings over `config`.
+    pub fn apply(&self, config: &mut Config) {
+        if let Some(profile) = self.profile {
+            config.profile = profile;
+        }
+        if let Some(version) = self.kubernetes_version {
+            config.kubernetes_version = version;
+        }
+        if let Some(best_practices) = self.best_practices {
+            config.best_practices = best_practices;
+        }
+        config.rules.extend(self.rules.iter().map(|(k, v)| (k.clone(), *v)));
+    }
+}
+
+/// A problem in a configuration file, at its byte span.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingsProblem {
+    pub message: String,
+    pub span: crate::syntax::Span,
+}
+
+/// Reads a `.podsec.yaml` text. Never fails: problems come back with their
+/// positions, and every valid setting is kept.
+pub fn parse_settings(text: &str) -> (Settings, Vec<SettingsProblem>) {
+    use crate::syntax::{parse, Node, Span};
+
+    let mut settings = Settings::default();
+    let mut problems = Vec::new();
+    let file = parse(text);
+    let mut problem = |span: Span, message: String| problems.push(SettingsProblem { message, span });
+    for document in &file.documents {
+        for error in &document.errors {
+            problem(error.span, format!("YAML syntax error: {}", error.message));
+        }
+    }
+    let Some(root) = file.documents.first().and_then(|d| d.root.as_ref()) else { return (settings, problems) };
+    let Some(entries) = root.as_mapping() else {
+        if !root.is_null() {
+            problem(root.span, "a podsec configuration is a mapping of settings, e.g. `profile: baseline`".to_string());
+        }
+        return (settings, problems);
+    };
+    let scalar = |node: &Node| node.as_str().map(str::to_string);
+    for entry in entries {
+        let value = &entry.value;
+        match entry.key_str() {
+            Some("profile") => match scalar(value).map(|v| v.parse::<Profile>()) {
+                Some(Ok(profile)) => settings.profile = Some(profile),
+                Some(Err(e)) => problem(value.span, e),
+                None => problem(value.span, "`profile` is one of baseline, restricted, privileged".to_string()),
+            },
+            Some("kubernetesVersion") => match scalar(value).map(|v| v.parse::<KubeVersion>()) {
+                Some(Ok(version)) => settings.kubernetes_version = Some(version),
+                Some(Err(e)) => problem(value.span, e),
+                None => problem(value.span, "`kubernetesVersion` is a version such as \"1.30\"".to_string()),
+            },
+            Some("bestPractices") => match scalar(value).as_deref() {
+                Some("true") => settings.best_practices = Some(true),
+                Some("false") => settings.best_practices = Some(false),
+                _ => problem(value.span, "`bestPractices` is true or false".to_string()),
+            },
+            Some("rules") => {
+                let Some(rules) = value.as_mapping() else {
+                    if !value.is_null() {
+                        problem(value.span, "`rules` maps rule codes to off, hint, information, warning or error".to_string());
+                    }
+                    continue;
+                };
+                for rule in rules {
+                    let Some(code) = rule.key_str() else { continue };
+                    if crate::analysis::rules::by_code(code).is_none() {
+                        let hint = crate::analysis::nearest_code(code).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
+                        problem(rule.key.span, format!("unknown rule `{code}`{hint}"));
+                        continue;
+                    }
+                    match scalar(&rule.value).map(|v| v.parse::<RuleLevel>()) {
+                        Some(Ok(level)) => {
+                            settings.rules.insert(code.to_string(), level);
+                        }
+                        Some(Err(e)) => problem(rule.value.span, e),
+                        None => problem(rule.value.span, "a rule level is off, hint, information, warning or error".to_string()),
+                    }
+                }
+            }
+            Some(other) => {
+                let known = ["profile", "kubernetesVersion", "bestPractices", "rules"];
+                let hint = crate::analysis::nearest_name(other, &known).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
+                problem(entry.key.span, format!("unknown setting `{other}`{hint}"));
+            }
+            None => {}
+        }
+    }
+    (settings, problems)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,5 +287,33 @@ mod tests {
         assert!("2.1".parse::<KubeVersion>().is_err());
         assert!("1.x".parse::<KubeVersion>().is_err());
         assert_eq!(KubeVersion::default().to_string(), "1.37");
+    }
+
+    #[test]
+    fn settings_file_with_problems_keeps_the_valid_settings() {
+        let text = "profile: baseline\nkubernetesVersion: \"1.30\"\nbestPractices: false\nrules:\n  read-only-root-filesystem: off\n  pss/runAsUser: error\n  pss/runasuser: warning\n  low-user-id: loud\nprofil: x\n";
+        let (settings, problems) = parse_settings(text);
+        assert_eq!(settings.profile, Some(Profile::Baseline));
+        assert_eq!(settings.kubernetes_version, Some(KubeVersion::new(30)));
+        assert_eq!(settings.best_practices, Some(false));
+        assert_eq!(settings.rules.len(), 2);
+        let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(messages[0].contains("did you mean `pss/runAsUser`"));
+        assert!(messages[1].contains("loud"));
+        assert!(messages[2].contains("did you mean `profile`"));
+        assert_eq!(&text[problems[2].span.start..problems[2].span.end], "profil");
+        let mut config = Config::default();
+        settings.apply(&mut config);
+        assert_eq!(config.level_of(crate::analysis::rules::LOW_USER_ID, Severity::Hint), None);
+        assert_eq!(config.level_of(crate::analysis::rules::PSS_RUN_AS_USER, Severity::Warning), Some(Severity::Error));
+    }
+
+    #[test]
+    fn broken_settings_file_is_a_problem_not_a_panic() {
+        for text in ["", "[", "- a\n- b", "rules: 3", "profile: [x]"] {
+            let (_, problems) = parse_settings(text);
+            assert_eq!(problems.is_empty(), text.is_empty(), "{text:?}: {problems:?}");
+        }
     }
 }

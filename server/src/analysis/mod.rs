@@ -79,6 +79,16 @@ pub fn analyze_parsed(text: &str, file: &ParsedFile, config: &Config) -> Vec<Fin
     findings
 }
 
+/// The rule code closest to a misspelt one.
+pub fn nearest_code(code: &str) -> Option<&'static str> {
+    values::nearest(code, rules::ALL.iter().map(|r| r.code))
+}
+
+/// The name closest to a misspelt one, among `names`.
+pub fn nearest_name<'a>(name: &str, names: &[&'a str]) -> Option<&'a str> {
+    values::nearest(name, names.iter().copied())
+}
+
 fn syntax_message(parser_message: &str) -> String {
     format!("YAML syntax error: {parser_message}. The rest of this document is not analysed until it parses.")
 }

@@ -69,7 +69,7 @@ pub(super) fn apply(text: &str, findings: &mut Vec<Finding>) {
             }
             if rules::by_code(token).is_none() {
                 let start = list_offset + token_at;
-                let hint = super::values::nearest(token, rules::ALL.iter().map(|r| r.code))
+                let hint = super::nearest_code(token)
                     .map_or_else(|| " See the rule list for the codes.".to_string(), |c| format!(" Did you mean `{c}`?"));
                 problems.push(Finding::new(
                     rules::INVALID_SUPPRESSION,
