@@ -120,6 +120,10 @@ impl Check<'_> {
     }
 
     fn read_only_root_filesystem(&mut self, pod: &PodSpec) {
+        // Windows containers cannot set it.
+        if pod.os_name() == Some("windows") {
+            return;
+        }
         for container in pod.containers.iter().filter(|c| c.kind != ContainerKind::Ephemeral) {
             let entry = container.security_context_map().and_then(|sc| sc.entry("readOnlyRootFilesystem"));
             let span = match entry {
