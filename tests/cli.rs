@@ -369,6 +369,34 @@ fn many_files_stream_in_sorted_order() {
 }
 
 #[test]
+fn each_file_is_printed_as_soon_as_it_and_those_before_it_are_done() {
+    // Standard input, reported as `zz.yaml`, sorts after `crlf.yaml` and stays
+    // open: the finding in `crlf.yaml` must be printed before it closes.
+    let mut child = podsec(&fixtures())
+        .args(["check", "--stdin-filename", "zz.yaml", "crlf.yaml", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut line);
+        let _ = tx.send(line);
+    });
+    let first = rx.recv_timeout(std::time::Duration::from_secs(20));
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"kind: Pod\n").unwrap();
+    drop(stdin);
+    let status = child.wait().unwrap();
+    let first = first.expect("the first file's finding is printed while stdin is still open");
+    assert!(first.starts_with("crlf.yaml:17:32: error[yaml-syntax]"), "{first}");
+    assert_eq!(status.code(), Some(1));
+}
+
+#[test]
 fn an_empty_directory_checks_nothing_and_passes() {
     let dir = tempfile::tempdir().unwrap();
     let output = run(dir.path(), &["check"]);

@@ -42,11 +42,14 @@ Exit codes:
   1  at least one finding is an error
   2  usage error, or a path could not be read (the other files are still checked)
 
-Findings go to stdout; the summary, the progress bar and read errors go to
-stderr. Colour and the progress bar appear only on a terminal; NO_COLOR turns
-colour off, CLICOLOR_FORCE on. Directories are searched for *.yaml and *.yml,
-skipping hidden and .gitignore'd files; files named explicitly are always
-checked. `podsec check` never modifies a file.";
+Findings go to stdout. Read errors, the progress bar and (human format) the
+summary line go to stderr. Colour and the progress bar appear only on a
+terminal; NO_COLOR turns colour off, CLICOLOR_FORCE on.
+
+Directories are searched for *.yaml and *.yml, skipping hidden and
+.gitignore'd files; files named explicitly are always checked. Files are
+reported in sorted order. `-` reads standard input, reported as `-` (see
+--stdin-filename). `podsec check` never modifies a file.";
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Format {
@@ -89,7 +92,7 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
-    /// The Kubernetes version to judge against (`1.N`); defaults to the newest podsec knows.
+    /// The Kubernetes version to judge against (`1.N` or `v1.N`).
     #[arg(long, value_name = "1.N", default_value_t = KubeVersion::NEWEST)]
     pub kubernetes_version: KubeVersion,
 
@@ -161,6 +164,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
         write(&buffer, &mut stdout);
     }
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    tracing::debug!(files = inputs.len(), jobs, %config.kubernetes_version, %config.profile, "checking");
     ordered::for_each_ordered(&inputs, jobs, |input| check_one(input, &config), |outcome| {
         let suspend = |f: &mut dyn FnMut() -> bool| match &progress {
             Some(bar) => bar.suspend(f),
