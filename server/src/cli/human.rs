@@ -81,14 +81,25 @@ pub struct Snippet {
 impl Snippet {
     /// `start..end` are byte offsets into `line`, on char boundaries or clamped down to one.
     pub fn new(line: &str, start: usize, end: usize) -> Self {
-        let chars: Vec<(usize, char)> = line.char_indices().collect();
-        let first = chars.iter().position(|&(i, _)| i >= start).unwrap_or(chars.len());
-        let last = chars.iter().position(|&(i, _)| i >= end).unwrap_or(chars.len()).max(first);
-        let (from, to) = if chars.len() > MAX_SHOWN_CHARS {
-            let from = first.saturating_sub(CONTEXT_BEFORE).min(chars.len().saturating_sub(MAX_SHOWN_CHARS));
-            (from, (from + MAX_SHOWN_CHARS).min(chars.len()))
+        // Character indices of the span and the line length, without
+        // collecting the line: a minified manifest can be one 5 MB line.
+        let (mut len, mut first, mut last) = (0, None, None);
+        for (n, (i, _)) in line.char_indices().enumerate() {
+            if first.is_none() && i >= start {
+                first = Some(n);
+            }
+            if last.is_none() && i >= end {
+                last = Some(n);
+            }
+            len = n + 1;
+        }
+        let first = first.unwrap_or(len);
+        let last = last.unwrap_or(len).max(first);
+        let (from, to) = if len > MAX_SHOWN_CHARS {
+            let from = first.saturating_sub(CONTEXT_BEFORE).min(len - MAX_SHOWN_CHARS);
+            (from, from + MAX_SHOWN_CHARS)
         } else {
-            (0, chars.len())
+            (0, len)
         };
         let mut text = String::new();
         let (mut pad, mut carets) = (0, 0);
@@ -96,7 +107,7 @@ impl Snippet {
             text.push('…');
             pad += 1;
         }
-        for (n, &(_, ch)) in chars.iter().enumerate().take(to).skip(from) {
+        for (n, ch) in line.chars().enumerate().take(to).skip(from) {
             let shown = visible(ch);
             let width = shown.width();
             text.push_str(&shown);
@@ -106,7 +117,7 @@ impl Snippet {
                 carets += width;
             }
         }
-        if to < chars.len() {
+        if to < len {
             text.push('…');
         }
         Snippet { text, pad, carets: carets.max(1) }
@@ -214,6 +225,10 @@ mod tests {
         assert_eq!(snippet.text.chars().count(), MAX_SHOWN_CHARS + 2);
         assert_eq!(snippet.text.chars().nth(snippet.pad), Some('X'));
         assert_eq!(snippet.carets, 1);
+
+        let at_end = Snippet::new(&line, 1001, 1001);
+        assert!(at_end.text.starts_with('…') && !at_end.text.ends_with('…'));
+        assert_eq!(at_end.pad, MAX_SHOWN_CHARS + 1);
     }
 
     #[test]
