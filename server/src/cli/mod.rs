@@ -1,7 +1,30 @@
 //! `podsec check`: the command-line front end.
+//!
+//! Findings go to stdout in the chosen format; the summary, the progress bar
+//! and read errors go to stderr. Files are read, never written.
 
+mod human;
+mod inputs;
+mod json;
+mod ordered;
+mod report;
+mod sarif;
+
+use std::io::{self, IsTerminal, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use anstream::{AutoStream, ColorChoice};
+use clap::builder::TypedValueParser as _;
+
+use crate::analysis;
+use crate::config::{Config, KubeVersion, Profile};
+pub use human::{summary, Snippet};
+pub use inputs::{collect, Input, InputError, Source};
+pub use json::JsonFinding;
+pub use report::{FileReport, Located, Position, Totals};
+pub use sarif::SarifLog;
 
 /// No finding is an error.
 pub const EXIT_OK: u8 = 0;
@@ -10,13 +33,267 @@ pub const EXIT_FINDINGS: u8 = 1;
 /// Usage or I/O error.
 pub const EXIT_USAGE: u8 = 2;
 
+/// Below this many files a progress bar would only flicker.
+const PROGRESS_MIN_FILES: usize = 20;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  no finding is an error (warnings, information and hints do not fail)
+  1  at least one finding is an error
+  2  usage error, or a path could not be read (the other files are still checked)
+
+Findings go to stdout. Read errors, the progress bar and (human format) the
+summary line go to stderr. Colour and the progress bar appear only on a
+terminal; NO_COLOR turns colour off, CLICOLOR_FORCE on.
+
+Directories are searched for *.yaml and *.yml, skipping hidden and
+.gitignore'd files; files named explicitly are always checked. Files are
+reported in sorted order. `-` reads standard input, reported as `-` (see
+--stdin-filename). `podsec check` never modifies a file.";
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Format {
+    /// `path:line:col: severity[code] message` with the source line and a caret.
+    #[default]
+    Human,
+    /// One JSON array of findings; lines and columns 1-based, columns in characters.
+    Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ColorWhen {
+    /// Colour when the stream is a terminal and NO_COLOR is not set.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorWhen {
+    fn choice(self) -> ColorChoice {
+        match self {
+            ColorWhen::Auto => ColorChoice::Auto,
+            ColorWhen::Always => ColorChoice::Always,
+            ColorWhen::Never => ColorChoice::Never,
+        }
+    }
+}
+
 #[derive(clap::Args, Debug)]
+#[command(after_help = AFTER_HELP)]
 pub struct CheckArgs {
     /// Files, directories (searched for *.yaml and *.yml), or - for stdin.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// The Kubernetes version to judge against (`1.N` or `v1.N`).
+    #[arg(long, value_name = "1.N", default_value_t = KubeVersion::NEWEST)]
+    pub kubernetes_version: KubeVersion,
+
+    /// The Pod Security Standards profile to check against.
+    #[arg(
+        long,
+        value_name = "PROFILE",
+        default_value = "restricted",
+        value_parser = clap::builder::PossibleValuesParser::new(["restricted", "baseline", "privileged"])
+            .map(|s| s.parse::<Profile>().expect("listed profiles parse")),
+    )]
+    pub profile: Profile,
+
+    /// Print only the findings: no summary line, no progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// When to use colour.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
+    /// The name to report findings in standard input under (default `-`).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
 }
 
-pub fn check(_args: CheckArgs) -> ExitCode {
-    ExitCode::from(EXIT_OK)
+/// What checking one input gave.
+enum Outcome {
+    Checked(FileReport),
+    Failed(InputError),
+}
+
+pub fn check(args: CheckArgs) -> ExitCode {
+    let config = Config { kubernetes_version: args.kubernetes_version, profile: args.profile };
+    let stdin_name = args.stdin_filename.clone().unwrap_or_else(|| "-".to_owned());
+    let choice = args.color.choice();
+    let mut stdout = AutoStream::new(io::stdout(), choice);
+    let mut stderr = AutoStream::new(io::stderr(), choice);
+
+    let (inputs, walk_errors) = inputs::collect(&args.paths, &stdin_name);
+    let mut totals = Totals::default();
+    for error in &walk_errors {
+        report_error(&mut stderr, error);
+    }
+    totals.unreadable += walk_errors.len();
+
+    let progress = (!args.quiet && inputs.len() >= PROGRESS_MIN_FILES && io::stderr().is_terminal())
+        .then(|| progress_bar(inputs.len() as u64));
+    let mut json = json::JsonWriter::default();
+    let mut sarif = SarifLog::default();
+    for error in &walk_errors {
+        sarif.unreadable(&error.display, &error.to_string());
+    }
+    let mut write_failed: Option<io::Error> = None;
+    let mut write = |bytes: &[u8], out: &mut AutoStream<io::Stdout>| {
+        if write_failed.is_some() {
+            return false;
+        }
+        if let Err(error) = out.write_all(bytes).and_then(|()| out.flush()) {
+            write_failed = Some(error);
+            return false;
+        }
+        true
+    };
+
+    if args.format == Format::Json {
+        let mut buffer = Vec::new();
+        json.start(&mut buffer).expect("writing to memory");
+        write(&buffer, &mut stdout);
+    }
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    tracing::debug!(files = inputs.len(), jobs, %config.kubernetes_version, %config.profile, "checking");
+    ordered::for_each_ordered(&inputs, jobs, |input| check_one(input, &config), |outcome| {
+        let suspend = |f: &mut dyn FnMut() -> bool| match &progress {
+            Some(bar) => bar.suspend(f),
+            None => f(),
+        };
+        if let Some(bar) = &progress {
+            bar.inc(1);
+        }
+        match outcome {
+            Outcome::Failed(error) => {
+                totals.unreadable += 1;
+                sarif.unreadable(&error.display, &error.to_string());
+                suspend(&mut || {
+                    report_error(&mut stderr, &error);
+                    true
+                })
+            }
+            Outcome::Checked(report) => {
+                totals.add(&report);
+                let mut buffer = Vec::new();
+                match args.format {
+                    Format::Human => human::write_file(&mut buffer, &report).expect("writing to memory"),
+                    Format::Json => json.file(&mut buffer, &report).expect("writing to memory"),
+                    Format::Sarif => sarif.file(&report),
+                }
+                buffer.is_empty() || suspend(&mut || write(&buffer, &mut stdout))
+            }
+        }
+    });
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
+
+    match args.format {
+        Format::Human => {}
+        Format::Json => {
+            let mut buffer = Vec::new();
+            json.finish(&mut buffer).expect("writing to memory");
+            write(&buffer, &mut stdout);
+        }
+        Format::Sarif => {
+            let mut buffer = serde_json::to_vec_pretty(&sarif.finish()).expect("SARIF serializes");
+            buffer.push(b'\n');
+            write(&buffer, &mut stdout);
+        }
+    }
+
+    if let Some(error) = &write_failed {
+        if error.kind() != io::ErrorKind::BrokenPipe {
+            let _ = writeln!(stderr, "podsec: cannot write output: {}", inputs::io_reason(error));
+            return ExitCode::from(EXIT_USAGE);
+        }
+    }
+    if !args.quiet && args.format == Format::Human {
+        let _ = writeln!(stderr, "{}", summary(&totals));
+    }
+    ExitCode::from(exit_code(&totals))
+}
+
+/// 2 when a path could not be read, else 1 when any finding is an error.
+pub fn exit_code(totals: &Totals) -> u8 {
+    if totals.unreadable > 0 {
+        EXIT_USAGE
+    } else if totals.errors > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+fn check_one(input: &Input, config: &Config) -> Outcome {
+    let text = match inputs::read(input) {
+        Ok(text) => text,
+        Err(error) => return Outcome::Failed(error),
+    };
+    // A bug in one rule must not hide the results of every other file.
+    match catch_unwind(AssertUnwindSafe(|| analysis::analyze(&text, config).findings)) {
+        Ok(findings) => Outcome::Checked(FileReport::new(input.display.clone(), text, findings)),
+        Err(_) => Outcome::Failed(InputError {
+            display: input.display.clone(),
+            reason: "internal error while analysing it (a podsec bug: please report it)".to_owned(),
+        }),
+    }
+}
+
+fn report_error(stderr: &mut AutoStream<io::Stderr>, error: &InputError) {
+    let _ = writeln!(stderr, "podsec: {error}");
+}
+
+fn progress_bar(len: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(Some(len), indicatif::ProgressDrawTarget::stderr());
+    let style = indicatif::ProgressStyle::with_template("{spinner} checking {bar:30} {pos}/{len} files")
+        .expect("valid template")
+        .progress_chars("=> ");
+    bar.set_style(style);
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreadable_paths_outrank_error_findings() {
+        assert_eq!(exit_code(&Totals::default()), EXIT_OK);
+        assert_eq!(exit_code(&Totals { files: 1, warnings: 3, hints: 1, ..Totals::default() }), EXIT_OK);
+        assert_eq!(exit_code(&Totals { files: 1, errors: 1, ..Totals::default() }), EXIT_FINDINGS);
+        assert_eq!(exit_code(&Totals { files: 1, errors: 1, unreadable: 1, ..Totals::default() }), EXIT_USAGE);
+    }
+
+    #[test]
+    fn arguments_parse_with_their_defaults() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: CheckArgs,
+        }
+        let cli = Cli::try_parse_from(["podsec"]).unwrap();
+        assert_eq!(cli.args.paths, [PathBuf::from(".")]);
+        assert_eq!(cli.args.format, Format::Human);
+        assert_eq!(cli.args.kubernetes_version, KubeVersion::NEWEST);
+        assert_eq!(cli.args.profile, Profile::Restricted);
+        let cli = Cli::try_parse_from(["podsec", "--format", "sarif", "--profile", "baseline", "--kubernetes-version", "v1.29", "-q", "-"])
+            .unwrap();
+        assert_eq!(cli.args.format, Format::Sarif);
+        assert_eq!(cli.args.profile, Profile::Baseline);
+        assert_eq!(cli.args.kubernetes_version, KubeVersion::new(29));
+        assert!(cli.args.quiet);
+        assert_eq!(cli.args.paths, [PathBuf::from("-")]);
+    }
 }
