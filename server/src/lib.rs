@@ -14,3 +14,4 @@ pub mod config;
 pub mod model;
 pub mod cli;
 pub mod lsp;
+pub mod workspace;

@@ -81,6 +81,7 @@ rules! {
     UNSUPPORTED_IN_VERSION = "unsupported-in-version", Structure, Warning, "A field newer than the configured Kubernetes version.";
     DEPRECATED_ANNOTATION = "deprecated-annotation", Structure, Warning, "A seccomp or AppArmor annotation that the fields replaced.";
     REMOVED_API = "removed-api", Structure, Error, "`PodSecurityPolicy` at Kubernetes 1.25 or later.";
+    INVALID_CONFIG = "invalid-config", Structure, Error, "A `.podsec.yaml` setting podsec cannot use (the rest of the file still applies).";
     INVALID_SUPPRESSION = "invalid-suppression", Structure, Warning, "A `# podsec:ignore` comment names a code podsec does not have.";
     PSS_HOST_NAMESPACES = "pss/hostNamespaces", PodSecurity, Warning, "Baseline: no `hostNetwork`, `hostPID` or `hostIPC`.";
     PSS_PRIVILEGED = "pss/privileged", PodSecurity, Warning, "Baseline: no privileged containers.";

@@ -9,6 +9,7 @@ mod json;
 mod ordered;
 mod report;
 mod sarif;
+mod settings;
 
 use std::io::{self, IsTerminal, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -19,7 +20,7 @@ use anstream::{AutoStream, ColorChoice};
 use clap::builder::TypedValueParser as _;
 
 use crate::analysis;
-use crate::config::{Config, KubeVersion, Profile};
+use crate::config::{Config, KubeVersion, Profile, RuleLevel, Settings};
 pub use human::{summary, Snippet};
 pub use inputs::{collect, Input, InputError, Source};
 pub use json::JsonFinding;
@@ -92,19 +93,30 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
-    /// The Kubernetes version to judge against (`1.N` or `v1.N`).
-    #[arg(long, value_name = "1.N", default_value_t = KubeVersion::NEWEST)]
-    pub kubernetes_version: KubeVersion,
+    /// The Kubernetes version to judge against (`1.N` or `v1.N`; default: the newest, 1.37).
+    #[arg(long, value_name = "1.N")]
+    pub kubernetes_version: Option<KubeVersion>,
 
-    /// The Pod Security Standards profile to check against.
+    /// The Pod Security Standards profile to check against (default: restricted).
     #[arg(
         long,
         value_name = "PROFILE",
-        default_value = "restricted",
         value_parser = clap::builder::PossibleValuesParser::new(["restricted", "baseline", "privileged"])
             .map(|s| s.parse::<Profile>().expect("listed profiles parse")),
     )]
-    pub profile: Profile,
+    pub profile: Option<Profile>,
+
+    /// A settings file to use for every input, instead of the nearest `.podsec.yaml`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Set a rule's level: off, hint, information, warning or error (repeatable).
+    #[arg(long = "rule", value_name = "CODE=LEVEL", value_parser = parse_rule_flag)]
+    pub rules: Vec<(String, RuleLevel)>,
+
+    /// Turn the best-practice rules off as a group (a `--rule` still wins).
+    #[arg(long)]
+    pub no_best_practices: bool,
 
     /// Print only the findings: no summary line, no progress bar.
     #[arg(long, short)]
@@ -125,14 +137,37 @@ enum Outcome {
     Failed(InputError),
 }
 
+/// `CODE=LEVEL`, with the code checked against the rule catalog.
+fn parse_rule_flag(value: &str) -> Result<(String, RuleLevel), String> {
+    let (code, level) = value.split_once('=').ok_or_else(|| format!("expected CODE=LEVEL, e.g. read-only-root-filesystem=off, not `{value}`"))?;
+    if analysis::rules::by_code(code).is_none() {
+        let hint = analysis::nearest_code(code).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
+        return Err(format!("unknown rule `{code}`{hint}"));
+    }
+    Ok((code.to_string(), level.parse()?))
+}
+
+impl CheckArgs {
+    /// The settings the flags make; they override any settings file.
+    fn flag_settings(&self) -> Settings {
+        Settings {
+            profile: self.profile,
+            kubernetes_version: self.kubernetes_version,
+            best_practices: self.no_best_practices.then_some(false),
+            rules: self.rules.iter().cloned().collect(),
+        }
+    }
+}
+
 pub fn check(args: CheckArgs) -> ExitCode {
-    let config = Config { kubernetes_version: args.kubernetes_version, profile: args.profile };
     let stdin_name = args.stdin_filename.clone().unwrap_or_else(|| "-".to_owned());
     let choice = args.color.choice();
     let mut stdout = AutoStream::new(io::stdout(), choice);
     let mut stderr = AutoStream::new(io::stderr(), choice);
 
-    let (inputs, walk_errors) = inputs::collect(&args.paths, &stdin_name);
+    let (inputs, mut walk_errors) = inputs::collect(&args.paths, &stdin_name);
+    let mut resolved = settings::resolve(&inputs, args.config.as_deref(), &args.flag_settings());
+    walk_errors.extend(resolved.errors.iter().cloned());
     let mut totals = Totals::default();
     for error in &walk_errors {
         report_error(&mut stderr, error);
@@ -164,8 +199,11 @@ pub fn check(args: CheckArgs) -> ExitCode {
         write(&buffer, &mut stdout);
     }
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
-    tracing::debug!(files = inputs.len(), jobs, %config.kubernetes_version, %config.profile, "checking");
-    ordered::for_each_ordered(&inputs, jobs, |input| check_one(input, &config), |outcome| {
+    tracing::debug!(files = inputs.len(), jobs, "checking");
+    // Problems in settings files come first, as findings on those files.
+    let settings_outcomes: Vec<Outcome> = resolved.problem_reports.drain(..).map(Outcome::Checked).collect();
+    let work: Vec<(Input, std::sync::Arc<Config>)> = inputs.into_iter().zip(resolved.configs).collect();
+    let mut sink = |outcome: Outcome| {
         let suspend = |f: &mut dyn FnMut() -> bool| match &progress {
             Some(bar) => bar.suspend(f),
             None => f(),
@@ -193,7 +231,14 @@ pub fn check(args: CheckArgs) -> ExitCode {
                 buffer.is_empty() || suspend(&mut || write(&buffer, &mut stdout))
             }
         }
-    });
+    };
+    let mut going = true;
+    for outcome in settings_outcomes {
+        going = going && sink(outcome);
+    }
+    if going {
+        ordered::for_each_ordered(&work, jobs, |(input, config)| check_one(input, config), &mut sink);
+    }
     if let Some(bar) = &progress {
         bar.finish_and_clear();
     }
