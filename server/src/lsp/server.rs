@@ -1,0 +1,267 @@
+//! The `LanguageServer` implementation: one short handler per method.
+//!
+//! Handlers never analyse: they update the document store synchronously
+//! and hand the work to an analysis task per document, whose results go
+//! through a single publisher task that drops anything superseded.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+use tower_lsp::jsonrpc::Result;
+use tower_lsp::lsp_types::notification::LogTrace;
+use tower_lsp::lsp_types::{
+    Diagnostic, DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
+    DidSaveTextDocumentParams, InitializeParams, InitializeResult, InitializedParams, LogTraceParams, MessageType,
+    SaveOptions, ServerCapabilities, ServerInfo, SetTraceParams, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, TraceValue, Url,
+};
+use tower_lsp::{Client, LanguageServer};
+
+use super::diagnostics;
+use super::documents::{ChangeError, Documents, Ticket};
+use super::position::PositionEncoding;
+use super::settings;
+use crate::config::Config;
+
+pub const NAME: &str = "podsec";
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub struct Backend {
+    client: Client,
+    shared: Arc<Shared>,
+}
+
+pub struct Shared {
+    documents: Documents,
+    config: RwLock<Config>,
+    encoding: OnceLock<PositionEncoding>,
+    trace: Mutex<TraceValue>,
+    /// Warnings from `initialize`, shown once the client can receive them.
+    startup_warnings: Mutex<Vec<String>>,
+    publisher: mpsc::UnboundedSender<Publish>,
+    /// `shutdown` was received: `exit` then ends the process with 0.
+    pub shutdown_requested: AtomicBool,
+}
+
+enum Publish {
+    Diagnostics { uri: Url, ticket: Ticket, version: i32, diagnostics: Vec<Diagnostic> },
+    Clear { uri: Url },
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    fn config(&self) -> Config {
+        self.config.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    fn encoding(&self) -> PositionEncoding {
+        self.encoding.get().copied().unwrap_or_default()
+    }
+
+    fn trace(&self) -> TraceValue {
+        *lock(&self.trace)
+    }
+}
+
+impl Backend {
+    /// Must be called inside the runtime: it starts the publisher task.
+    pub fn new(client: Client) -> Self {
+        let (publisher, queue) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            documents: Documents::default(),
+            config: RwLock::new(Config::default()),
+            encoding: OnceLock::new(),
+            trace: Mutex::new(TraceValue::Off),
+            startup_warnings: Mutex::new(Vec::new()),
+            publisher,
+            shutdown_requested: AtomicBool::new(false),
+        });
+        tokio::spawn(publish(client.clone(), shared.clone(), queue));
+        Backend { client, shared }
+    }
+
+    pub fn shared(&self) -> Arc<Shared> {
+        self.shared.clone()
+    }
+
+    /// `$/setTrace`, which tower-lsp 0.20 does not route by itself.
+    pub async fn set_trace(&self, params: SetTraceParams) {
+        tracing::debug!(value = ?params.value, "$/setTrace");
+        *lock(&self.shared.trace) = params.value;
+    }
+
+    /// Starts the analysis task of a document. The task re-reads the text
+    /// until the version it analysed is still the newest, so a burst of
+    /// edits costs one analysis at a time.
+    fn analyse(&self, uri: Url, ticket: Ticket) {
+        let shared = self.shared.clone();
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            loop {
+                let Some(snapshot) = shared.documents.snapshot(&uri, ticket) else { return };
+                let version = snapshot.version;
+                let config = shared.config();
+                let encoding = shared.encoding();
+                let started = Instant::now();
+                let text = snapshot.text;
+                let length = text.len();
+                let result = tokio::task::spawn_blocking(move || diagnostics::compute(&text, &config, encoding)).await;
+                match result {
+                    Ok(diagnostics) => {
+                        let elapsed = started.elapsed();
+                        tracing::debug!(%uri, version, count = diagnostics.len(), ?elapsed, "analysed");
+                        let trace = shared.trace();
+                        if trace != TraceValue::Off {
+                            let message = format!(
+                                "analysed {uri} version {version}: {} diagnostics in {} ms",
+                                diagnostics.len(),
+                                elapsed.as_millis()
+                            );
+                            let verbose = (trace == TraceValue::Verbose)
+                                .then(|| format!("{length} bytes, {:?}, {:?}", shared.config(), encoding));
+                            client.send_notification::<LogTrace>(LogTraceParams { message, verbose }).await;
+                        }
+                        let _ = shared.publisher.send(Publish::Diagnostics {
+                            uri: uri.clone(),
+                            ticket,
+                            version,
+                            diagnostics,
+                        });
+                    }
+                    Err(error) => {
+                        tracing::error!(%uri, version, "analysis failed: {error}");
+                        client
+                            .log_message(
+                                MessageType::ERROR,
+                                format!("podsec: internal error analysing {uri} (version {version}): {error}"),
+                            )
+                            .await;
+                    }
+                }
+                if !shared.documents.analysed(&uri, ticket, version) {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+/// The only sender of `publishDiagnostics`. Being one task, it sends in the
+/// order it decides, and it checks each result against the store when it
+/// sends: a result for a superseded version or a closed document is
+/// dropped, and a close (queued after the store forgot the document) always
+/// comes after any result published for that document.
+async fn publish(client: Client, shared: Arc<Shared>, mut queue: mpsc::UnboundedReceiver<Publish>) {
+    while let Some(item) = queue.recv().await {
+        match item {
+            Publish::Diagnostics { uri, ticket, version, diagnostics } => {
+                if shared.documents.is_current(&uri, ticket, version) {
+                    client.publish_diagnostics(uri, diagnostics, Some(version)).await;
+                } else {
+                    tracing::debug!(%uri, version, "dropping diagnostics of a superseded version");
+                }
+            }
+            Publish::Clear { uri } => client.publish_diagnostics(uri, Vec::new(), None).await,
+        }
+    }
+}
+
+#[tower_lsp::async_trait]
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let offered = params.capabilities.general.as_ref().and_then(|g| g.position_encodings.as_deref());
+        let encoding = *self.shared.encoding.get_or_init(|| PositionEncoding::negotiate(offered));
+        if let Some(trace) = params.trace {
+            *lock(&self.shared.trace) = trace;
+        }
+        let (config, warnings) = settings::from_initialization_options(params.initialization_options.as_ref());
+        for warning in &warnings {
+            tracing::warn!("{warning}");
+        }
+        *lock(&self.shared.startup_warnings) = warnings;
+        tracing::info!(?encoding, profile = %config.profile, kubernetes = %config.kubernetes_version, "initialize");
+        *self.shared.config.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = config;
+
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(encoding.kind()),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(TextDocumentSyncKind::INCREMENTAL),
+                    save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions { include_text: Some(false) })),
+                    ..TextDocumentSyncOptions::default()
+                })),
+                ..ServerCapabilities::default()
+            },
+            server_info: Some(ServerInfo { name: NAME.to_string(), version: Some(VERSION.to_string()) }),
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        // Messages sent during `initialize` would be dropped by tower-lsp.
+        let warnings = std::mem::take(&mut *lock(&self.shared.startup_warnings));
+        for warning in warnings {
+            self.client.log_message(MessageType::WARNING, warning).await;
+        }
+        let config = self.shared.config();
+        self.client
+            .log_message(
+                MessageType::INFO,
+                format!("{NAME} {VERSION}: profile {}, Kubernetes {}", config.profile, config.kubernetes_version),
+            )
+            .await;
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        self.shared.shutdown_requested.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let document = params.text_document;
+        tracing::debug!(uri = %document.uri, version = document.version, "didOpen");
+        let ticket = self.shared.documents.open(document.uri.clone(), document.version, &document.text);
+        self.analyse(document.uri, ticket);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let version = params.text_document.version;
+        // Applied before the first `.await`, and the server runs one handler
+        // at a time: edits apply in the order the client sent them.
+        let outcome = self.shared.documents.change(&uri, version, params.content_changes, self.shared.encoding());
+        let problem = match outcome {
+            Ok(Some(ticket)) => {
+                self.analyse(uri, ticket);
+                return;
+            }
+            Ok(None) => return,
+            Err(ChangeError::NotOpen) => format!("podsec: ignored a change to {uri}, which is not open"),
+            Err(ChangeError::Stale { current }) => {
+                format!("podsec: ignored a change to {uri} with version {version}, not newer than {current}")
+            }
+        };
+        tracing::warn!("{problem}");
+        self.client.log_message(MessageType::WARNING, problem).await;
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        if let Some(ticket) = self.shared.documents.touch(&params.text_document.uri) {
+            self.analyse(params.text_document.uri, ticket);
+        }
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        if self.shared.documents.close(&uri) {
+            let _ = self.shared.publisher.send(Publish::Clear { uri });
+        } else {
+            tracing::warn!(%uri, "didClose for a document that is not open");
+        }
+    }
+}

@@ -1,0 +1,620 @@
+//! End-to-end: the real `podsec lsp` binary over stdio.
+//!
+//! A small JSON-RPC client with Content-Length framing; every wait has a
+//! deadline, so a hung server fails the test instead of blocking it.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+struct Lsp {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    incoming: Receiver<Value>,
+    /// Messages read while waiting for something else.
+    backlog: VecDeque<Value>,
+    next_id: i64,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Lsp {
+    fn spawn() -> Lsp {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_podsec"))
+            .arg("lsp")
+            .env("PODSEC_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start podsec lsp");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, incoming) = mpsc::channel();
+        thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(message) = read_message(&mut reader) {
+                if tx.send(message).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = stderr.clone();
+        let mut pipe = child.stderr.take().unwrap();
+        thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        });
+        let stdin = child.stdin.take();
+        Lsp { child, stdin, incoming, backlog: VecDeque::new(), next_id: 1, stderr }
+    }
+
+    /// Spawns, initializes with these client capabilities and options, and
+    /// sends `initialized`. Returns the `initialize` result.
+    fn start(capabilities: Value, options: Value) -> (Lsp, Value) {
+        let mut lsp = Lsp::spawn();
+        let response = lsp.request(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": null,
+                "capabilities": capabilities,
+                "initializationOptions": options,
+                "trace": "off",
+            }),
+        );
+        let result = response.get("result").cloned().unwrap_or_else(|| panic!("initialize failed: {response}"));
+        lsp.notify("initialized", json!({}));
+        (lsp, result)
+    }
+
+    fn started() -> Lsp {
+        Lsp::start(json!({}), Value::Null).0
+    }
+
+    fn send(&mut self, message: &Value) {
+        let body = serde_json::to_vec(message).unwrap();
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        write!(stdin, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
+        stdin.write_all(&body).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// `params: null` is left out, as clients do for `shutdown` and `exit`.
+    fn message(id: Option<i64>, method: &str, params: Value) -> Value {
+        let mut message = json!({ "jsonrpc": "2.0", "method": method });
+        if let Some(id) = id {
+            message["id"] = json!(id);
+        }
+        if !params.is_null() {
+            message["params"] = params;
+        }
+        message
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(&Lsp::message(None, method, params));
+    }
+
+    /// Sends a request; returns its id without waiting.
+    fn send_request(&mut self, method: &str, params: Value) -> i64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&Lsp::message(Some(id), method, params));
+        id
+    }
+
+    /// Sends a request and returns the whole response message.
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.send_request(method, params);
+        self.response(id)
+    }
+
+    fn response(&mut self, id: i64) -> Value {
+        self.wait_for(&format!("response {id}"), |m| m.get("method").is_none() && m["id"] == json!(id))
+    }
+
+    /// The first message (from the backlog, then from the server) that
+    /// matches; the others stay in the backlog in order.
+    fn wait_for(&mut self, what: &str, mut matches: impl FnMut(&Value) -> bool) -> Value {
+        if let Some(i) = self.backlog.iter().position(&mut matches) {
+            return self.backlog.remove(i).unwrap();
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.incoming.recv_timeout(left) {
+                Ok(message) if matches(&message) => return message,
+                Ok(message) => self.backlog.push_back(message),
+                Err(RecvTimeoutError::Timeout) => self.fail(&format!("timed out waiting for {what}")),
+                Err(RecvTimeoutError::Disconnected) => self.fail(&format!("server closed stdout before {what}")),
+            }
+        }
+    }
+
+    /// The `publishDiagnostics` params for `uri` at `version` (`None`: the
+    /// versionless one a close sends). Earlier publications for the URI are
+    /// consumed and their versions returned too, oldest first.
+    fn diagnostics_at(&mut self, uri: &str, version: Option<i64>) -> (Value, Vec<Option<i64>>) {
+        let mut seen = Vec::new();
+        loop {
+            let message = self.wait_for(&format!("diagnostics of {uri} at {version:?}"), |m| {
+                m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+            });
+            let params = message["params"].clone();
+            let published = params["version"].as_i64();
+            if published == version {
+                return (params, seen);
+            }
+            seen.push(published);
+        }
+    }
+
+    fn diagnostics(&mut self, uri: &str, version: i64) -> Vec<Value> {
+        let (params, _) = self.diagnostics_at(uri, Some(version));
+        params["diagnostics"].as_array().unwrap().clone()
+    }
+
+    fn open(&mut self, uri: &str, version: i64, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "yaml", "version": version, "text": text } }),
+        );
+    }
+
+    /// `shutdown`, then `exit` with stdin still open: the server must stop
+    /// by itself.
+    fn shutdown_and_exit(mut self) -> ExitStatus {
+        let response = self.request("shutdown", Value::Null);
+        assert_eq!(response["result"], Value::Null, "{response}");
+        assert!(response.get("error").is_none(), "{response}");
+        self.notify("exit", Value::Null);
+        self.wait_exit()
+    }
+
+    fn wait_exit(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                self.fail("server did not exit");
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn fail(&mut self, why: &str) -> ! {
+        let _ = self.child.kill();
+        thread::sleep(Duration::from_millis(50));
+        panic!("{why}\n--- server stderr ---\n{}", self.stderr.lock().unwrap());
+    }
+}
+
+impl Drop for Lsp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse::<usize>().ok();
+            }
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    Some(serde_json::from_slice(&body).expect("server sent invalid JSON"))
+}
+
+fn range(l1: u64, c1: u64, l2: u64, c2: u64) -> Value {
+    json!({ "start": { "line": l1, "character": c1 }, "end": { "line": l2, "character": c2 } })
+}
+
+fn codes(diagnostics: &[Value]) -> Vec<&str> {
+    diagnostics.iter().map(|d| d["code"].as_str().unwrap()).collect()
+}
+
+fn crlf(text: &str) -> String {
+    assert!(!text.contains('\r'));
+    text.replace('\n', "\r\n")
+}
+
+const WEB_DEPLOYMENT: &str = include_str!("fixtures/lsp/web-deployment.yaml");
+
+// ---------------------------------------------------------------------------
+
+#[test]
+fn initialize_announces_incremental_sync_and_negotiates_utf8() {
+    let capabilities = json!({ "general": { "positionEncodings": ["utf-16", "utf-8"] } });
+    let (lsp, result) = Lsp::start(capabilities, Value::Null);
+    assert_eq!(result["capabilities"]["positionEncoding"], "utf-8");
+    let sync = &result["capabilities"]["textDocumentSync"];
+    assert_eq!(sync["openClose"], true);
+    assert_eq!(sync["change"], 2, "incremental");
+    assert!(sync["save"].is_object(), "{sync}");
+    assert_eq!(result["serverInfo"]["name"], "podsec");
+    assert_eq!(result["serverInfo"]["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
+}
+
+#[test]
+fn initialize_defaults_to_utf16() {
+    let (lsp, result) = Lsp::start(json!({ "general": { "positionEncodings": ["utf-32"] } }), Value::Null);
+    assert_eq!(result["capabilities"]["positionEncoding"], "utf-16");
+    assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
+    let (lsp, result) = Lsp::start(json!({}), Value::Null);
+    assert_eq!(result["capabilities"]["positionEncoding"], "utf-16");
+    assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
+}
+
+#[test]
+fn bad_initialization_options_are_reported_and_defaults_kept() {
+    let options = json!({ "profile": "strict", "kubernetesVersion": "1.30" });
+    let (mut lsp, _) = Lsp::start(json!({}), options);
+    let warning =
+        lsp.wait_for("a logMessage warning", |m| m["method"] == "window/logMessage" && m["params"]["type"] == 2);
+    assert!(warning["params"]["message"].as_str().unwrap().contains("strict"), "{warning}");
+    // `$/setTrace` is accepted (no error, the server keeps going).
+    lsp.notify("$/setTrace", json!({ "value": "verbose" }));
+    lsp.open("file:///t.yaml", 1, "a: [\n");
+    assert_eq!(codes(&lsp.diagnostics("file:///t.yaml", 1)), ["yaml-syntax"]);
+    let trace = lsp.wait_for("a $/logTrace", |m| m["method"] == "$/logTrace");
+    assert!(trace["params"]["verbose"].is_string(), "{trace}");
+    assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
+}
+
+/// The error line of the fixture, in CRLF form: the range is the second
+/// `:`, after an emoji (two UTF-16 units, four bytes) and CJK text.
+fn check_web_deployment(encoding: Option<&str>, error_columns: (u64, u64)) {
+    let capabilities = match encoding {
+        Some(encoding) => json!({ "general": { "positionEncodings": [encoding] } }),
+        None => json!({}),
+    };
+    let (mut lsp, _) = Lsp::start(capabilities, Value::Null);
+    let text = crlf(WEB_DEPLOYMENT);
+    let uri = "file:///work/web-deployment.yaml";
+    lsp.open(uri, 7, &text);
+    let diagnostics = lsp.diagnostics(uri, 7);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    let error_line = lines.iter().position(|l| l.contains("frontend: public")).unwrap() as u64;
+    let separator = lines.iter().position(|l| *l == "---").unwrap() as u64;
+    assert!(error_line > separator);
+    let d = &diagnostics[0];
+    assert_eq!(d["range"], range(error_line, error_columns.0, error_line, error_columns.1), "{d:#}");
+    assert_eq!(d["code"], "yaml-syntax");
+    assert_eq!(d["severity"], 1);
+    assert_eq!(d["source"], "podsec");
+    assert!(d["codeDescription"]["href"].as_str().unwrap().starts_with("https://"), "{d}");
+    assert!(!d["message"].as_str().unwrap().is_empty());
+    assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
+}
+
+#[test]
+fn syntax_error_in_second_document_has_exact_utf16_range() {
+    // "    description: " 17 + "🚀" 2 + " " + "ウェブ" 3 + " " + "前端" 2 + " " + "frontend" 8 = 35.
+    check_web_deployment(None, (35, 36));
+}
+
+#[test]
+fn syntax_error_in_second_document_has_exact_utf8_range() {
+    // 17 + 4 + 1 + 9 + 1 + 6 + 1 + 8 = 47 bytes.
+    check_web_deployment(Some("utf-8"), (47, 48));
+}
+
+#[test]
+fn did_close_publishes_an_empty_list() {
+    let mut lsp = Lsp::started();
+    let uri = "file:///closing.yaml";
+    lsp.open(uri, 1, "kind: Pod\r\nspec: [\r\n");
+    assert_eq!(codes(&lsp.diagnostics(uri, 1)), ["yaml-syntax"]);
+    lsp.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
+    let (params, _) = lsp.diagnostics_at(uri, None);
+    assert_eq!(params["diagnostics"], json!([]));
+    // A change to the closed document is ignored, and the server goes on.
+    lsp.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": "x" }] }),
+    );
+    lsp.wait_for("a warning about the ignored change", |m| {
+        m["method"] == "window/logMessage" && m["params"]["message"].as_str().unwrap().contains("not open")
+    });
+    assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
+}
+
+// --- 1,000 edits ------------------------------------------------------------
+
+/// xorshift64*: deterministic, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn utf16_col(line: &str, chars: usize) -> u64 {
+    line.chars().take(chars).map(char::len_utf16).sum::<usize>() as u64
+}
+
+fn edit_script_text() -> String {
+    let mut text = String::new();
+    for i in 0..12 {
+        text.push_str(&format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-{i}\n  annotations:\n    note: \"🚀 デプロイ {i} 🎉\"\nspec:\n  securityContext:\n    runAsNonRoot: true\n  containers:\n    - name: app # 日本語 😀\n      image: nginx:1.27\n      securityContext:\n        allowPrivilegeEscalation: false\n"
+        ));
+    }
+    crlf(&text)
+}
+
+#[test]
+fn thousand_incremental_edits_match_a_fresh_open() {
+    let mut lsp = Lsp::started();
+    let uri = "file:///edited.yaml";
+    let mut lines: Vec<String> = edit_script_text().split("\r\n").map(str::to_string).collect();
+    lsp.open(uri, 1, &lines.join("\r\n"));
+    let palette = ['a', 'z', ' ', ':', '-', '#', '"', '[', '{', '🚀', '日', 'é', '😀'];
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut version = 1;
+    let mut edits_on_emoji_lines = 0;
+    for _ in 0..1000 {
+        let emoji_lines: Vec<usize> =
+            (0..lines.len()).filter(|&i| lines[i].chars().any(|c| c.len_utf16() == 2)).collect();
+        let line = if !emoji_lines.is_empty() && rng.below(3) == 0 {
+            emoji_lines[rng.below(emoji_lines.len())]
+        } else {
+            rng.below(lines.len())
+        };
+        if lines[line].chars().any(|c| c.len_utf16() == 2) {
+            edits_on_emoji_lines += 1;
+        }
+        let len = lines[line].chars().count();
+        let l = line as u64;
+        let (range, inserted) = match rng.below(20) {
+            // Delete one character.
+            0..=8 if len > 0 => {
+                let at = rng.below(len);
+                let (c1, c2) = (utf16_col(&lines[line], at), utf16_col(&lines[line], at + 1));
+                let mut chars: Vec<char> = lines[line].chars().collect();
+                chars.remove(at);
+                lines[line] = chars.into_iter().collect();
+                (range(l, c1, l, c2), String::new())
+            }
+            // Delete a line break: join with the next line.
+            9 | 10 if line + 1 < lines.len() => {
+                let end = utf16_col(&lines[line], len);
+                let next = lines.remove(line + 1);
+                lines[line].push_str(&next);
+                (range(l, end, l + 1, 0), String::new())
+            }
+            // Break a line.
+            11 => {
+                let at = rng.below(len + 1);
+                let col = utf16_col(&lines[line], at);
+                let rest: String = lines[line].chars().skip(at).collect();
+                lines[line] = lines[line].chars().take(at).collect();
+                lines.insert(line + 1, rest);
+                (range(l, col, l, col), "\r\n".to_string())
+            }
+            // Insert one character.
+            _ => {
+                let at = rng.below(len + 1);
+                let col = utf16_col(&lines[line], at);
+                let ch = palette[rng.below(palette.len())];
+                let mut chars: Vec<char> = lines[line].chars().collect();
+                chars.insert(at, ch);
+                lines[line] = chars.into_iter().collect();
+                (range(l, col, l, col), ch.to_string())
+            }
+        };
+        version += 1;
+        lsp.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": uri, "version": version },
+                "contentChanges": [{ "range": range, "text": inserted }],
+            }),
+        );
+    }
+    assert_eq!(version, 1001);
+    assert!(edits_on_emoji_lines >= 200, "{edits_on_emoji_lines}");
+    let final_text = lines.join("\r\n");
+
+    let (params, earlier) = lsp.diagnostics_at(uri, Some(version));
+    let edited = params["diagnostics"].clone();
+    let earlier: Vec<i64> = earlier.into_iter().map(|v| v.expect("versioned")).collect();
+    assert!(earlier.windows(2).all(|w| w[0] < w[1]), "published out of order: {earlier:?}");
+    assert!(earlier.iter().all(|&v| v < version));
+
+    // Every edit applied: none was refused as out of order.
+    let refused: Vec<&Value> = lsp
+        .backlog
+        .iter()
+        .filter(|m| m["method"] == "window/logMessage" && m["params"]["message"].as_str().unwrap().contains("ignored"))
+        .collect();
+    assert!(refused.is_empty(), "{refused:#?}");
+
+    // A stale change is ignored: a save re-analyses the same text.
+    lsp.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 500 }, "contentChanges": [{ "text": "garbage: [" }] }),
+    );
+    lsp.notify("textDocument/didSave", json!({ "textDocument": { "uri": uri } }));
+    let after_save = lsp.diagnostics(uri, version);
+    assert_eq!(Value::Array(after_save), edited);
+
+    let fresh = "file:///fresh.yaml";
+    lsp.open(fresh, 1, &final_text);
+    let expected = Value::Array(lsp.diagnostics(fresh, 1));
+    assert_eq!(edited, expected, "final text:\n{final_text}");
+
+    // Reveal the server's text: one change of many edits (applied in order)
+    // empties every line as the model knows it and then opens a flow
+    // sequence at the top. Any character the server holds beyond the model,
+    // and its line count, would move the resulting syntax error.
+    let mut changes: Vec<Value> = (0..lines.len())
+        .rev()
+        .map(|i| json!({ "range": range(i as u64, 0, i as u64, utf16_col(&lines[i], usize::MAX)), "text": "" }))
+        .collect();
+    changes.push(json!({ "range": range(0, 0, 0, 0), "text": "a: [" }));
+    version += 1;
+    lsp.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": changes }),
+    );
+    let revealed = Value::Array(lsp.diagnostics(uri, version));
+    let reference = "file:///reference.yaml";
+    lsp.open(reference, 1, &format!("a: [{}", "\r\n".repeat(lines.len() - 1)));
+    let expected = Value::Array(lsp.diagnostics(reference, 1));
+    assert_eq!(codes(expected.as_array().unwrap()), ["yaml-syntax"]);
+    assert_eq!(revealed, expected);
+    assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
+}
+
+// --- hostile input ------------------------------------------------------------
+
+fn nested_flow(depth: usize) -> String {
+    format!("a: {}{}\n", "[".repeat(depth), "]".repeat(depth))
+}
+
+fn nested_block(depth: usize) -> String {
+    format!("a:\n{}x\n", "- ".repeat(depth))
+}
+
+fn alias_bomb() -> String {
+    let mut text = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    for (prev, name) in ('a'..='i').zip('b'..='j') {
+        let refs = vec![format!("*{prev}"); 9].join(",");
+        text.push_str(&format!("{name}: &{name} [{refs}]\n"));
+    }
+    text
+}
+
+/// A 5 MB ConfigMap whose last line is broken.
+fn five_megabytes() -> (String, u64) {
+    let mut text = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n");
+    let mut i = 0;
+    while text.len() < 5 * 1024 * 1024 {
+        text.push_str(&format!("  key-{i:06}: \"{}\"\n", "x".repeat(60)));
+        i += 1;
+    }
+    let last_line = text.matches('\n').count() as u64;
+    text.push_str("  broken: key: value\n");
+    (text, last_line)
+}
+
+#[test]
+fn hostile_input_keeps_the_server_answering() {
+    let mut lsp = Lsp::started();
+    let truncated = &WEB_DEPLOYMENT[..WEB_DEPLOYMENT.find("name: web\n          image").unwrap() + 6];
+    enum Expect {
+        /// A yaml-syntax diagnostic whose message says this.
+        SyntaxError(&'static str),
+        NoDiagnostics,
+        /// yaml-rust2 reads NUL as text: whatever the engine reports is
+        /// published and the server goes on.
+        Published,
+    }
+    let cases = [
+        ("truncated", format!("{truncated}\"we"), Expect::SyntaxError("end of stream")),
+        ("tabs", "apiVersion: v1\nkind: Pod\nspec:\n\tcontainers: []\n".to_string(), Expect::SyntaxError("tab")),
+        ("nul", "apiVersion: v1\nkind: Pod\u{0}\nmetadata:\n  name: \u{0}\u{0}\n".to_string(), Expect::Published),
+        ("alias-bomb", alias_bomb(), Expect::NoDiagnostics),
+        ("flow-nesting", nested_flow(10_000), Expect::SyntaxError("")),
+        ("block-nesting", nested_block(10_000), Expect::SyntaxError("")),
+    ];
+    for (name, text, expect) in &cases {
+        let uri = format!("file:///hostile/{name}.yaml");
+        lsp.open(&uri, 1, text);
+        let diagnostics = lsp.diagnostics(&uri, 1);
+        match expect {
+            Expect::SyntaxError(says) => assert!(
+                diagnostics.iter().any(|d| d["code"] == "yaml-syntax" && d["message"].as_str().unwrap().contains(says)),
+                "{name}: {diagnostics:#?}"
+            ),
+            Expect::NoDiagnostics => assert_eq!(diagnostics, Vec::<Value>::new(), "{name}"),
+            Expect::Published => {}
+        }
+        let answer = lsp.request("podsec/unknownRequest", json!({}));
+        assert_eq!(answer["error"]["code"], -32601, "{name}: {answer}");
+    }
+
+    // A request sent right after a 5 MB document is answered before that
+    // document's analysis is published: analysis is off the message loop.
+    let (big, last_line) = five_megabytes();
+    lsp.open("file:///hostile/big.yaml", 1, &big);
+    let id = lsp.send_request("podsec/unknownRequest", json!({}));
+    let answer = lsp.response(id);
+    assert_eq!(answer["error"]["code"], -32601);
+    assert!(
+        !lsp.backlog.iter().any(|m| m["params"]["uri"] == "file:///hostile/big.yaml"),
+        "diagnostics of the 5 MB document came before the answer"
+    );
+    let diagnostics = lsp.diagnostics("file:///hostile/big.yaml", 1);
+    assert_eq!(codes(&diagnostics), ["yaml-syntax"]);
+    assert_eq!(diagnostics[0]["range"], range(last_line, 13, last_line, 14));
+
+    assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
+}
+
+#[test]
+fn requests_before_initialize_and_unknown_methods_get_errors() {
+    let mut lsp = Lsp::spawn();
+    let early = lsp.request("textDocument/hover", json!({}));
+    assert_eq!(early["error"]["code"], -32002, "{early}");
+    let early = lsp.request("shutdown", Value::Null);
+    assert_eq!(early["error"]["code"], -32002, "{early}");
+    let init = lsp.request("initialize", json!({ "capabilities": {} }));
+    assert!(init["result"]["capabilities"].is_object(), "{init}");
+    lsp.notify("initialized", json!({}));
+    let unknown = lsp.request("podsec/noSuchMethod", json!({}));
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    lsp.notify("podsec/noSuchNotification", json!({}));
+    // Malformed params are an error too, not a crash.
+    let bad = lsp.request("initialize", json!({ "capabilities": 5 }));
+    assert!(bad["error"].is_object(), "{bad}");
+    lsp.open("file:///after.yaml", 1, "a: 1\n");
+    assert_eq!(lsp.diagnostics("file:///after.yaml", 1), Vec::<Value>::new());
+    assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
+}
+
+#[test]
+fn exit_without_shutdown_exits_with_1() {
+    let mut lsp = Lsp::started();
+    lsp.notify("exit", Value::Null);
+    assert_eq!(lsp.wait_exit().code(), Some(1));
+}
