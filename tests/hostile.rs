@@ -6,7 +6,7 @@ use podsec::config::Config;
 
 fn run(text: &str) -> Analysis {
     // Structure only: the Pod Security Standards have their own tests.
-    let config = Config { profile: podsec::config::Profile::Privileged, ..Config::default() };
+    let config = Config { profile: podsec::config::Profile::Privileged, best_practices: false, ..Config::default() };
     let analysis = analyze(text, &config);
     for finding in &analysis.findings {
         assert!(finding.span.end <= text.len() && text.is_char_boundary(finding.span.start) && text.is_char_boundary(finding.span.end));

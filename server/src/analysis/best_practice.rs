@@ -4,6 +4,7 @@
 
 use super::rules::{self, Rule};
 use super::values;
+use super::structure::LineNumbers;
 use super::Finding;
 use crate::model::{ContainerKind, Origin, PodSpec};
 use crate::syntax::{Node, ParsedFile, Span, Value};
@@ -27,8 +28,8 @@ const RUNTIME_SOCKETS: &[&str] = &[
 /// UIDs and GIDs below this may belong to accounts of the node.
 const LOW_ID_LIMIT: i128 = 10_000;
 
-pub(super) fn check(text: &str, file: &ParsedFile, pod: &PodSpec, findings: &mut Vec<Finding>) {
-    let mut check = Check { text, file, findings };
+pub(super) fn check(text: &str, file: &ParsedFile, lines: &LineNumbers, pod: &PodSpec, findings: &mut Vec<Finding>) {
+    let mut check = Check { text, file, lines, findings };
     check.dangerous_capabilities(pod);
     check.sensitive_host_paths(pod);
     check.read_only_root_filesystem(pod);
@@ -41,6 +42,7 @@ pub(super) fn check(text: &str, file: &ParsedFile, pod: &PodSpec, findings: &mut
 struct Check<'c> {
     text: &'c str,
     file: &'c ParsedFile,
+    lines: &'c LineNumbers<'c>,
     findings: &'c mut Vec<Finding>,
 }
 
@@ -230,7 +232,7 @@ impl Check<'_> {
                     .is_some_and(|f| f.scope == crate::catalog::Scope::Both);
                 if shared && !entry.value.is_null() && same_value(&entry.value, pod_value) {
                     let who = self.name(container);
-                    let line = super::structure::line_number(self.text, pod_value.span.start);
+                    let line = self.lines.of(pod_value.span.start);
                     self.report(
                         rules::REDUNDANT_SETTING,
                         Some(who),

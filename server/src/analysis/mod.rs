@@ -54,16 +54,21 @@ pub fn analyze(text: &str, config: &Config) -> Analysis {
 /// Analyses an already parsed file.
 pub fn analyze_parsed(text: &str, file: &ParsedFile, config: &Config) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let lines = structure::LineNumbers::new(text);
     for document in &file.documents {
         for error in &document.errors {
             findings.push(Finding::new(rules::YAML_SYNTAX, error.span, syntax_message(&error.message)));
         }
         let Some(root) = &document.root else { continue };
         let workloads = Workloads::find(root);
-        structure::check(&structure::Context { text, file, config, root, workloads: &workloads }, &mut findings);
-        for pod in &workloads.pods {
+        structure::check(&structure::Context { text, file, config, root, workloads: &workloads, lines: &lines }, &mut findings);
+        // A pod spec cut short by a syntax error gets only the structural
+        // checks: what is missing from it may well follow the error.
+        let error_at = document.errors.iter().map(|e| e.span.start).min();
+        let cut_short = error_at.and_then(|at| workloads.pods.iter().filter(|p| p.spec.span.start <= at).map(|p| p.spec.span.start).max());
+        for pod in workloads.pods.iter().filter(|p| Some(p.spec.span.start) != cut_short) {
             pss::check(text, file, config.profile, config.kubernetes_version, pod, &mut findings);
-            best_practice::check(text, file, pod, &mut findings);
+            best_practice::check(text, file, &lines, pod, &mut findings);
         }
     }
     suppress::apply(text, &mut findings);

@@ -15,6 +15,7 @@ pub(super) struct Context<'a> {
     pub config: &'a Config,
     pub root: &'a Node,
     pub workloads: &'a Workloads<'a>,
+    pub lines: &'a LineNumbers<'a>,
 }
 
 /// Which securityContext a check is in.
@@ -59,7 +60,7 @@ impl<'a> Checker<'a, '_> {
     }
 
     fn line(&self, offset: usize) -> usize {
-        line_number(self.cx.text, offset)
+        self.cx.lines.of(offset)
     }
 
     /// The container's name as the user wrote it, template included.
@@ -669,14 +670,18 @@ impl<'a> Checker<'a, '_> {
             }
             match &node.value {
                 Value::Mapping(entries) => {
-                    for (i, entry) in entries.iter().enumerate() {
+                    // Earlier key of each name; a map keeps huge mappings linear.
+                    let mut first_of: std::collections::HashMap<&str, &Entry> = std::collections::HashMap::new();
+                    for entry in entries {
                         stack.push((&entry.value, depth + 1));
                         let Some(key) = entry.key_str() else { continue };
                         if key == "<<" {
                             continue;
                         }
-                        let earlier = entries[..i].iter().rev().find(|e| e.key_str() == Some(key));
-                        let Some(first) = earlier else { continue };
+                        let Some(first) = first_of.get(key).copied() else {
+                            first_of.insert(key, entry);
+                            continue;
+                        };
                         if self.cx.file.templates.control_between(first.key.span.end, entry.key.span.start) {
                             continue;
                         }
@@ -721,13 +726,21 @@ fn first_key_span(node: &Node) -> Option<Span> {
     node.as_mapping()?.first().map(|e| e.key.span)
 }
 
-/// 1-based line number of a byte offset.
-pub(crate) fn line_number(text: &str, offset: usize) -> usize {
-    let prefix = &text.as_bytes()[..offset.min(text.len())];
-    let lf = prefix.iter().filter(|&&b| b == b'\n').count();
-    let lone_cr = prefix.windows(2).filter(|w| w[0] == b'\r' && w[1] != b'\n').count()
-        + usize::from(prefix.last() == Some(&b'\r'));
-    1 + lf + lone_cr
+/// 1-based line numbers for messages, indexed on first use: most files
+/// never need one, and a file with many findings needs many.
+pub(crate) struct LineNumbers<'a> {
+    text: &'a str,
+    index: std::cell::OnceCell<crate::text::LineIndex>,
+}
+
+impl<'a> LineNumbers<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        LineNumbers { text, index: std::cell::OnceCell::new() }
+    }
+
+    pub(crate) fn of(&self, offset: usize) -> usize {
+        self.index.get_or_init(|| crate::text::LineIndex::new(self.text)).line_of(offset) + 1
+    }
 }
 
 /// `runtime/default` → RuntimeDefault, `localhost/p` → Localhost + p.
@@ -769,7 +782,7 @@ mod tests {
 
     #[test]
     fn line_numbers_count_every_break_kind() {
-        assert_eq!(line_number("a\nb\r\nc\rd", 7), 4);
-        assert_eq!(line_number("abc", 1), 1);
+        assert_eq!(LineNumbers::new("a\nb\r\nc\rd").of(7), 4);
+        assert_eq!(LineNumbers::new("abc").of(1), 1);
     }
 }

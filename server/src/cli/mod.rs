@@ -331,13 +331,13 @@ mod tests {
         let cli = Cli::try_parse_from(["podsec"]).unwrap();
         assert_eq!(cli.args.paths, [PathBuf::from(".")]);
         assert_eq!(cli.args.format, Format::Human);
-        assert_eq!(cli.args.kubernetes_version, KubeVersion::NEWEST);
-        assert_eq!(cli.args.profile, Profile::Restricted);
+        assert_eq!(cli.args.kubernetes_version, None);
+        assert_eq!(cli.args.profile, None);
         let cli = Cli::try_parse_from(["podsec", "--format", "sarif", "--profile", "baseline", "--kubernetes-version", "v1.29", "-q", "-"])
             .unwrap();
         assert_eq!(cli.args.format, Format::Sarif);
-        assert_eq!(cli.args.profile, Profile::Baseline);
-        assert_eq!(cli.args.kubernetes_version, KubeVersion::new(29));
+        assert_eq!(cli.args.profile, Some(Profile::Baseline));
+        assert_eq!(cli.args.kubernetes_version, Some(KubeVersion::new(29)));
         assert!(cli.args.quiet);
         assert_eq!(cli.args.paths, [PathBuf::from("-")]);
     }

@@ -55,7 +55,7 @@ mod tests {
     fn both_options_are_read() {
         let options = json!({ "profile": "baseline", "kubernetesVersion": "1.30" });
         let (config, warnings) = from_initialization_options(Some(&options));
-        assert_eq!(config, Config { kubernetes_version: KubeVersion::new(30), profile: Profile::Baseline });
+        assert_eq!(config, Config { kubernetes_version: KubeVersion::new(30), profile: Profile::Baseline, ..Config::default() });
         assert!(warnings.is_empty());
         assert_eq!(from_initialization_options(None), (Config::default(), vec![]));
     }
