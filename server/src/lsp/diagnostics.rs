@@ -1,6 +1,6 @@
 //! Findings as LSP diagnostics.
 
-use tower_lsp::lsp_types::{CodeDescription, Diagnostic, DiagnosticSeverity, NumberOrString, Url};
+use tower_lsp::lsp_types::{CodeDescription, Diagnostic, DiagnosticSeverity, DiagnosticTag, NumberOrString, Url};
 
 use super::position::{range, PositionEncoding};
 use crate::analysis::{analyze, Finding, Severity};
@@ -17,8 +17,28 @@ pub fn compute(text: &str, config: &Config, encoding: PositionEncoding) -> Vec<D
     analysis.findings.iter().map(|finding| to_diagnostic(text, &index, finding, encoding)).collect()
 }
 
+/// The problems of a `.podsec.yaml`, as diagnostics on it.
+pub fn compute_settings(text: &str, encoding: PositionEncoding) -> Vec<Diagnostic> {
+    let index = LineIndex::new(text);
+    crate::config::parse_settings(text)
+        .1
+        .into_iter()
+        .map(|problem| {
+            let finding = Finding::new(
+                crate::analysis::rules::INVALID_CONFIG,
+                problem.span,
+                format!("{}; podsec ignores this setting.", problem.message),
+            );
+            to_diagnostic(text, &index, &finding, encoding)
+        })
+        .collect()
+}
+
 pub fn to_diagnostic(text: &str, index: &LineIndex, finding: &Finding, encoding: PositionEncoding) -> Diagnostic {
+    // Faded rather than underlined: the setting is harmless, just not needed.
+    let tags = (finding.rule == crate::analysis::rules::REDUNDANT_SETTING).then(|| vec![DiagnosticTag::UNNECESSARY]);
     Diagnostic {
+        tags,
         range: range(text, index, finding.span, encoding),
         severity: Some(severity(finding.severity)),
         code: Some(NumberOrString::String(finding.rule.code.to_string())),

@@ -151,15 +151,20 @@ impl Documents {
         }
     }
 
+    /// Every open document.
+    pub fn uris(&self) -> Vec<Url> {
+        self.lock().documents.keys().cloned().collect()
+    }
+
+    /// The current text of an open document.
+    pub fn text(&self, uri: &Url) -> Option<String> {
+        self.lock().documents.get(uri).map(|d| d.rope.to_string())
+    }
+
     /// Whether `version` is still the newest text of this opening of `uri`.
     pub fn is_current(&self, uri: &Url, ticket: Ticket, version: i32) -> bool {
         let state = self.lock();
         state.documents.get(uri).is_some_and(|d| d.open_id == ticket.open_id && d.version == version)
-    }
-
-    #[cfg(test)]
-    fn text(&self, uri: &Url) -> Option<String> {
-        self.lock().documents.get(uri).map(|d| d.rope.to_string())
     }
 }
 

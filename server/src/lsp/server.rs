@@ -5,24 +5,26 @@
 //! through a single publisher task that drops anything superseded.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
+use serde_json::Value;
 use tokio::sync::mpsc;
 use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::notification::LogTrace;
 use tower_lsp::lsp_types::{
-    Diagnostic, DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
-    DidSaveTextDocumentParams, InitializeParams, InitializeResult, InitializedParams, LogTraceParams, MessageType,
-    SaveOptions, ServerCapabilities, ServerInfo, SetTraceParams, TextDocumentSyncCapability, TextDocumentSyncKind,
-    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, TraceValue, Url,
+    ConfigurationItem, Diagnostic, DidChangeConfigurationParams, DidChangeTextDocumentParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, InitializeParams,
+    InitializeResult, InitializedParams, LogTraceParams, MessageType, SaveOptions, ServerCapabilities, ServerInfo,
+    SetTraceParams, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, TraceValue, Url,
 };
 use tower_lsp::{Client, LanguageServer};
 
 use super::diagnostics;
 use super::documents::{ChangeError, Documents, Ticket};
 use super::position::PositionEncoding;
-use super::settings;
+use super::settings::{self, is_settings_file, Configuration};
 use crate::config::Config;
 
 pub const NAME: &str = "podsec";
@@ -35,7 +37,9 @@ pub struct Backend {
 
 pub struct Shared {
     documents: Documents,
-    config: RwLock<Config>,
+    configuration: Mutex<Configuration>,
+    /// The client answers `workspace/configuration`.
+    pulls_configuration: AtomicBool,
     encoding: OnceLock<PositionEncoding>,
     trace: Mutex<TraceValue>,
     /// Warnings from `initialize`, shown once the client can receive them.
@@ -55,8 +59,10 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Shared {
-    fn config(&self) -> Config {
-        self.config.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    /// The configuration for one document (settings file, then editor settings).
+    fn config_for(&self, uri: &Url) -> Config {
+        let open_text = |path: &std::path::Path| Url::from_file_path(path).ok().and_then(|u| self.documents.text(&u));
+        lock(&self.configuration).config_for(uri, open_text)
     }
 
     fn encoding(&self) -> PositionEncoding {
@@ -74,7 +80,8 @@ impl Backend {
         let (publisher, queue) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             documents: Documents::default(),
-            config: RwLock::new(Config::default()),
+            configuration: Mutex::new(Configuration::default()),
+            pulls_configuration: AtomicBool::new(false),
             encoding: OnceLock::new(),
             trace: Mutex::new(TraceValue::Off),
             startup_warnings: Mutex::new(Vec::new()),
@@ -95,6 +102,48 @@ impl Backend {
         *lock(&self.shared.trace) = params.value;
     }
 
+    /// Analyses every open document again (configuration changed).
+    fn analyse_all(&self) {
+        for uri in self.shared.documents.uris() {
+            if let Some(ticket) = self.shared.documents.touch(&uri) {
+                self.analyse(uri, ticket);
+            }
+        }
+    }
+
+    /// A settings file was opened, edited or saved: what it says may apply
+    /// to every other open document.
+    fn settings_file_changed(&self, uri: &Url) {
+        if is_settings_file(uri) {
+            lock(&self.shared.configuration).forget_files();
+            self.analyse_all();
+        }
+    }
+
+    /// Asks the client for the `podsec` section of its settings.
+    async fn pull_configuration(&self) -> Option<Value> {
+        let item = ConfigurationItem { scope_uri: None, section: Some(NAME.to_string()) };
+        match self.client.configuration(vec![item]).await {
+            Ok(mut values) if !values.is_empty() => Some(values.swap_remove(0)),
+            Ok(_) => None,
+            Err(error) => {
+                tracing::warn!("workspace/configuration failed: {error}");
+                None
+            }
+        }
+    }
+
+    /// Replaces the editor settings and re-analyses every open document.
+    async fn apply_editor_settings(&self, value: Option<&Value>, origin: &str) {
+        let (settings, warnings) = settings::settings_from_json(value, origin);
+        for warning in warnings {
+            tracing::warn!("{warning}");
+            self.client.log_message(MessageType::WARNING, warning).await;
+        }
+        lock(&self.shared.configuration).editor = settings;
+        self.analyse_all();
+    }
+
     /// Starts the analysis task of a document. The task re-reads the text
     /// until the version it analysed is still the newest, so a burst of
     /// edits costs one analysis at a time.
@@ -105,12 +154,21 @@ impl Backend {
             loop {
                 let Some(snapshot) = shared.documents.snapshot(&uri, ticket) else { return };
                 let version = snapshot.version;
-                let config = shared.config();
+                let settings_file = is_settings_file(&uri);
+                let config = if settings_file { Config::default() } else { shared.config_for(&uri) };
+                let summary = format!("profile {}, Kubernetes {}", config.profile, config.kubernetes_version);
                 let encoding = shared.encoding();
                 let started = Instant::now();
                 let text = snapshot.text;
                 let length = text.len();
-                let result = tokio::task::spawn_blocking(move || diagnostics::compute(&text, &config, encoding)).await;
+                let result = tokio::task::spawn_blocking(move || {
+                    if settings_file {
+                        diagnostics::compute_settings(&text, encoding)
+                    } else {
+                        diagnostics::compute(&text, &config, encoding)
+                    }
+                })
+                .await;
                 match result {
                     Ok(diagnostics) => {
                         let elapsed = started.elapsed();
@@ -123,7 +181,7 @@ impl Backend {
                                 elapsed.as_millis()
                             );
                             let verbose = (trace == TraceValue::Verbose)
-                                .then(|| format!("{length} bytes, {:?}, {:?}", shared.config(), encoding));
+                                .then(|| format!("{length} bytes, {summary}, {encoding:?}"));
                             client.send_notification::<LogTrace>(LogTraceParams { message, verbose }).await;
                         }
                         let _ = shared.publisher.send(Publish::Diagnostics {
@@ -179,13 +237,29 @@ impl LanguageServer for Backend {
         if let Some(trace) = params.trace {
             *lock(&self.shared.trace) = trace;
         }
-        let (config, warnings) = settings::from_initialization_options(params.initialization_options.as_ref());
+        let (editor, warnings) = settings::settings_from_json(params.initialization_options.as_ref(), "initializationOptions");
         for warning in &warnings {
             tracing::warn!("{warning}");
         }
         *lock(&self.shared.startup_warnings) = warnings;
-        tracing::info!(?encoding, profile = %config.profile, kubernetes = %config.kubernetes_version, "initialize");
-        *self.shared.config.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = config;
+        let pulls = params.capabilities.workspace.as_ref().and_then(|w| w.configuration).unwrap_or(false);
+        self.shared.pulls_configuration.store(pulls, Ordering::SeqCst);
+        let mut roots: Vec<std::path::PathBuf> = params
+            .workspace_folders
+            .iter()
+            .flatten()
+            .filter_map(|folder| folder.uri.to_file_path().ok())
+            .collect();
+        #[allow(deprecated)] // Clients without workspace folders still send rootUri.
+        if roots.is_empty() {
+            roots.extend(params.root_uri.as_ref().and_then(|u| u.to_file_path().ok()));
+        }
+        tracing::info!(?encoding, ?roots, pulls_configuration = pulls, "initialize");
+        {
+            let mut configuration = lock(&self.shared.configuration);
+            configuration.editor = editor;
+            configuration.roots = roots;
+        }
 
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -208,13 +282,34 @@ impl LanguageServer for Backend {
         for warning in warnings {
             self.client.log_message(MessageType::WARNING, warning).await;
         }
-        let config = self.shared.config();
+        if self.shared.pulls_configuration.load(Ordering::SeqCst) {
+            if let Some(value) = self.pull_configuration().await {
+                self.apply_editor_settings(Some(&value), "settings").await;
+            }
+        }
+        let mut defaults = Config::default();
+        lock(&self.shared.configuration).editor.apply(&mut defaults);
         self.client
             .log_message(
                 MessageType::INFO,
-                format!("{NAME} {VERSION}: profile {}, Kubernetes {}", config.profile, config.kubernetes_version),
+                format!(
+                    "{NAME} {VERSION}: profile {}, Kubernetes {} (a .podsec.yaml may change them per folder)",
+                    defaults.profile, defaults.kubernetes_version
+                ),
             )
             .await;
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        // Clients that answer `workspace/configuration` are asked; others
+        // send the settings along (under `podsec`, or as they are).
+        let pulled = if self.shared.pulls_configuration.load(Ordering::SeqCst) { self.pull_configuration().await } else { None };
+        let value = pulled.or_else(|| match params.settings {
+            Value::Object(mut object) if object.contains_key(NAME) => object.remove(NAME),
+            Value::Null => None,
+            other => Some(other),
+        });
+        self.apply_editor_settings(value.as_ref(), "settings").await;
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -226,6 +321,7 @@ impl LanguageServer for Backend {
         let document = params.text_document;
         tracing::debug!(uri = %document.uri, version = document.version, "didOpen");
         let ticket = self.shared.documents.open(document.uri.clone(), document.version, &document.text);
+        self.settings_file_changed(&document.uri);
         self.analyse(document.uri, ticket);
     }
 
@@ -237,10 +333,14 @@ impl LanguageServer for Backend {
         let outcome = self.shared.documents.change(&uri, version, params.content_changes, self.shared.encoding());
         let problem = match outcome {
             Ok(Some(ticket)) => {
+                self.settings_file_changed(&uri);
                 self.analyse(uri, ticket);
                 return;
             }
-            Ok(None) => return,
+            Ok(None) => {
+                self.settings_file_changed(&uri);
+                return;
+            }
             Err(ChangeError::NotOpen) => format!("podsec: ignored a change to {uri}, which is not open"),
             Err(ChangeError::Stale { current }) => {
                 format!("podsec: ignored a change to {uri} with version {version}, not newer than {current}")
@@ -251,6 +351,7 @@ impl LanguageServer for Backend {
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        self.settings_file_changed(&params.text_document.uri);
         if let Some(ticket) = self.shared.documents.touch(&params.text_document.uri) {
             self.analyse(params.text_document.uri, ticket);
         }
@@ -259,6 +360,8 @@ impl LanguageServer for Backend {
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         if self.shared.documents.close(&uri) {
+            // Closing an unsaved settings file brings back what the disk says.
+            self.settings_file_changed(&uri);
             let _ = self.shared.publisher.send(Publish::Clear { uri });
         } else {
             tracing::warn!(%uri, "didClose for a document that is not open");

@@ -1,48 +1,144 @@
-//! Configuration from `initializationOptions`:
-//! `{ "profile": "baseline", "kubernetesVersion": "1.30" }`, both optional.
-//! A bad value keeps the default and yields a warning for the user.
+//! Where a document's configuration comes from, in the server.
+//!
+//! Defaults, then the nearest `.podsec.yaml` inside the document's workspace
+//! folder (an open, unsaved settings file counts with its editor text), then
+//! the editor's settings (`initializationOptions`, and the `podsec` section
+//! of `workspace/configuration`), as the CLI's flags override its files.
+//! Editor settings that are null or absent leave the file's value alone.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::Value;
+use tower_lsp::lsp_types::Url;
 
-use crate::config::{Config, KubeVersion, Profile};
+use crate::config::{parse_settings, Config, KubeVersion, Profile, RuleLevel, Settings};
+use crate::workspace::{find_settings_file, SETTINGS_FILE};
 
-/// The configuration, and a warning for each option that was not accepted.
-pub fn from_initialization_options(options: Option<&Value>) -> (Config, Vec<String>) {
-    let mut config = Config::default();
+/// Keys the editor clients send that configure the client, not the analysis.
+const CLIENT_SIDE_KEYS: &[&str] = &["trace", "server", "inlayHints", "namespaceLabels"];
+
+/// Reads editor settings (`{profile, kubernetesVersion, bestPractices,
+/// rules}`, each optional). A bad value is skipped with a warning for the user.
+pub fn settings_from_json(options: Option<&Value>, origin: &str) -> (Settings, Vec<String>) {
+    let mut settings = Settings::default();
     let mut warnings = Vec::new();
     let object = match options {
-        None | Some(Value::Null) => return (config, warnings),
+        None | Some(Value::Null) => return (settings, warnings),
         Some(Value::Object(object)) => object,
         Some(other) => {
-            warnings.push(format!("podsec: initializationOptions must be an object, got `{other}`; using defaults"));
-            return (config, warnings);
+            warnings.push(format!("podsec: {origin} must be an object, got `{other}`; using defaults"));
+            return (settings, warnings);
         }
     };
     for (key, value) in object {
+        if value.is_null() {
+            continue;
+        }
         match key.as_str() {
             "profile" => match value.as_str().map(str::parse::<Profile>) {
-                Some(Ok(profile)) => config.profile = profile,
-                Some(Err(error)) => warnings.push(format!("podsec: {error}; using `{}`", config.profile)),
+                Some(Ok(profile)) => settings.profile = Some(profile),
+                Some(Err(error)) => warnings.push(format!("podsec: {origin}: {error}; ignored")),
                 None => warnings.push(format!(
-                    "podsec: `profile` must be a string (baseline, restricted or privileged), got `{value}`; using `{}`",
-                    config.profile
+                    "podsec: {origin}: `profile` must be a string (baseline, restricted or privileged), got `{value}`; ignored"
                 )),
             },
             "kubernetesVersion" => match value.as_str().map(str::parse::<KubeVersion>) {
-                Some(Ok(version)) => config.kubernetes_version = version,
-                Some(Err(error)) => warnings.push(format!("podsec: {error}; using {}", config.kubernetes_version)),
+                Some(Ok(version)) => settings.kubernetes_version = Some(version),
+                Some(Err(error)) => warnings.push(format!("podsec: {origin}: {error}; ignored")),
                 // A JSON number cannot tell 1.3 from 1.30.
                 None => warnings.push(format!(
-                    "podsec: `kubernetesVersion` must be a string such as \"1.30\", got `{value}`; using {}",
-                    config.kubernetes_version
+                    "podsec: {origin}: `kubernetesVersion` must be a string such as \"1.30\", got `{value}`; ignored"
                 )),
             },
+            "bestPractices" => match value.as_bool() {
+                Some(on) => settings.best_practices = Some(on),
+                None => warnings.push(format!("podsec: {origin}: `bestPractices` must be true or false, got `{value}`; ignored")),
+            },
+            "rules" => match value.as_object() {
+                Some(rules) => {
+                    for (code, level) in rules {
+                        if crate::analysis::rules::by_code(code).is_none() {
+                            let hint = crate::analysis::nearest_code(code).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
+                            warnings.push(format!("podsec: {origin}: unknown rule `{code}`{hint}"));
+                            continue;
+                        }
+                        match level.as_str().map(str::parse::<RuleLevel>) {
+                            Some(Ok(level)) => {
+                                settings.rules.insert(code.clone(), level);
+                            }
+                            Some(Err(error)) => warnings.push(format!("podsec: {origin}: rule `{code}`: {error}")),
+                            None => warnings.push(format!(
+                                "podsec: {origin}: rule `{code}` must be off, hint, information, warning or error, got `{level}`"
+                            )),
+                        }
+                    }
+                }
+                None => warnings.push(format!("podsec: {origin}: `rules` must map rule codes to levels, got `{value}`; ignored")),
+            },
+            other if CLIENT_SIDE_KEYS.contains(&other) => {}
             other => warnings.push(format!(
-                "podsec: unknown initialization option `{other}` (known: profile, kubernetesVersion); ignored"
+                "podsec: {origin}: unknown setting `{other}` (known: profile, kubernetesVersion, bestPractices, rules); ignored"
             )),
         }
     }
-    (config, warnings)
+    (settings, warnings)
+}
+
+/// Whether a document is a podsec settings file.
+pub fn is_settings_file(uri: &Url) -> bool {
+    uri.path().rsplit('/').next() == Some(SETTINGS_FILE)
+}
+
+/// The configuration state of the server: editor settings, workspace
+/// folders, and the settings files found so far.
+#[derive(Default)]
+pub struct Configuration {
+    pub editor: Settings,
+    pub roots: Vec<PathBuf>,
+    /// Folder → its nearest settings file, found once per folder.
+    lookups: HashMap<PathBuf, Option<PathBuf>>,
+    /// Settings file → what it says, read once.
+    files: HashMap<PathBuf, Arc<Settings>>,
+}
+
+impl Configuration {
+    /// Forgets every settings file read, after one changed.
+    pub fn forget_files(&mut self) {
+        self.lookups.clear();
+        self.files.clear();
+    }
+
+    /// The configuration to analyse `uri` with. `open_text` gives the editor
+    /// text of an open document, which wins over the disk.
+    pub fn config_for(&mut self, uri: &Url, open_text: impl Fn(&Path) -> Option<String>) -> Config {
+        let mut config = Config::default();
+        if let Some(settings) = self.file_settings(uri, open_text) {
+            settings.apply(&mut config);
+        }
+        self.editor.apply(&mut config);
+        config
+    }
+
+    fn file_settings(&mut self, uri: &Url, open_text: impl Fn(&Path) -> Option<String>) -> Option<Arc<Settings>> {
+        let path = uri.to_file_path().ok()?;
+        let folder = path.parent()?.to_path_buf();
+        // Only inside a workspace folder (the innermost), or the file's own
+        // repository when the client opened no folder.
+        let root = self.roots.iter().filter(|r| folder.starts_with(r)).max_by_key(|r| r.as_os_str().len()).cloned();
+        if root.is_none() && !self.roots.is_empty() {
+            return None;
+        }
+        let found = self.lookups.entry(folder.clone()).or_insert_with(|| find_settings_file(&folder, root.as_deref())).clone()?;
+        if let Some(settings) = self.files.get(&found) {
+            return Some(settings.clone());
+        }
+        let text = open_text(&found).or_else(|| std::fs::read_to_string(&found).ok())?;
+        let settings = Arc::new(parse_settings(&text).0);
+        self.files.insert(found, settings.clone());
+        Some(settings)
+    }
 }
 
 #[cfg(test)]
@@ -52,23 +148,63 @@ mod tests {
     use super::*;
 
     #[test]
-    fn both_options_are_read() {
-        let options = json!({ "profile": "baseline", "kubernetesVersion": "1.30" });
-        let (config, warnings) = from_initialization_options(Some(&options));
-        assert_eq!(config, Config { kubernetes_version: KubeVersion::new(30), profile: Profile::Baseline, ..Config::default() });
-        assert!(warnings.is_empty());
-        assert_eq!(from_initialization_options(None), (Config::default(), vec![]));
+    fn every_setting_is_read() {
+        let options = json!({
+            "profile": "baseline",
+            "kubernetesVersion": "1.30",
+            "bestPractices": false,
+            "rules": {"pss/runAsUser": "error"},
+            "inlayHints": true,
+            "trace": {"server": "off"}
+        });
+        let (settings, warnings) = settings_from_json(Some(&options), "initializationOptions");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let mut config = Config::default();
+        settings.apply(&mut config);
+        assert_eq!(config.profile, Profile::Baseline);
+        assert_eq!(config.kubernetes_version, KubeVersion::new(30));
+        assert!(!config.best_practices);
+        assert_eq!(config.rules.get("pss/runAsUser"), Some(&RuleLevel::On(crate::analysis::Severity::Error)));
+        assert_eq!(settings_from_json(None, "x"), (Settings::default(), vec![]));
+        // Null means "not set".
+        assert_eq!(settings_from_json(Some(&json!({"profile": null})), "x"), (Settings::default(), vec![]));
     }
 
     #[test]
-    fn bad_values_keep_the_defaults_with_a_warning_each() {
-        let options = json!({ "profile": "strict", "kubernetesVersion": 1.30, "colour": true });
-        let (config, warnings) = from_initialization_options(Some(&options));
-        assert_eq!(config, Config::default());
-        assert_eq!(warnings.len(), 3, "{warnings:?}");
+    fn bad_values_are_skipped_with_a_warning_each() {
+        let options = json!({ "profile": "strict", "kubernetesVersion": 1.30, "colour": true, "rules": {"pss/runasuser": "error", "low-user-id": "loud"} });
+        let (settings, warnings) = settings_from_json(Some(&options), "initializationOptions");
+        assert_eq!(settings, Settings::default());
+        assert_eq!(warnings.len(), 5, "{warnings:?}");
         assert!(warnings.iter().any(|w| w.contains("strict")));
         assert!(warnings.iter().any(|w| w.contains("\"1.30\"")));
-        let (_, warnings) = from_initialization_options(Some(&json!([1])));
+        assert!(warnings.iter().any(|w| w.contains("did you mean `pss/runAsUser`")));
+        let (_, warnings) = settings_from_json(Some(&json!([1])), "initializationOptions");
         assert_eq!(warnings.len(), 1);
+    }
+
+    #[test]
+    fn settings_file_then_editor_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        std::fs::create_dir_all(root.join("apps")).unwrap();
+        std::fs::write(root.join(SETTINGS_FILE), "profile: baseline\nkubernetesVersion: \"1.29\"\n").unwrap();
+        let uri = Url::from_file_path(root.join("apps/web.yaml")).unwrap();
+        let mut configuration = Configuration { roots: vec![root.clone()], ..Configuration::default() };
+        let config = configuration.config_for(&uri, |_| None);
+        assert_eq!((config.profile, config.kubernetes_version), (Profile::Baseline, KubeVersion::new(29)));
+        // The editor overrides what it sets, and only that.
+        configuration.editor.profile = Some(Profile::Privileged);
+        let config = configuration.config_for(&uri, |_| None);
+        assert_eq!((config.profile, config.kubernetes_version), (Profile::Privileged, KubeVersion::new(29)));
+        // Open editor text wins over the disk once the cache is cleared.
+        configuration.editor = Settings::default();
+        configuration.forget_files();
+        let config = configuration.config_for(&uri, |_| Some("profile: restricted\n".to_string()));
+        assert_eq!((config.profile, config.kubernetes_version), (Profile::Restricted, KubeVersion::NEWEST));
+        // Outside every workspace folder, no settings file is read.
+        let outside = Url::from_file_path(dir.path().join("other/x.yaml")).unwrap();
+        assert_eq!(configuration.config_for(&outside, |_| None), Config::default());
+        assert!(is_settings_file(&Url::from_file_path(root.join(SETTINGS_FILE)).unwrap()));
     }
 }
