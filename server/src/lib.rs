@@ -8,6 +8,7 @@
 pub mod syntax;
 pub mod text;
 pub mod analysis;
+pub mod fix;
 pub mod catalog;
 pub mod docs;
 pub mod config;

@@ -8,7 +8,7 @@ mod best_practice;
 mod pss;
 mod structure;
 mod suppress;
-mod values;
+pub mod values;
 
 pub use pss::{allowed_selinux_types, safe_sysctls};
 pub use rules::{Rule, Severity};

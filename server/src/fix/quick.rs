@@ -1,0 +1,770 @@
+//! Quick fixes: the edits that resolve one finding, where a safe one exists.
+
+use super::edit::{self, comment_start, Editor, New, NewEntry, Style};
+use super::{Action, ActionKind, Target, TextEdit};
+use crate::analysis::values::{self, Reading};
+use crate::analysis::Finding;
+use crate::catalog::{Catalog, Field, FieldType};
+use crate::model::{Container, PodSpec, Workloads};
+use crate::syntax::{Entry, Node, ParsedFile, Scalar, ScalarStyle, Span, Value, MAX_DEPTH};
+
+/// Capabilities baseline allows adding (the runtime default set minus NET_RAW).
+const BASELINE_CAPABILITIES: &[&str] = &[
+    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
+    "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+];
+
+/// One file, parsed, with its layout conventions.
+pub(super) struct Cx<'a> {
+    pub text: &'a str,
+    pub file: &'a ParsedFile,
+    pub ed: Editor<'a>,
+}
+
+impl<'a> Cx<'a> {
+    pub fn new(text: &'a str, file: &'a ParsedFile) -> Self {
+        let style = Style::detect(text, file.documents.iter().filter_map(|d| d.root.as_ref()));
+        Cx { text, file, ed: Editor { text, style } }
+    }
+
+    pub fn source(&self, span: Span) -> &'a str {
+        self.text.get(span.start..span.end).unwrap_or_default()
+    }
+
+    /// An action, unless an edit would touch a Helm template action.
+    pub fn action(&self, title: String, kind: ActionKind, edits: Vec<TextEdit>, preferred: bool, safe: bool, fixes: Vec<Target>) -> Option<Action> {
+        if edits.is_empty() || edits.iter().any(|e| self.file.templates.is_templated(e.span)) {
+            return None;
+        }
+        Some(Action { title, kind, is_preferred: preferred, safe, fixes, edits: edit::normalize(self.text, edits) })
+    }
+}
+
+pub(super) fn within(outer: Span, inner: Span) -> bool {
+    outer.start <= inner.start && inner.end <= outer.end
+}
+
+pub(super) fn pod_contains(pod: &PodSpec, span: Span) -> bool {
+    within(pod.spec.span, span) || pod.metadata.is_some_and(|m| within(m.span, span))
+}
+
+/// Whether the node at a finding is a key, a value or a sequence item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum At {
+    Key,
+    Value,
+    Item,
+}
+
+/// The path to the node a span covers: each step a collection and the
+/// index of the entry or item taken in it.
+pub(super) struct Loc<'a> {
+    pub steps: Vec<(&'a Node, usize)>,
+    pub at: At,
+}
+
+impl<'a> Loc<'a> {
+    /// The entry `up` steps above the last (0: the last step's own entry).
+    pub fn entry(&self, up: usize) -> Option<(&'a Node, usize, &'a Entry)> {
+        let (node, i) = *self.steps.get(self.steps.len().checked_sub(1 + up)?)?;
+        Some((node, i, node.as_mapping()?.get(i)?))
+    }
+
+    pub fn item(&self) -> Option<(&'a Node, usize, &'a Node)> {
+        let (node, i) = *self.steps.last()?;
+        Some((node, i, node.as_sequence()?.get(i)?))
+    }
+
+    /// The node the span covers.
+    pub fn node(&self) -> Option<&'a Node> {
+        match self.at {
+            At::Item => self.item().map(|(_, _, n)| n),
+            At::Key => self.entry(0).map(|(_, _, e)| &e.key),
+            At::Value => self.entry(0).map(|(_, _, e)| &e.value),
+        }
+    }
+
+    /// Removal levels from the last entry up to (and with `owner_too`,
+    /// including) the entry of `owner` holding the path: pruning stops at
+    /// the first list.
+    pub fn levels(&self, owner: &Node, owner_too: bool) -> Vec<(&'a Node, usize)> {
+        let mut levels = Vec::new();
+        for &(node, i) in self.steps.iter().rev() {
+            if node.as_mapping().is_none() {
+                break;
+            }
+            if std::ptr::eq(node, owner) {
+                if owner_too {
+                    levels.push((node, i));
+                }
+                break;
+            }
+            levels.push((node, i));
+        }
+        levels
+    }
+}
+
+pub(super) fn locate(root: &Node, span: Span) -> Option<Loc<'_>> {
+    let mut steps = Vec::new();
+    let at = locate_in(root, span, &mut steps, 0)?;
+    Some(Loc { steps, at })
+}
+
+fn locate_in<'a>(node: &'a Node, span: Span, steps: &mut Vec<(&'a Node, usize)>, depth: usize) -> Option<At> {
+    if depth > MAX_DEPTH || !within(node.span, span) {
+        return None;
+    }
+    match &node.value {
+        Value::Mapping(entries) => {
+            for (i, e) in entries.iter().enumerate() {
+                if e.key.span == span {
+                    steps.push((node, i));
+                    return Some(At::Key);
+                }
+                if e.value.span == span {
+                    steps.push((node, i));
+                    return Some(At::Value);
+                }
+                if within(e.value.span, span) {
+                    steps.push((node, i));
+                    if let Some(at) = locate_in(&e.value, span, steps, depth + 1) {
+                        return Some(at);
+                    }
+                    steps.pop();
+                }
+            }
+            None
+        }
+        Value::Sequence(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if item.span == span {
+                    steps.push((node, i));
+                    return Some(At::Item);
+                }
+                if within(item.span, span) {
+                    steps.push((node, i));
+                    if let Some(at) = locate_in(item, span, steps, depth + 1) {
+                        return Some(at);
+                    }
+                    steps.pop();
+                }
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// A field of any catalog object, by name (names do not clash in type).
+fn field_named(name: &str) -> Option<&'static Field> {
+    Catalog::embedded().objects.iter().find_map(|o| o.field(name))
+}
+
+/// Whether two values mean the same to Kubernetes (positions and styles aside).
+pub(super) fn same_value(a: &Node, b: &Node) -> bool {
+    match (&a.value, &b.value) {
+        (Value::Scalar(_), Value::Scalar(_)) => match (values::read(a), values::read(b)) {
+            (Some(Reading::String), Some(Reading::String)) => a.as_str() == b.as_str(),
+            (Some(x), Some(y)) => x == y,
+            _ => false,
+        },
+        (Value::Mapping(x), Value::Mapping(y)) => {
+            x.len() == y.len() && x.iter().all(|e| e.key_str().is_some_and(|k| b.get(k).is_some_and(|v| same_value(&e.value, v))))
+        }
+        (Value::Sequence(x), Value::Sequence(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q)),
+        _ => false,
+    }
+}
+
+/// A string as a YAML scalar: plain where that reads back as the same string.
+fn yaml_string(s: &str) -> String {
+    let plain = Scalar { value: s.to_string(), style: ScalarStyle::Plain, tag: None };
+    let safe = !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
+        && !s.starts_with(['-', '.'])
+        && values::read_scalar(&plain) == Reading::String;
+    if safe {
+        s.to_string()
+    } else {
+        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+/// `runtime/default` → RuntimeDefault, `localhost/p` → Localhost and p.
+fn profile_from_annotation(value: &str) -> Option<(&'static str, Option<&str>)> {
+    match value {
+        "runtime/default" | "docker/default" => Some(("RuntimeDefault", None)),
+        "unconfined" => Some(("Unconfined", None)),
+        _ => value.strip_prefix("localhost/").filter(|p| !p.is_empty()).map(|p| ("Localhost", Some(p))),
+    }
+}
+
+fn bare_capability(name: &str) -> String {
+    let upper = name.to_ascii_uppercase();
+    upper.strip_prefix("CAP_").unwrap_or(&upper).to_string()
+}
+
+/// The quick fixes for `findings`.
+pub(super) fn candidates(cx: &Cx, findings: &[&Finding]) -> Vec<Action> {
+    let mut out = Vec::new();
+    for document in &cx.file.documents {
+        let Some(root) = &document.root else { continue };
+        let workloads = Workloads::find(root);
+        for finding in findings.iter().filter(|f| document.span.contains(f.span.start)) {
+            let pod = workloads.pods.iter().find(|p| pod_contains(p, finding.span));
+            let mut fixer = Fixer { cx, root, pod, finding, out: &mut out };
+            fixer.run();
+        }
+    }
+    for finding in findings.iter().filter(|f| f.rule.code == "invalid-suppression") {
+        let token = cx.source(finding.span);
+        if let Some(code) = crate::analysis::nearest_code(token).filter(|c| *c != token) {
+            let target = Target { code: finding.rule.code, span: finding.span };
+            out.extend(cx.action(
+                format!("Change to `{code}`"),
+                ActionKind::QuickFix,
+                vec![Editor::replace(finding.span, code)],
+                true,
+                true,
+                vec![target],
+            ));
+        }
+    }
+    merge(out)
+}
+
+/// Actions with the same edits become one that fixes all their findings.
+pub(super) fn merge(actions: Vec<Action>) -> Vec<Action> {
+    let mut out: Vec<Action> = Vec::new();
+    for action in actions {
+        match out.iter_mut().find(|b| b.kind == action.kind && b.edits == action.edits) {
+            Some(same) => {
+                for target in action.fixes {
+                    if !same.fixes.contains(&target) {
+                        same.fixes.push(target);
+                    }
+                }
+                same.is_preferred |= action.is_preferred;
+                same.safe |= action.safe;
+            }
+            None => out.push(action),
+        }
+    }
+    out
+}
+
+struct Fixer<'c, 'a> {
+    cx: &'c Cx<'a>,
+    root: &'a Node,
+    pod: Option<&'c PodSpec<'a>>,
+    finding: &'c Finding,
+    out: &'c mut Vec<Action>,
+}
+
+impl<'c, 'a> Fixer<'c, 'a> {
+    fn ed(&self) -> &Editor<'a> {
+        &self.cx.ed
+    }
+
+    fn offer(&mut self, title: String, edits: Option<Vec<TextEdit>>, preferred: bool, safe: bool) {
+        let Some(edits) = edits else { return };
+        let target = Target { code: self.finding.rule.code, span: self.finding.span };
+        if let Some(action) = self.cx.action(title, ActionKind::QuickFix, edits, preferred, safe, vec![target]) {
+            self.out.push(action);
+        }
+    }
+
+    fn one(&mut self, title: String, edit: Option<TextEdit>, safe: bool) {
+        self.offer(title, edit.map(|e| vec![e]), true, safe);
+    }
+
+    fn loc(&self) -> Option<Loc<'a>> {
+        locate(self.root, self.finding.span)
+    }
+
+    fn container(&self) -> Option<&'c Container<'a>> {
+        self.pod?.containers.iter().find(|c| within(c.node.span, self.finding.span))
+    }
+
+    fn source(&self, span: Span) -> &'a str {
+        self.cx.source(span)
+    }
+
+    fn replace_here(&mut self, title: String, new_text: &str, safe: bool) {
+        let edit = Editor::replace(self.finding.span, new_text);
+        self.one(title, Some(edit), safe);
+    }
+
+    fn run(&mut self) {
+        let code = self.finding.rule.code;
+        match code {
+            "pod-only-field" => self.move_to_pod(),
+            "container-only-field" => self.move_to_containers(),
+            "unknown-field" => self.rename_key(),
+            "invalid-type" => self.fix_type(),
+            "yaml11-boolean" => {
+                if let Some(b) = self.loc().and_then(|l| l.node()).and_then(values::as_bool) {
+                    self.replace_here(format!("Write `{b}`"), &b.to_string(), true);
+                }
+            }
+            "invalid-value" => self.nearest_enum_value(),
+            "invalid-capability" => self.normalize_capability(),
+            "conflicting-settings" => self.conflict(),
+            "deprecated-annotation" => self.annotation_to_field(),
+            "pss/privileged" => self.remove_privileged(),
+            "pss/capabilities_baseline" | "pss/capabilities_restricted" | "dangerous-capability" => self.capabilities(),
+            "pss/hostProbesAndHostLifecycle" => self.remove_here("Remove `host` (the probe then targets the pod's own IP)".into(), false),
+            "pss/appArmorProfile" => self.profile_type("AppArmor"),
+            "pss/seccompProfile_baseline" => self.profile_type("seccomp"),
+            "pss/seccompProfile_restricted" => self.seccomp_restricted(),
+            "pss/seLinuxOptions" => {
+                let what = self.loc().and_then(|l| l.entry(0)).and_then(|(_, _, e)| e.key_str()).unwrap_or("option").to_string();
+                self.remove_here(format!("Remove the SELinux `{what}`"), false);
+            }
+            "pss/procMount" | "pss/procMount_restricted" => self.replace_here("Set `procMount: Default`".into(), "Default", true),
+            "pss/sysctls" => self.remove_sysctl(),
+            "pss/windowsHostProcess" => self.remove_here("Remove `hostProcess: true`".into(), false),
+            "pss/allowPrivilegeEscalation" => self.set_in_container("allowPrivilegeEscalation", "false"),
+            "read-only-root-filesystem" => self.set_in_container("readOnlyRootFilesystem", "true"),
+            "pss/runAsNonRoot" => self.run_as_non_root(),
+            "pss/runAsUser" => self.remove_root_user(),
+            "run-as-root-group" => {
+                if self.loc().is_some_and(|l| l.at == At::Item) {
+                    self.remove_item_here("Remove GID 0 from `supplementalGroups`".into(), false);
+                }
+            }
+            "redundant-setting" => self.remove_redundant(),
+            _ => {}
+        }
+    }
+
+    /// Removes the entry the finding is on (key or value), its comments kept.
+    fn remove_here(&mut self, title: String, safe: bool) {
+        let Some(loc) = self.loc() else { return };
+        let Some((mapping, i, _)) = loc.entry(0) else { return };
+        let edit = self.ed().remove_entry(mapping, i, true);
+        self.one(title, edit, safe);
+    }
+
+    fn remove_item_here(&mut self, title: String, safe: bool) {
+        let Some(loc) = self.loc() else { return };
+        let Some((seq, i, _)) = loc.item() else { return };
+        let edit = self.remove_list_item(&loc, seq, i);
+        self.one(title, edit, safe);
+    }
+
+    /// Removes an item; the last item of a block list takes its key along.
+    fn remove_list_item(&self, loc: &Loc<'a>, seq: &'a Node, i: usize) -> Option<TextEdit> {
+        let items = seq.as_sequence()?;
+        if items.len() == 1 && !edit::is_flow(self.cx.text, seq) {
+            let (mapping, j, _) = loc.entry(1)?;
+            return self.ed().remove_entry(mapping, j, true);
+        }
+        self.ed().remove_item(seq, i, true)
+    }
+
+    fn move_to_pod(&mut self) {
+        let (Some(pod), Some(container)) = (self.pod, self.container()) else { return };
+        let Some(loc) = self.loc() else { return };
+        let Some((mapping, _, entry)) = loc.entry(0) else { return };
+        let Some(key) = entry.key_str() else { return };
+        let Some(raw) = self.ed().raw_entry(mapping, entry) else { return };
+        let removal = self.ed().remove_pruned(&loc.levels(container.node, true), false);
+        let existing = pod.security_context_map().and_then(|sc| sc.entry(key)).filter(|e| !e.value.is_null());
+        let name = container.display_name();
+        match existing {
+            Some(pod_entry) if same_value(&pod_entry.value, &entry.value) => self.offer(
+                format!("Remove `{key}` from container `{name}` (the pod securityContext already sets it)"),
+                removal.map(|r| vec![r]),
+                true,
+                true,
+            ),
+            Some(pod_entry) => {
+                let put = self.ed().put(pod.spec, &["securityContext"], raw);
+                let old = self.source(pod_entry.value.span).trim().to_string();
+                let old = if old.contains(['\n', '\r']) { "set there".to_string() } else { old };
+                self.offer(
+                    format!("Move `{key}` to the pod securityContext (replaces pod value {old})"),
+                    removal.zip(put).map(|(r, p)| vec![r, p]),
+                    false,
+                    false,
+                );
+            }
+            None => {
+                let put = self.ed().put(pod.spec, &["securityContext"], raw);
+                self.offer(format!("Move `{key}` to the pod securityContext"), removal.zip(put).map(|(r, p)| vec![r, p]), true, true);
+            }
+        }
+    }
+
+    fn move_to_containers(&mut self) {
+        let Some(pod) = self.pod else { return };
+        let Some(loc) = self.loc() else { return };
+        let Some((mapping, _, entry)) = loc.entry(0) else { return };
+        let Some(key) = entry.key_str() else { return };
+        let Some(raw) = self.ed().raw_entry(mapping, entry).map(without_comments) else { return };
+        let mut edits = Vec::new();
+        let mut given = 0;
+        for container in &pod.containers {
+            let own = container.security_context_map().and_then(|sc| sc.entry(key)).is_some_and(|e| !e.value.is_null());
+            if own {
+                continue;
+            }
+            match self.ed().put(container.node, &["securityContext"], raw.clone()) {
+                Some(edit) => edits.push(edit),
+                None => return,
+            }
+            given += 1;
+        }
+        let Some(removal) = self.ed().remove_pruned(&loc.levels(pod.spec, true), true) else { return };
+        edits.push(removal.clone());
+        let title = if given == 0 {
+            format!("Remove `{key}` from the pod securityContext (every container sets its own)")
+        } else {
+            let of = pod.containers.len();
+            format!("Move `{key}` to the containers' securityContext ({given} of {of} containers)")
+        };
+        self.offer(title, Some(edits), true, true);
+        if given > 0 {
+            self.offer(format!("Remove `{key}` from the pod securityContext (it has no effect there)"), Some(vec![removal]), false, false);
+        }
+    }
+
+    fn rename_key(&mut self) {
+        let Some(loc) = self.loc() else { return };
+        let Some((mapping, i, entry)) = loc.entry(0) else { return };
+        let Some(key) = entry.key_str() else { return };
+        let catalog = Catalog::embedded();
+        let sc = catalog.security_context();
+        let is = |node: Option<&Node>| node.is_some_and(|n| std::ptr::eq(n, mapping));
+        let names: Vec<&str> = if self.pod.is_some_and(|p| is(p.security_context_map())) {
+            sc.fields.iter().filter(|f| f.scope.allows_pod()).map(|f| f.name.as_str()).collect()
+        } else if self.pod.is_some_and(|p| p.containers.iter().any(|c| is(c.security_context_map()))) {
+            sc.fields.iter().filter(|f| f.scope.allows_container()).map(|f| f.name.as_str()).collect()
+        } else {
+            // A nested object: named by the key above it (through a list for sysctls).
+            let above = match loc.entry(1) {
+                Some((_, _, e)) => e.key_str(),
+                None => None,
+            }
+            .or_else(|| loc.entry(2).and_then(|(_, _, e)| e.key_str()));
+            let Some(object) = above.and_then(field_named).and_then(|f| f.object.as_deref()).and_then(|o| catalog.object(o)) else {
+                return;
+            };
+            object.fields.iter().map(|f| f.name.as_str()).collect()
+        };
+        let Some(suggestion) = crate::analysis::nearest_name(key, &names) else { return };
+        match mapping.entry(suggestion) {
+            Some(other) if same_value(&other.value, &entry.value) => {
+                let edit = self.ed().remove_entry(mapping, i, true);
+                self.one(format!("Remove `{key}` (`{suggestion}` is already set to the same value)"), edit, true);
+            }
+            Some(_) => {}
+            None => self.replace_here(format!("Rename `{key}` to `{suggestion}`"), suggestion, true),
+        }
+    }
+
+    fn fix_type(&mut self) {
+        let Some(loc) = self.loc() else { return };
+        let Some(node) = loc.node() else { return };
+        let Some(scalar) = node.as_scalar() else { return };
+        let (field, item) = match loc.at {
+            At::Value => (loc.entry(0).and_then(|(_, _, e)| e.key_str()).and_then(field_named), false),
+            At::Item => (loc.entry(1).and_then(|(_, _, e)| e.key_str()).and_then(field_named), true),
+            At::Key => return,
+        };
+        let Some(field) = field else { return };
+        let ty = if item { field.items.unwrap_or(FieldType::String) } else { field.ty };
+        let written = self.source(node.span).to_string();
+        let reading = values::read_scalar(scalar);
+        match ty {
+            FieldType::Integer if scalar.is_quoted() => {
+                if let Ok(n) = scalar.value.trim().parse::<i64>() {
+                    self.replace_here(format!("Write `{n}` unquoted"), &n.to_string(), true);
+                }
+            }
+            FieldType::Boolean if scalar.is_quoted() => {
+                let v = scalar.value.trim();
+                let b = if v.eq_ignore_ascii_case("true") { Some(true) } else if v.eq_ignore_ascii_case("false") { Some(false) } else { values::yaml11_bool(v) };
+                if let Some(b) = b {
+                    self.replace_here(format!("Write `{b}` unquoted"), &b.to_string(), true);
+                }
+            }
+            FieldType::String | FieldType::Capability
+                if scalar.style == ScalarStyle::Plain
+                    && matches!(reading, Reading::Int(_) | Reading::Float | Reading::Bool(_) | Reading::Yaml11Bool(_)) =>
+            {
+                self.replace_here(format!("Quote `{written}`"), &format!("\"{written}\""), true);
+            }
+            FieldType::List if !scalar.is_null() && reading == Reading::String && !written.contains(['\n', '\r', ',', '[', '{']) => {
+                self.replace_here(format!("Write `[{written}]` as a list"), &format!("[{written}]"), true);
+            }
+            _ => {}
+        }
+    }
+
+    fn nearest_enum_value(&mut self) {
+        let Some(loc) = self.loc() else { return };
+        if loc.at != At::Value {
+            return;
+        }
+        let Some((_, _, entry)) = loc.entry(0) else { return };
+        let Some(field) = entry.key_str().and_then(field_named).filter(|f| !f.values.is_empty()) else { return };
+        let Some(raw) = entry.value.as_str() else { return };
+        let options: Vec<&str> = field.values.iter().map(|v| v.value.as_str()).collect();
+        if let Some(near) = crate::analysis::nearest_name(raw, &options) {
+            self.replace_here(format!("Change `{raw}` to `{near}`"), near, true);
+        }
+    }
+
+    fn normalize_capability(&mut self) {
+        let Some(raw) = self.loc().filter(|l| l.at == At::Item).and_then(|l| l.node()).and_then(Node::as_str) else { return };
+        let bare = bare_capability(raw);
+        if bare != raw && Catalog::embedded().is_capability(&bare) {
+            self.replace_here(format!("Write `{bare}`"), &bare, true);
+        }
+    }
+
+    fn conflict(&mut self) {
+        let Some(loc) = self.loc() else { return };
+        let Some((mapping, _, entry)) = loc.entry(0) else { return };
+        match entry.key_str() {
+            Some("allowPrivilegeEscalation") => {
+                let mut edits: Vec<(String, Option<TextEdit>)> = Vec::new();
+                if let Some(i) = mapping.as_mapping().and_then(|m| {
+                    m.iter().position(|e| e.key_str() == Some("privileged") && values::as_bool(&e.value) == Some(true))
+                }) {
+                    edits.push(("Remove `privileged: true`".into(), self.ed().remove_entry(mapping, i, true)));
+                }
+                let caps = mapping.get("capabilities");
+                if let Some(add) = caps.and_then(|c| c.entry("add")) {
+                    for (i, item) in add.value.as_sequence().unwrap_or_default().iter().enumerate() {
+                        if item.as_str().is_some_and(|s| bare_capability(s) == "SYS_ADMIN") {
+                            let edit = if add.value.as_sequence().is_some_and(|s| s.len() == 1) && !edit::is_flow(self.cx.text, &add.value) {
+                                let caps = caps.unwrap();
+                                let j = caps.as_mapping().unwrap().iter().position(|e| std::ptr::eq(e, add)).unwrap();
+                                self.ed().remove_entry(caps, j, true)
+                            } else {
+                                self.ed().remove_item(&add.value, i, true)
+                            };
+                            edits.push(("Remove `SYS_ADMIN` from `capabilities.add`".into(), edit));
+                            break;
+                        }
+                    }
+                }
+                let preferred = edits.len() == 1;
+                for (title, edit) in edits {
+                    self.offer(title, edit.map(|e| vec![e]), preferred, true);
+                }
+            }
+            Some("runAsUser") if values::as_int(&entry.value) == Some(0) => self.remove_root_user(),
+            _ => {}
+        }
+    }
+
+    fn annotation_to_field(&mut self) {
+        let Some(pod) = self.pod else { return };
+        let Some(metadata) = pod.metadata else { return };
+        let Some(loc) = self.loc() else { return };
+        let Some((annotations, i, entry)) = loc.entry(0) else { return };
+        let (Some(key), Some(value)) = (entry.key_str(), entry.value.as_str()) else { return };
+        let (field, target) = if key == "seccomp.security.alpha.kubernetes.io/pod" {
+            ("seccompProfile", None)
+        } else if let Some(c) = key.strip_prefix("container.seccomp.security.alpha.kubernetes.io/") {
+            ("seccompProfile", Some(c))
+        } else if let Some(c) = key.strip_prefix("container.apparmor.security.beta.kubernetes.io/") {
+            ("appArmorProfile", Some(c))
+        } else {
+            return;
+        };
+        let (owner, place) = match target {
+            None => (pod.spec, "the pod securityContext".to_string()),
+            Some(name) => match pod.containers.iter().find(|c| c.name.and_then(Node::as_str) == Some(name)) {
+                Some(c) => (c.node, format!("container `{name}`")),
+                None => return,
+            },
+        };
+        let Some(ann_index) = metadata.as_mapping().and_then(|m| m.iter().position(|e| std::ptr::eq(&e.value, annotations))) else {
+            return;
+        };
+        let Some(removal) = self.ed().remove_pruned(&[(annotations, i), (metadata, ann_index)], true) else { return };
+        let set = owner.get("securityContext").and_then(|sc| sc.get(field)).is_some_and(|v| !v.is_null());
+        if set {
+            self.offer(format!("Remove the deprecated annotation (`{field}` is already set in {place})"), Some(vec![removal]), true, true);
+            return;
+        }
+        let Some((ty, local)) = profile_from_annotation(value) else { return };
+        let mut profile = vec![NewEntry::new("type", New::Scalar(ty.to_string()))];
+        if let Some(path) = local {
+            profile.push(NewEntry::new("localhostProfile", New::Scalar(yaml_string(path))));
+        }
+        let shown = self.ed().flow(&New::Map(profile.clone()));
+        let set = self.ed().set(owner, &["securityContext", field], New::Map(profile));
+        self.offer(
+            format!("Replace the deprecated annotation with `{field}: {shown}` in {place}"),
+            set.map(|s| vec![s, removal]),
+            true,
+            true,
+        );
+    }
+
+    fn remove_privileged(&mut self) {
+        let Some(loc) = self.loc() else { return };
+        let Some((mapping, i, _)) = loc.entry(0) else { return };
+        // The only setting: `false` keeps the securityContext that other rules look for.
+        if mapping.as_mapping().is_some_and(|m| m.len() > 1) {
+            let edit = self.ed().remove_entry(mapping, i, true);
+            self.one("Remove `privileged: true`".into(), edit, true);
+        } else {
+            self.replace_here("Set `privileged: false`".into(), "false", true);
+        }
+    }
+
+    fn capabilities(&mut self) {
+        let code = self.finding.rule.code;
+        let Some(loc) = self.loc() else { return };
+        if loc.at == At::Item {
+            let Some((seq, i, item)) = loc.item() else { return };
+            let Some(name) = item.as_str() else { return };
+            let bare = bare_capability(name);
+            let allowed = match code {
+                "pss/capabilities_restricted" => bare == "NET_BIND_SERVICE",
+                "pss/capabilities_baseline" => BASELINE_CAPABILITIES.contains(&bare.as_str()),
+                _ => false,
+            };
+            if allowed && bare != name {
+                self.replace_here(format!("Write `{bare}`"), &bare, true);
+                return;
+            }
+            let edit = self.remove_list_item(&loc, seq, i);
+            self.one(format!("Remove `{name}` from `capabilities.add`"), edit, code != "dangerous-capability");
+            return;
+        }
+        if code != "pss/capabilities_restricted" {
+            return;
+        }
+        let Some(container) = self.container() else { return };
+        let drop = container.security_context_map().and_then(|sc| sc.get("capabilities")).and_then(|c| c.entry("drop"));
+        let edit = match drop {
+            Some(drop) if drop.value.is_null() || drop.value.as_sequence().is_some() => self.ed().add_item(drop, "ALL"),
+            Some(_) => None,
+            None => self.ed().set(container.node, &["securityContext", "capabilities", "drop"], New::List(vec!["ALL".into()])),
+        };
+        self.one("Drop all capabilities (`drop: [ALL]`)".into(), edit, true);
+    }
+
+    fn profile_type(&mut self, what: &str) {
+        let Some(loc) = self.loc() else { return };
+        let Some((_, _, entry)) = loc.entry(0) else { return };
+        if loc.at != At::Value {
+            return;
+        }
+        match entry.key_str() {
+            Some("type") => self.replace_here(format!("Change the {what} profile to `RuntimeDefault`"), "RuntimeDefault", true),
+            Some(key) if key.contains("security.") => {
+                self.replace_here(format!("Change the {what} annotation to `runtime/default`"), "runtime/default", true)
+            }
+            _ => {}
+        }
+    }
+
+    fn seccomp_restricted(&mut self) {
+        let Some(pod) = self.pod else { return };
+        let loc = self.loc();
+        let located = loc.as_ref().and_then(|l| l.entry(0).map(|(_, _, e)| (l.at, e)));
+        match located {
+            Some((At::Value, entry)) if entry.key_str() == Some("type") => {
+                self.replace_here("Change the seccomp profile to `RuntimeDefault`".into(), "RuntimeDefault", true);
+            }
+            Some((At::Key, entry)) if entry.key_str() == Some("seccompProfile") => {
+                let edit = if entry.value.is_null() {
+                    self.ed().fill_null(entry, &New::Map(vec![NewEntry::new("type", New::Scalar("RuntimeDefault".into()))]))
+                } else {
+                    self.ed().set(&entry.value, &["type"], New::Scalar("RuntimeDefault".into()))
+                };
+                self.one("Set the seccomp profile `type: RuntimeDefault`".into(), edit, true);
+            }
+            _ => {
+                let pod_has = pod.security_context_map().and_then(|sc| sc.get("seccompProfile")).is_some_and(|v| !v.is_null());
+                let edit = self.ed().set(pod.spec, &["securityContext", "seccompProfile", "type"], New::Scalar("RuntimeDefault".into()));
+                let title = if pod_has {
+                    "Change the pod's seccomp profile to `RuntimeDefault` (covers every container)"
+                } else {
+                    "Set `seccompProfile: {type: RuntimeDefault}` in the pod securityContext (covers every container)"
+                };
+                self.one(title.into(), edit, true);
+            }
+        }
+    }
+
+    fn remove_sysctl(&mut self) {
+        let Some(loc) = self.loc() else { return };
+        let name = loc.node().and_then(Node::as_str).unwrap_or_default().to_string();
+        // The name's mapping is an item of the sysctls list.
+        let Some(&(seq, i)) = loc.steps.len().checked_sub(2).and_then(|n| loc.steps.get(n)) else { return };
+        if seq.as_sequence().is_none() {
+            return;
+        }
+        let parent = Loc { steps: loc.steps[..loc.steps.len() - 1].to_vec(), at: At::Item };
+        let edit = self.remove_list_item(&parent, seq, i);
+        self.one(format!("Remove sysctl `{name}`"), edit, false);
+    }
+
+    fn set_in_container(&mut self, key: &str, value: &str) {
+        let Some(container) = self.container() else { return };
+        let edit = self.ed().set(container.node, &["securityContext", key], New::Scalar(value.to_string()));
+        self.one(format!("Set `{key}: {value}`"), edit, true);
+    }
+
+    fn run_as_non_root(&mut self) {
+        let Some(pod) = self.pod else { return };
+        let value = New::Scalar("true".into());
+        match self.container() {
+            Some(c) if c.security_context_map().and_then(|sc| sc.get("runAsNonRoot")).is_some_and(|v| !v.is_null()) => {
+                let edit = self.ed().set(c.node, &["securityContext", "runAsNonRoot"], value);
+                self.one("Set `runAsNonRoot: true`".into(), edit, true);
+            }
+            Some(_) => {
+                let edit = self.ed().set(pod.spec, &["securityContext", "runAsNonRoot"], value);
+                self.one("Set `runAsNonRoot: true` in the pod securityContext (covers every container)".into(), edit, true);
+            }
+            None => {
+                let edit = self.ed().set(pod.spec, &["securityContext", "runAsNonRoot"], value);
+                self.one("Set `runAsNonRoot: true`".into(), edit, true);
+            }
+        }
+    }
+
+    fn remove_root_user(&mut self) {
+        let Some(loc) = self.loc() else { return };
+        let Some((mapping, i, _)) = loc.entry(0) else { return };
+        let edit = self.ed().remove_entry(mapping, i, true);
+        self.one("Remove `runAsUser: 0` (the image's user applies; `runAsNonRoot: true` keeps it off root)".into(), edit, false);
+    }
+
+    fn remove_redundant(&mut self) {
+        let Some(container) = self.container() else { return };
+        let Some(sc) = container.security_context_map() else { return };
+        let Some(i) = sc.as_mapping().and_then(|m| m.iter().position(|e| e.key.span.start == self.finding.span.start)) else { return };
+        let key = sc.as_mapping().and_then(|m| m[i].key_str()).unwrap_or_default().to_string();
+        let Some(sc_index) = container.node.as_mapping().and_then(|m| m.iter().position(|e| std::ptr::eq(&e.value, sc))) else { return };
+        let edit = self.ed().remove_pruned(&[(sc, i), (container.node, sc_index)], true);
+        self.one(format!("Remove `{key}` (the container inherits the same value from the pod)"), edit, true);
+    }
+}
+
+/// A moved entry without its comments, for copies into several places.
+pub(super) fn without_comments(mut entry: NewEntry) -> NewEntry {
+    if let Some(lines) = entry.raw.as_mut() {
+        *lines = lines
+            .iter()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .map(|l| match comment_start(l) {
+                Some(at) => l[..at].trim_end().to_string(),
+                None => l.clone(),
+            })
+            .collect();
+    }
+    entry
+}
