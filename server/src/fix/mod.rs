@@ -79,6 +79,10 @@ pub struct Action {
     pub fixes: Vec<Target>,
     /// Sorted, non-overlapping, in the original text.
     pub edits: Vec<TextEdit>,
+    /// The action makes a value readable that Kubernetes could not read or
+    /// ignored (a type, a spelling, a level): the rules may then judge it,
+    /// so findings on the lines it writes are exposed, not new.
+    pub reveals: bool,
 }
 
 /// A whole-document fix: the new text and the findings it resolved.
@@ -114,14 +118,45 @@ fn no_new(before: &Counts, after: &Counts) -> bool {
     after.iter().all(|(code, n)| *n <= before.get(code).copied().unwrap_or(0))
 }
 
+/// Where the new text of `edits` (of which `chosen` count) lies in the edited text.
+pub fn written_regions<'e>(edits: &'e [TextEdit], chosen: impl Fn(&'e TextEdit) -> bool) -> Vec<Span> {
+    let mut sorted: Vec<&TextEdit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.span.start, e.span.end));
+    let mut delta: isize = 0;
+    let mut out = Vec::new();
+    for edit in sorted {
+        let start = (edit.span.start as isize + delta) as usize;
+        if chosen(edit) {
+            out.push(Span::new(start, start + edit.new_text.len()));
+        }
+        delta += edit.new_text.len() as isize - edit.span.len() as isize;
+    }
+    out
+}
+
+/// Counts of `analysis`, leaving out findings inside `exposed` regions.
+fn counts_outside(analysis: &Analysis, exposed: &[Span]) -> Counts {
+    let mut all = counts(analysis);
+    for finding in &analysis.findings {
+        if exposed.iter().any(|r| quick::within(*r, finding.span)) {
+            if let Some(n) = all.get_mut(finding.rule.code) {
+                *n -= 1;
+            }
+        }
+    }
+    all
+}
+
 pub(crate) fn touches(a: Span, b: Span) -> bool {
     a.start <= b.end && b.start <= a.end
 }
 
 /// Applying `action` resolves its findings and adds none.
 fn verified(text: &str, config: &Config, before: &Counts, action: &Action) -> bool {
-    let after = counts(&analyze(&apply(text, &action.edits), config));
-    if !no_new(before, &after) {
+    let analysis = analyze(&apply(text, &action.edits), config);
+    let after = counts(&analysis);
+    let exposed = if action.reveals { written_regions(&action.edits, |_| true) } else { Vec::new() };
+    if !no_new(before, &counts_outside(&analysis, &exposed)) {
         return false;
     }
     let mut targeted: HashMap<&str, usize> = HashMap::new();
@@ -160,25 +195,34 @@ fn converge(text: &str, configs: &[&Config], mut pick: impl FnMut(&Cx, &Analysis
             break;
         }
         candidates.sort_by_key(|a| (!a.is_preferred, a.edits.first().map(|e| e.span.start)));
-        let progress = |next: &str| {
-            let afters: Vec<Counts> = configs.iter().map(|c| counts(&analyze(next, c))).collect();
-            total(&afters[0]) < total(&befores[0]) && befores.iter().zip(&afters).all(|(b, a)| no_new(b, a))
+        let progress = |next: &str, edits: &[TextEdit], revealing: &[&TextEdit]| {
+            let exposed = written_regions(edits, |e| revealing.contains(&e));
+            let afters: Vec<Analysis> = configs.iter().map(|c| analyze(next, c)).collect();
+            total(&counts(&afters[0])) < total(&befores[0])
+                && befores.iter().zip(&afters).all(|(b, a)| no_new(b, &counts_outside(a, &exposed)))
         };
         let mut chosen: Vec<&TextEdit> = Vec::new();
+        let mut revealing: Vec<&TextEdit> = Vec::new();
         for action in &candidates {
             let clear = action.edits.iter().all(|e| chosen.iter().all(|c| e.span.start.max(c.span.start) > e.span.end.min(c.span.end)));
             if clear {
                 chosen.extend(&action.edits);
+                if action.reveals {
+                    revealing.extend(&action.edits);
+                }
             }
         }
-        let combined: Vec<TextEdit> = edit::normalize(&current, chosen.into_iter().cloned().collect());
+        // Chosen edits never touch, so normalizing keeps each one whole.
+        let combined: Vec<TextEdit> = edit::normalize(&current, chosen.iter().map(|e| (*e).clone()).collect());
+        let revealing: Vec<&TextEdit> = combined.iter().filter(|e| revealing.iter().any(|r| *r == *e)).collect();
         let next = apply(&current, &combined);
-        let round = if progress(&next) {
-            Some((next, combined))
+        let round = if progress(&next, &combined, &revealing) {
+            Some((next, combined.clone()))
         } else {
             candidates.iter().find_map(|action| {
                 let next = apply(&current, &action.edits);
-                progress(&next).then(|| (next, action.edits.clone()))
+                let revealing: Vec<&TextEdit> = if action.reveals { action.edits.iter().collect() } else { Vec::new() };
+                progress(&next, &action.edits, &revealing).then(|| (next, action.edits.clone()))
             })
         };
         match round {
@@ -294,6 +338,7 @@ pub fn fix_all(text: &str, config: &Config) -> Option<Action> {
         safe: true,
         fixes: fixed.fixed,
         edits: diff_edits(text, &fixed.text),
+        reveals: false,
     })
 }
 
@@ -361,6 +406,7 @@ pub fn make_restricted(text: &str, config: &Config, range: Option<Span>) -> Vec<
                 safe: false,
                 fixes,
                 edits: diff_edits(text, &new_text),
+                reveals: false,
             });
         }
     }
@@ -404,5 +450,22 @@ mod tests {
         assert_eq!(map_span(Span::new(5, 6), &edits), Some(Span::new(6, 7)));
         assert_eq!(map_span(Span::new(0, 1), &edits), Some(Span::new(0, 1)));
         assert_eq!(map_span(Span::new(3, 6), &edits), None);
+    }
+}
+
+#[cfg(test)]
+mod debug {
+    #[test]
+    #[ignore]
+    fn show() {
+        let path = std::env::var("FIXDBG").unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let config = crate::config::Config::default();
+        for a in super::actions(&text, &config, None) {
+            println!("== {} [{}] preferred={} safe={} fixes={:?}", a.title, a.kind.as_str(), a.is_preferred, a.safe, a.fixes.iter().map(|f| f.code).collect::<Vec<_>>());
+            for e in &a.edits { println!("   {:?} -> {:?}  (was {:?})", e.span, e.new_text, &text[e.span.start..e.span.end]); }
+        }
+        for a in super::make_restricted(&text, &config, None) { println!("== {}", a.title); print!("{}", super::apply(&text, &a.edits)); }
+        if let Some(a) = super::fix_all(&text, &config) { println!("== {}", a.title); print!("{}", super::apply(&text, &a.edits)); }
     }
 }

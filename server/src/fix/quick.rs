@@ -36,7 +36,7 @@ impl<'a> Cx<'a> {
         if edits.is_empty() || edits.iter().any(|e| self.file.templates.is_templated(e.span)) {
             return None;
         }
-        Some(Action { title, kind, is_preferred: preferred, safe, fixes, edits: edit::normalize(self.text, edits) })
+        Some(Action { title, kind, is_preferred: preferred, safe, fixes, edits: edit::normalize(self.text, edits), reveals: false })
     }
 }
 
@@ -213,7 +213,7 @@ pub(super) fn candidates(cx: &Cx, findings: &[&Finding]) -> Vec<Action> {
         let workloads = Workloads::find(root);
         for finding in findings.iter().filter(|f| document.span.contains(f.span.start)) {
             let pod = workloads.pods.iter().find(|p| pod_contains(p, finding.span));
-            let mut fixer = Fixer { cx, root, pod, finding, out: &mut out };
+            let mut fixer = Fixer { cx, root, pod, finding, out: &mut out, reveals: false };
             fixer.run();
         }
     }
@@ -247,6 +247,7 @@ pub(super) fn merge(actions: Vec<Action>) -> Vec<Action> {
                 }
                 same.is_preferred |= action.is_preferred;
                 same.safe |= action.safe;
+                same.reveals &= action.reveals;
             }
             None => out.push(action),
         }
@@ -260,6 +261,8 @@ struct Fixer<'c, 'a> {
     pod: Option<&'c PodSpec<'a>>,
     finding: &'c Finding,
     out: &'c mut Vec<Action>,
+    /// The actions being offered make a value readable (see `Action::reveals`).
+    reveals: bool,
 }
 
 impl<'c, 'a> Fixer<'c, 'a> {
@@ -270,7 +273,8 @@ impl<'c, 'a> Fixer<'c, 'a> {
     fn offer(&mut self, title: String, edits: Option<Vec<TextEdit>>, preferred: bool, safe: bool) {
         let Some(edits) = edits else { return };
         let target = Target { code: self.finding.rule.code, span: self.finding.span };
-        if let Some(action) = self.cx.action(title, ActionKind::QuickFix, edits, preferred, safe, vec![target]) {
+        if let Some(mut action) = self.cx.action(title, ActionKind::QuickFix, edits, preferred, safe, vec![target]) {
+            action.reveals = self.reveals;
             self.out.push(action);
         }
     }
@@ -298,6 +302,10 @@ impl<'c, 'a> Fixer<'c, 'a> {
 
     fn run(&mut self) {
         let code = self.finding.rule.code;
+        self.reveals = matches!(
+            code,
+            "pod-only-field" | "container-only-field" | "unknown-field" | "invalid-type" | "yaml11-boolean" | "invalid-value" | "invalid-capability"
+        );
         match code {
             "pod-only-field" => self.move_to_pod(),
             "container-only-field" => self.move_to_containers(),
@@ -340,10 +348,19 @@ impl<'c, 'a> Fixer<'c, 'a> {
     }
 
     /// Removes the entry the finding is on (key or value), its comments kept.
+    /// Within a securityContext, a nested object left empty goes too.
     fn remove_here(&mut self, title: String, safe: bool) {
         let Some(loc) = self.loc() else { return };
         let Some((mapping, i, _)) = loc.entry(0) else { return };
-        let edit = self.ed().remove_entry(mapping, i, true);
+        let sc = match self.container() {
+            Some(c) => c.security_context_map(),
+            None => self.pod.and_then(|p| p.security_context_map()),
+        };
+        let levels = sc.filter(|sc| loc.steps.iter().any(|(n, _)| std::ptr::eq(*n, *sc))).map(|sc| loc.levels(sc, true));
+        let edit = match levels {
+            Some(levels) if !levels.is_empty() => self.ed().remove_pruned(&levels, true),
+            _ => self.ed().remove_entry(mapping, i, true),
+        };
         self.one(title, edit, safe);
     }
 
@@ -595,6 +612,11 @@ impl<'c, 'a> Fixer<'c, 'a> {
             return;
         }
         let Some((ty, local)) = profile_from_annotation(value) else { return };
+        if ty == "Unconfined" {
+            // The field would turn the profile off for real; the annotation no longer does.
+            self.offer(format!("Remove the deprecated annotation (it has no effect on current clusters)"), Some(vec![removal]), false, false);
+            return;
+        }
         let mut profile = vec![NewEntry::new("type", New::Scalar(ty.to_string()))];
         if let Some(path) = local {
             profile.push(NewEntry::new("localhostProfile", New::Scalar(yaml_string(path))));

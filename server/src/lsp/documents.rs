@@ -161,6 +161,11 @@ impl Documents {
         self.lock().documents.get(uri).map(|d| d.rope.to_string())
     }
 
+    /// The current text of an open document and its version.
+    pub fn text_and_version(&self, uri: &Url) -> Option<(String, i32)> {
+        self.lock().documents.get(uri).map(|d| (d.rope.to_string(), d.version))
+    }
+
     /// Whether `version` is still the newest text of this opening of `uri`.
     pub fn is_current(&self, uri: &Url, ticket: Ticket, version: i32) -> bool {
         let state = self.lock();

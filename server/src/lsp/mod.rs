@@ -5,8 +5,10 @@
 //! - [`documents`], open documents (ropes and versions)
 //! - [`position`], every conversion between LSP positions and offsets
 //! - [`diagnostics`], findings as LSP diagnostics
+//! - [`actions`], code actions (quick fixes, moves, rewrites, fix all)
 //! - [`settings`], configuration from `initializationOptions`
 
+mod actions;
 mod diagnostics;
 mod documents;
 mod position;

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::notification::LogTrace;
 use tower_lsp::lsp_types::{
-    ConfigurationItem, Diagnostic, DidChangeConfigurationParams, DidChangeTextDocumentParams,
+    CodeActionOptions, CodeActionParams, CodeActionProviderCapability, CodeActionResponse, ConfigurationItem, Diagnostic, DidChangeConfigurationParams, DidChangeTextDocumentParams,
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, InitializeParams,
     InitializeResult, InitializedParams, LogTraceParams, MessageType, SaveOptions, ServerCapabilities, ServerInfo,
     SetTraceParams, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
@@ -47,6 +47,8 @@ pub struct Shared {
     publisher: mpsc::UnboundedSender<Publish>,
     /// `shutdown` was received: `exit` then ends the process with 0.
     pub shutdown_requested: AtomicBool,
+    /// The client takes versioned `documentChanges` in workspace edits.
+    document_changes: AtomicBool,
 }
 
 enum Publish {
@@ -87,6 +89,7 @@ impl Backend {
             startup_warnings: Mutex::new(Vec::new()),
             publisher,
             shutdown_requested: AtomicBool::new(false),
+            document_changes: AtomicBool::new(false),
         });
         tokio::spawn(publish(client.clone(), shared.clone(), queue));
         Backend { client, shared }
@@ -244,6 +247,14 @@ impl LanguageServer for Backend {
         *lock(&self.shared.startup_warnings) = warnings;
         let pulls = params.capabilities.workspace.as_ref().and_then(|w| w.configuration).unwrap_or(false);
         self.shared.pulls_configuration.store(pulls, Ordering::SeqCst);
+        let document_changes = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.workspace_edit.as_ref())
+            .and_then(|e| e.document_changes)
+            .unwrap_or(false);
+        self.shared.document_changes.store(document_changes, Ordering::SeqCst);
         let mut roots: Vec<std::path::PathBuf> = params
             .workspace_folders
             .iter()
@@ -269,6 +280,11 @@ impl LanguageServer for Backend {
                     change: Some(TextDocumentSyncKind::INCREMENTAL),
                     save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions { include_text: Some(false) })),
                     ..TextDocumentSyncOptions::default()
+                })),
+                code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+                    code_action_kinds: Some(super::actions::kinds()),
+                    resolve_provider: Some(false),
+                    ..CodeActionOptions::default()
                 })),
                 ..ServerCapabilities::default()
             },
@@ -354,6 +370,29 @@ impl LanguageServer for Backend {
         self.settings_file_changed(&params.text_document.uri);
         if let Some(ticket) = self.shared.documents.touch(&params.text_document.uri) {
             self.analyse(params.text_document.uri, ticket);
+        }
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri.clone();
+        if is_settings_file(&uri) {
+            return Ok(None);
+        }
+        let Some((text, version)) = self.shared.documents.text_and_version(&uri) else { return Ok(None) };
+        let config = self.shared.config_for(&uri);
+        let encoding = self.shared.encoding();
+        let document_changes = self.shared.document_changes.load(Ordering::SeqCst);
+        let actions = tokio::task::spawn_blocking(move || {
+            let document = super::actions::Document { uri: &uri, version, text: &text, config: &config, encoding, document_changes };
+            super::actions::code_actions(&document, &params)
+        })
+        .await;
+        match actions {
+            Ok(actions) => Ok(Some(actions)),
+            Err(error) => {
+                tracing::error!("code actions failed: {error}");
+                Ok(None)
+            }
         }
     }
 
