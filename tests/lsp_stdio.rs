@@ -741,3 +741,90 @@ fn a_settings_file_applies_to_its_folder_and_its_problems_are_diagnostics() {
     assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+const FS_GROUP_IN_CONTAINER: &str = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: 🚀-shop
+spec:
+  securityContext:
+    runAsNonRoot: true
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+    - name: shop
+      image: ghcr.io/example/shop:1.0.0
+      securityContext:
+        fsGroup: 20000 # the volume group
+        allowPrivilegeEscalation: false
+        readOnlyRootFilesystem: true
+        capabilities: {drop: [ALL]}
+";
+
+/// Applies LSP text edits (UTF-16 positions) to `text`.
+fn apply_lsp_edits(text: &str, edits: &[Value]) -> String {
+    let offset = |position: &Value| {
+        let line = position["line"].as_u64().unwrap() as usize;
+        let character = position["character"].as_u64().unwrap() as usize;
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        let mut units = 0;
+        let rest = &text[start..];
+        let within = rest.char_indices().find(|(_, c)| {
+            let here = units >= character;
+            units += c.len_utf16();
+            here
+        });
+        start + within.map_or(rest.len(), |(i, _)| i)
+    };
+    let mut spans: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| (offset(&e["range"]["start"]), offset(&e["range"]["end"]), e["newText"].as_str().unwrap()))
+        .collect();
+    spans.sort_by_key(|s| std::cmp::Reverse((s.0, s.1)));
+    let mut out = text.to_string();
+    for (start, end, new_text) in spans {
+        out.replace_range(start..end, new_text);
+    }
+    out
+}
+
+#[test]
+fn code_action_moves_a_container_fs_group_to_the_pod() {
+    let capabilities = json!({ "workspace": { "workspaceEdit": { "documentChanges": true } } });
+    let (mut lsp, result) = Lsp::start(capabilities, json!({ "bestPractices": false }));
+    let kinds = &result["capabilities"]["codeActionProvider"]["codeActionKinds"];
+    assert_eq!(*kinds, json!(["quickfix", "refactor.move", "refactor.rewrite", "source.fixAll.podsec"]));
+    let uri = "file:///shop/pod.yaml";
+    lsp.open(uri, 1, FS_GROUP_IN_CONTAINER);
+    let diagnostics = lsp.diagnostics(uri, 1);
+    assert_eq!(codes(&diagnostics), ["pod-only-field"], "{diagnostics:#?}");
+    let pod_only = diagnostics[0].clone();
+    let at = pod_only["range"]["start"].clone();
+    let response = lsp.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": { "uri": uri },
+            "range": { "start": at, "end": at },
+            "context": { "diagnostics": [pod_only.clone()] },
+        }),
+    );
+    let actions = response["result"].as_array().unwrap_or_else(|| panic!("{response}"));
+    let moving = actions
+        .iter()
+        .find(|a| a["title"].as_str().unwrap().starts_with("Move `fsGroup` to the pod securityContext"))
+        .unwrap_or_else(|| panic!("no move among {actions:#?}"));
+    assert_eq!(moving["kind"], "quickfix");
+    assert_eq!(moving["isPreferred"], true);
+    assert_eq!(moving["diagnostics"], json!([pod_only]));
+    let change = &moving["edit"]["documentChanges"][0];
+    assert_eq!(change["textDocument"], json!({ "uri": uri, "version": 1 }));
+    let fixed = apply_lsp_edits(FS_GROUP_IN_CONTAINER, change["edits"].as_array().unwrap());
+    assert!(fixed.contains("  securityContext:\n    runAsNonRoot: true\n    seccompProfile: {type: RuntimeDefault}\n    fsGroup: 20000 # the volume group\n"), "{fixed}");
+    lsp.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": fixed }] }),
+    );
+    let diagnostics = lsp.diagnostics(uri, 2);
+    assert!(!codes(&diagnostics).contains(&"pod-only-field"), "{diagnostics:#?}");
+    assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
+}
