@@ -1,8 +1,9 @@
 //! `podsec check`: the command-line front end.
 //!
 //! Findings go to stdout in the chosen format; the summary, the progress bar
-//! and read errors go to stderr. Files are read, never written.
+//! and read errors go to stderr. Files are written only with `--fix`.
 
+mod fix;
 mod human;
 mod inputs;
 mod json;
@@ -50,7 +51,12 @@ terminal; NO_COLOR turns colour off, CLICOLOR_FORCE on.
 Directories are searched for *.yaml and *.yml, skipping hidden and
 .gitignore'd files; files named explicitly are always checked. Files are
 reported in sorted order. `-` reads standard input, reported as `-` (see
---stdin-filename). `podsec check` never modifies a file.";
+--stdin-filename). Without --fix, `podsec check` never modifies a file.
+
+--fix applies the safe fixes in place (atomically, permissions kept; files
+with YAML syntax errors are left alone), says on stderr what it changed,
+then reports what remains. --diff prints the same fixes as a unified diff
+and writes nothing; it exits 1 when there is something to fix.";
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Format {
@@ -129,11 +135,20 @@ pub struct CheckArgs {
     /// The name to report findings in standard input under (default `-`).
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
+
+    /// Apply the safe fixes to the files in place, then report what remains.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// Print the safe fixes as a unified diff; write nothing.
+    #[arg(long)]
+    pub diff: bool,
 }
 
 /// What checking one input gave.
 enum Outcome {
-    Checked(FileReport),
+    /// The findings, and with `--fix` or `--diff` what fixing did.
+    Checked(FileReport, Option<fix::Change>),
     Failed(InputError),
 }
 
@@ -159,7 +174,11 @@ impl CheckArgs {
     }
 }
 
-pub fn check(args: CheckArgs) -> ExitCode {
+pub fn check(mut args: CheckArgs) -> ExitCode {
+    if args.diff {
+        // A diff replaces the findings, whatever their format.
+        args.format = Format::Human;
+    }
     let stdin_name = args.stdin_filename.clone().unwrap_or_else(|| "-".to_owned());
     let choice = args.color.choice();
     let mut stdout = AutoStream::new(io::stdout(), choice);
@@ -201,7 +220,9 @@ pub fn check(args: CheckArgs) -> ExitCode {
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
     tracing::debug!(files = inputs.len(), jobs, "checking");
     // Problems in settings files come first, as findings on those files.
-    let settings_outcomes: Vec<Outcome> = resolved.problem_reports.drain(..).map(Outcome::Checked).collect();
+    let settings_outcomes: Vec<Outcome> = resolved.problem_reports.drain(..).map(|r| Outcome::Checked(r, None)).collect();
+    let mode = fix::Mode::from_flags(args.fix, args.diff);
+    let (mut fixed_files, mut fixed_findings) = (0usize, 0usize);
     let work: Vec<(Input, std::sync::Arc<Config>)> = inputs.into_iter().zip(resolved.configs).collect();
     let mut sink = |outcome: Outcome| {
         let suspend = |f: &mut dyn FnMut() -> bool| match &progress {
@@ -220,9 +241,29 @@ pub fn check(args: CheckArgs) -> ExitCode {
                     true
                 })
             }
-            Outcome::Checked(report) => {
-                totals.add(&report);
+            Outcome::Checked(report, change) => {
                 let mut buffer = Vec::new();
+                if let Some(change) = change {
+                    if change.fixed > 0 {
+                        fixed_files += 1;
+                        fixed_findings += change.fixed;
+                    }
+                    if let Some(note) = &change.note {
+                        if !args.quiet || mode == Some(fix::Mode::Write) {
+                            suspend(&mut || {
+                                let _ = writeln!(stderr, "{note}");
+                                true
+                            });
+                        }
+                    }
+                    if let Some(output) = change.output {
+                        if mode == Some(fix::Mode::Diff) {
+                            totals.files += 1;
+                        }
+                        return output.is_empty() || suspend(&mut || write(output.as_bytes(), &mut stdout));
+                    }
+                }
+                totals.add(&report);
                 match args.format {
                     Format::Human => human::write_file(&mut buffer, &report).expect("writing to memory"),
                     Format::Json => json.file(&mut buffer, &report).expect("writing to memory"),
@@ -237,7 +278,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
         going = going && sink(outcome);
     }
     if going {
-        ordered::for_each_ordered(&work, jobs, |(input, config)| check_one(input, config), &mut sink);
+        ordered::for_each_ordered(&work, jobs, |(input, config)| check_one(input, config, mode), &mut sink);
     }
     if let Some(bar) = &progress {
         bar.finish_and_clear();
@@ -263,6 +304,16 @@ pub fn check(args: CheckArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     }
+    if let Some(mode) = mode {
+        if !args.quiet {
+            let done = if mode == fix::Mode::Write { "Fixed" } else { "Would fix" };
+            let _ = writeln!(stderr, "{done} {fixed_findings} finding{} in {fixed_files} file{}.", plural(fixed_findings), plural(fixed_files));
+        }
+        if mode == fix::Mode::Diff {
+            let code = if totals.unreadable > 0 { EXIT_USAGE } else if fixed_files > 0 { EXIT_FINDINGS } else { EXIT_OK };
+            return ExitCode::from(code);
+        }
+    }
     if !args.quiet && args.format == Format::Human {
         let _ = writeln!(stderr, "{}", summary(&totals));
     }
@@ -280,14 +331,34 @@ pub fn exit_code(totals: &Totals) -> u8 {
     }
 }
 
-fn check_one(input: &Input, config: &Config) -> Outcome {
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn check_one(input: &Input, config: &Config, mode: Option<fix::Mode>) -> Outcome {
     let text = match inputs::read(input) {
         Ok(text) => text,
         Err(error) => return Outcome::Failed(error),
     };
     // A bug in one rule must not hide the results of every other file.
-    match catch_unwind(AssertUnwindSafe(|| analysis::analyze(&text, config).findings)) {
-        Ok(findings) => Outcome::Checked(FileReport::new(input.display.clone(), text, findings)),
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let (text, change) = match mode {
+            Some(mode) => {
+                let (text, change) = fix::fix_one(input, text, config, mode)?;
+                (text, Some(change))
+            }
+            None => (text, None),
+        };
+        let findings = analysis::analyze(&text, config).findings;
+        Ok::<_, InputError>((text, findings, change))
+    }));
+    match result {
+        Ok(Err(error)) => Outcome::Failed(error),
+        Ok(Ok((text, findings, change))) => Outcome::Checked(FileReport::new(input.display.clone(), text, findings), change),
         Err(_) => Outcome::Failed(InputError {
             display: input.display.clone(),
             reason: "internal error while analysing it (a podsec bug: please report it)".to_owned(),
