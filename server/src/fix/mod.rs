@@ -91,6 +91,8 @@ pub struct Fixed {
     pub text: String,
     /// Findings of the original text that are gone.
     pub fixed: Vec<Target>,
+    /// A fix made a value readable (see `Action::reveals`).
+    pub reveals: bool,
 }
 
 /// Rounds of fixes before "fix all" gives up (each round resolves at least one finding).
@@ -182,9 +184,12 @@ pub fn actions(text: &str, config: &Config, range: Option<Span>) -> Vec<Action> 
 /// Repeats rounds of the actions `pick` chooses (all that do not overlap at
 /// once) until none is left or none helps. Each round must lower the
 /// number of findings under `configs[0]` and raise none under any config.
-fn converge(text: &str, configs: &[&Config], mut pick: impl FnMut(&Cx, &Analysis) -> Vec<Action>) -> (String, Vec<Vec<TextEdit>>) {
+/// Returns the new text, the edits of each round, and whether an edit that
+/// makes a value readable was among them (see `Action::reveals`).
+fn converge(text: &str, configs: &[&Config], mut pick: impl FnMut(&Cx, &Analysis) -> Vec<Action>) -> (String, Vec<Vec<TextEdit>>, bool) {
     let mut current = text.to_string();
     let mut rounds: Vec<Vec<TextEdit>> = Vec::new();
+    let mut revealed = false;
     for _ in 0..MAX_ROUNDS {
         let analysis = analyze(&current, configs[0]);
         let mut befores = vec![counts(&analysis)];
@@ -217,23 +222,24 @@ fn converge(text: &str, configs: &[&Config], mut pick: impl FnMut(&Cx, &Analysis
         let revealing: Vec<&TextEdit> = combined.iter().filter(|e| revealing.iter().any(|r| *r == *e)).collect();
         let next = apply(&current, &combined);
         let round = if progress(&next, &combined, &revealing) {
-            Some((next, combined.clone()))
+            Some((next, combined.clone(), !revealing.is_empty()))
         } else {
             candidates.iter().find_map(|action| {
                 let next = apply(&current, &action.edits);
                 let revealing: Vec<&TextEdit> = if action.reveals { action.edits.iter().collect() } else { Vec::new() };
-                progress(&next, &action.edits, &revealing).then(|| (next, action.edits.clone()))
+                progress(&next, &action.edits, &revealing).then(|| (next, action.edits.clone(), action.reveals))
             })
         };
         match round {
-            Some((next, edits)) => {
+            Some((next, edits, reveals)) => {
                 rounds.push(edits);
                 current = next;
+                revealed |= reveals;
             }
             None => break,
         }
     }
-    (current, rounds)
+    (current, rounds, revealed)
 }
 
 /// Where a span of the text before `edits` is after them; `None` when an
@@ -251,20 +257,27 @@ fn map_span(span: Span, edits: &[TextEdit]) -> Option<Span> {
     Some(Span::new(shift(span.start), shift(span.end)))
 }
 
-/// The original findings that the rounds of edits resolved.
-fn resolved(original: &[Finding], rounds: &[Vec<TextEdit>], after: &[Finding], keep: impl Fn(&Finding) -> bool) -> Vec<Target> {
-    original
-        .iter()
-        .filter(|f| keep(f))
-        .filter(|f| {
-            let mapped = rounds.iter().try_fold(f.span, |span, edits| map_span(span, edits));
-            match mapped {
-                Some(span) => !after.iter().any(|a| a.rule == f.rule && a.span == span),
-                None => true,
-            }
-        })
-        .map(Target::of)
-        .collect()
+/// The original findings that the rounds of edits resolved: per code as
+/// many as there are fewer now, those no longer found where they were first.
+fn resolved<'f>(original: impl Iterator<Item = &'f Finding>, rounds: &[Vec<TextEdit>], after: &[&Finding]) -> Vec<Target> {
+    let original: Vec<&Finding> = original.collect();
+    let mut out = Vec::new();
+    let mut codes: Vec<&str> = original.iter().map(|f| f.rule.code).collect();
+    codes.dedup();
+    codes.sort_unstable();
+    codes.dedup();
+    for code in codes {
+        let of_code: Vec<&&Finding> = original.iter().filter(|f| f.rule.code == code).collect();
+        let now = after.iter().filter(|f| f.rule.code == code).count();
+        let fewer = of_code.len().saturating_sub(now);
+        let gone = |f: &Finding| match rounds.iter().try_fold(f.span, |span, edits| map_span(span, edits)) {
+            Some(span) => !after.iter().any(|a| a.rule == f.rule && a.span == span),
+            None => true,
+        };
+        let (first, rest): (Vec<&&Finding>, Vec<&&Finding>) = of_code.into_iter().partition(|f| gone(f));
+        out.extend(first.into_iter().chain(rest).take(fewer).map(|f| Target::of(f)));
+    }
+    out
 }
 
 /// Minimal edits that turn `old` into `new`: changed lines, trimmed to the
@@ -315,13 +328,13 @@ pub fn diff_edits(old: &str, new: &str) -> Vec<TextEdit> {
 /// Every safe quick fix of the document, applied until none is left.
 pub fn fix_all_text(text: &str, config: &Config) -> Fixed {
     let original = analyze(text, config);
-    let (fixed_text, rounds) = converge(text, &[config], |cx, analysis| {
+    let (fixed_text, rounds, reveals) = converge(text, &[config], |cx, analysis| {
         let findings: Vec<&Finding> = analysis.findings.iter().collect();
         quick::candidates(cx, &findings).into_iter().filter(|a| a.safe).collect()
     });
     let after = analyze(&fixed_text, config);
-    let fixed = resolved(&original.findings, &rounds, &after.findings, |_| true);
-    Fixed { text: fixed_text, fixed }
+    let fixed = resolved(original.findings.iter(), &rounds, &after.findings.iter().collect::<Vec<_>>());
+    Fixed { text: fixed_text, fixed, reveals }
 }
 
 /// "Fix all" as one action, when there is anything to fix.
@@ -338,7 +351,7 @@ pub fn fix_all(text: &str, config: &Config) -> Option<Action> {
         safe: true,
         fixes: fixed.fixed,
         edits: diff_edits(text, &fixed.text),
-        reveals: false,
+        reveals: fixed.reveals,
     })
 }
 
@@ -380,16 +393,17 @@ pub fn make_restricted(text: &str, config: &Config, range: Option<Span>) -> Vec<
                 .and_then(Node::as_str)
                 .map(|n| format!("`{n}`"))
                 .unwrap_or_else(|| "this workload".to_string());
-            let (new_text, rounds) = converge(text, &[&strict, config], |cx, analysis| {
+            let (new_text, rounds, reveals) = converge(text, &[&strict, config], |cx, analysis| {
                 let Some((_, pod)) = nth_pod(analysis, d, p) else { return Vec::new() };
                 let findings: Vec<&Finding> = analysis.findings.iter().filter(|f| in_pod(f, &pod)).collect();
                 quick::candidates(cx, &findings).into_iter().filter(|a| !a.title.contains("replaces pod value")).collect()
             });
             let after = analyze(&new_text, &strict);
-            let left: Vec<String> = match nth_pod(&after, d, p) {
-                Some((_, pod)) => remaining(&new_text, after.findings.iter().filter(|f| in_pod(f, &pod))),
+            let after_in_pod: Vec<&Finding> = match nth_pod(&after, d, p) {
+                Some((_, pod)) => after.findings.iter().filter(|f| in_pod(f, &pod)).collect(),
                 None => Vec::new(),
             };
+            let left = remaining(&new_text, after_in_pod.iter().copied());
             if new_text == text {
                 continue;
             }
@@ -398,7 +412,7 @@ pub fn make_restricted(text: &str, config: &Config, range: Option<Span>) -> Vec<
             } else {
                 format!("Make {name} restricted as far as safely possible (left to change by hand: {})", left.join(", "))
             };
-            let fixes = resolved(&analysis.findings, &rounds, &after.findings, |f| in_pod(f, pod));
+            let fixes = resolved(analysis.findings.iter().filter(|f| in_pod(f, pod)), &rounds, &after_in_pod);
             out.push(Action {
                 title,
                 kind: ActionKind::RefactorRewrite,
@@ -406,7 +420,7 @@ pub fn make_restricted(text: &str, config: &Config, range: Option<Span>) -> Vec<
                 safe: false,
                 fixes,
                 edits: diff_edits(text, &new_text),
-                reveals: false,
+                reveals,
             });
         }
     }
