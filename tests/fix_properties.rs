@@ -127,7 +127,7 @@ fn check_action(name: &str, text: &str, config: &Config, action: &Action, proble
     }
     let strict = Config { profile: Profile::Restricted, ..config.clone() };
     let judges: Vec<&Config> = if action.kind == ActionKind::RefactorRewrite { vec![&strict, config] } else { vec![config] };
-    let exposed = if action.reveals { fix::written_regions(&action.edits, |_| true) } else { Vec::new() };
+    let exposed = if action.reveals { fix::written_regions(&after, &action.edits, |_| true) } else { Vec::new() };
     for (i, judge) in judges.iter().enumerate() {
         let (before, now) = (analyze(text, judge), analyze(&after, judge));
         let (before_all, after_all) = (counts(&before, &[]), counts(&now, &[]));

@@ -120,16 +120,19 @@ fn no_new(before: &Counts, after: &Counts) -> bool {
     after.iter().all(|(code, n)| *n <= before.get(code).copied().unwrap_or(0))
 }
 
-/// Where the new text of `edits` (of which `chosen` count) lies in the edited text.
-pub fn written_regions<'e>(edits: &'e [TextEdit], chosen: impl Fn(&'e TextEdit) -> bool) -> Vec<Span> {
+/// The lines of `text` (the edited text) that hold the new text of `edits`
+/// (of which `chosen` count): where a fix that makes a value readable may
+/// expose findings on what it wrote.
+pub fn written_regions<'e>(text: &str, edits: &'e [TextEdit], chosen: impl Fn(&'e TextEdit) -> bool) -> Vec<Span> {
     let mut sorted: Vec<&TextEdit> = edits.iter().collect();
     sorted.sort_by_key(|e| (e.span.start, e.span.end));
     let mut delta: isize = 0;
     let mut out = Vec::new();
     for edit in sorted {
-        let start = (edit.span.start as isize + delta) as usize;
+        let start = ((edit.span.start as isize + delta) as usize).min(text.len());
+        let end = (start + edit.new_text.len()).min(text.len());
         if chosen(edit) {
-            out.push(Span::new(start, start + edit.new_text.len()));
+            out.push(Span::new(edit::line_start(text, start), edit::line_end(text, end)));
         }
         delta += edit.new_text.len() as isize - edit.span.len() as isize;
     }
@@ -155,9 +158,10 @@ pub(crate) fn touches(a: Span, b: Span) -> bool {
 
 /// Applying `action` resolves its findings and adds none.
 fn verified(text: &str, config: &Config, before: &Counts, action: &Action) -> bool {
-    let analysis = analyze(&apply(text, &action.edits), config);
+    let new_text = apply(text, &action.edits);
+    let analysis = analyze(&new_text, config);
     let after = counts(&analysis);
-    let exposed = if action.reveals { written_regions(&action.edits, |_| true) } else { Vec::new() };
+    let exposed = if action.reveals { written_regions(&new_text, &action.edits, |_| true) } else { Vec::new() };
     if !no_new(before, &counts_outside(&analysis, &exposed)) {
         return false;
     }
@@ -201,7 +205,7 @@ fn converge(text: &str, configs: &[&Config], mut pick: impl FnMut(&Cx, &Analysis
         }
         candidates.sort_by_key(|a| (!a.is_preferred, a.edits.first().map(|e| e.span.start)));
         let progress = |next: &str, edits: &[TextEdit], revealing: &[&TextEdit]| {
-            let exposed = written_regions(edits, |e| revealing.contains(&e));
+            let exposed = written_regions(next, edits, |e| revealing.contains(&e));
             let afters: Vec<Analysis> = configs.iter().map(|c| analyze(next, c)).collect();
             total(&counts(&afters[0])) < total(&befores[0])
                 && befores.iter().zip(&afters).all(|(b, a)| no_new(b, &counts_outside(a, &exposed)))
@@ -464,22 +468,5 @@ mod tests {
         assert_eq!(map_span(Span::new(5, 6), &edits), Some(Span::new(6, 7)));
         assert_eq!(map_span(Span::new(0, 1), &edits), Some(Span::new(0, 1)));
         assert_eq!(map_span(Span::new(3, 6), &edits), None);
-    }
-}
-
-#[cfg(test)]
-mod debug {
-    #[test]
-    #[ignore]
-    fn show() {
-        let path = std::env::var("FIXDBG").unwrap();
-        let text = std::fs::read_to_string(&path).unwrap();
-        let config = crate::config::Config::default();
-        for a in super::actions(&text, &config, None) {
-            println!("== {} [{}] preferred={} safe={} fixes={:?}", a.title, a.kind.as_str(), a.is_preferred, a.safe, a.fixes.iter().map(|f| f.code).collect::<Vec<_>>());
-            for e in &a.edits { println!("   {:?} -> {:?}  (was {:?})", e.span, e.new_text, &text[e.span.start..e.span.end]); }
-        }
-        for a in super::make_restricted(&text, &config, None) { println!("== {}", a.title); print!("{}", super::apply(&text, &a.edits)); }
-        if let Some(a) = super::fix_all(&text, &config) { println!("== {}", a.title); print!("{}", super::apply(&text, &a.edits)); }
     }
 }

@@ -122,14 +122,15 @@ fn locate_in<'a>(node: &'a Node, span: Span, steps: &mut Vec<(&'a Node, usize)>,
                     steps.push((node, i));
                     return Some(At::Key);
                 }
-                if e.value.span == span {
-                    steps.push((node, i));
-                    return Some(At::Value);
-                }
                 if within(e.value.span, span) {
                     steps.push((node, i));
+                    // A block list not indented under its key starts at its
+                    // first item: the item, not the list, is meant.
                     if let Some(at) = locate_in(&e.value, span, steps, depth + 1) {
                         return Some(at);
+                    }
+                    if e.value.span == span {
+                        return Some(At::Value);
                     }
                     steps.pop();
                 }
@@ -333,7 +334,7 @@ impl<'c, 'a> Fixer<'c, 'a> {
             "pss/procMount" | "pss/procMount_restricted" => self.replace_here("Set `procMount: Default`".into(), "Default", true),
             "pss/sysctls" => self.remove_sysctl(),
             "pss/windowsHostProcess" => self.remove_here("Remove `hostProcess: true`".into(), false),
-            "pss/allowPrivilegeEscalation" => self.set_in_container("allowPrivilegeEscalation", "false"),
+            "pss/allowPrivilegeEscalation" => self.no_escalation(),
             "read-only-root-filesystem" => self.set_in_container("readOnlyRootFilesystem", "true"),
             "pss/runAsNonRoot" => self.run_as_non_root(),
             "pss/runAsUser" => self.remove_root_user(),
@@ -508,13 +509,32 @@ impl<'c, 'a> Fixer<'c, 'a> {
                     self.replace_here(format!("Write `{b}` unquoted"), &b.to_string(), true);
                 }
             }
+            FieldType::Boolean if reading == Reading::String => {
+                // A misspelt `true` or `false`.
+                if let Some(b) = crate::analysis::nearest_name(&scalar.value, &["true", "false"]) {
+                    self.replace_here(format!("Change `{written}` to `{b}`"), b, true);
+                }
+            }
+            FieldType::Integer if reading == Reading::Float => {
+                let whole = scalar.value.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 1e15);
+                if let Some(n) = whole {
+                    self.replace_here(format!("Write `{}` as a whole number", n as i64), &(n as i64).to_string(), true);
+                }
+            }
             FieldType::String | FieldType::Capability
                 if scalar.style == ScalarStyle::Plain
                     && matches!(reading, Reading::Int(_) | Reading::Float | Reading::Bool(_) | Reading::Yaml11Bool(_)) =>
             {
                 self.replace_here(format!("Quote `{written}`"), &format!("\"{written}\""), true);
             }
-            FieldType::List if !scalar.is_null() && reading == Reading::String && !written.contains(['\n', '\r', ',', '[', '{']) => {
+            FieldType::List
+                if !scalar.is_null()
+                    && !written.contains(['\n', '\r', ',', '[', '{'])
+                    && match field.items {
+                        Some(FieldType::Integer) => matches!(reading, Reading::Int(_)),
+                        _ => reading == Reading::String,
+                    } =>
+            {
                 self.replace_here(format!("Write `[{written}]` as a list"), &format!("[{written}]"), true);
             }
             _ => {}
@@ -682,6 +702,11 @@ impl<'c, 'a> Fixer<'c, 'a> {
         if loc.at != At::Value {
             return;
         }
+        let field = if what == "seccomp" { "seccompProfile" } else { "appArmorProfile" };
+        let good = |p: &Node| p.get("type").and_then(Node::as_str).is_some_and(|t| t == "RuntimeDefault" || t == "Localhost");
+        if entry.key_str() == Some("type") && self.defer_to_pod(field, good) {
+            return;
+        }
         match entry.key_str() {
             Some("type") => self.replace_here(format!("Change the {what} profile to `RuntimeDefault`"), "RuntimeDefault", true),
             Some(key) if key.contains("security.") => {
@@ -695,6 +720,10 @@ impl<'c, 'a> Fixer<'c, 'a> {
         let Some(pod) = self.pod else { return };
         let loc = self.loc();
         let located = loc.as_ref().and_then(|l| l.entry(0).map(|(_, _, e)| (l.at, e)));
+        let good = |sp: &Node| sp.get("type").and_then(Node::as_str).is_some_and(|t| t == "RuntimeDefault" || t == "Localhost");
+        if self.container().is_some() && located.is_some() && self.defer_to_pod("seccompProfile", good) {
+            return;
+        }
         match located {
             Some((At::Value, entry)) if entry.key_str() == Some("type") => {
                 self.replace_here("Change the seccomp profile to `RuntimeDefault`".into(), "RuntimeDefault", true);
@@ -708,7 +737,14 @@ impl<'c, 'a> Fixer<'c, 'a> {
                 self.one("Set the seccomp profile `type: RuntimeDefault`".into(), edit, true);
             }
             _ => {
+                // Where some containers set their own profile, a pod one would repeat theirs.
                 let pod_has = pod.security_context_map().and_then(|sc| sc.get("seccompProfile")).is_some_and(|v| !v.is_null());
+                let others_own = pod.containers.iter().any(|c| c.security_context_map().and_then(|sc| sc.get("seccompProfile")).is_some_and(|v| !v.is_null()));
+                if let (Some(container), false, true) = (self.container(), pod_has, others_own) {
+                    let edit = self.ed().set(container.node, &["securityContext", "seccompProfile", "type"], New::Scalar("RuntimeDefault".into()));
+                    self.one("Set `seccompProfile: {type: RuntimeDefault}`".into(), edit, true);
+                    return;
+                }
                 let edit = self.ed().set(pod.spec, &["securityContext", "seccompProfile", "type"], New::Scalar("RuntimeDefault".into()));
                 let title = if pod_has {
                     "Change the pod's seccomp profile to `RuntimeDefault` (covers every container)"
@@ -733,6 +769,59 @@ impl<'c, 'a> Fixer<'c, 'a> {
         self.one(format!("Remove sysctl `{name}`"), edit, false);
     }
 
+    /// `allowPrivilegeEscalation: false`, with what the API server refuses
+    /// beside it (`privileged: true`, an added SYS_ADMIN) removed in the same action.
+    fn no_escalation(&mut self) {
+        let Some(container) = self.container() else { return };
+        let set = self.ed().set(container.node, &["securityContext", "allowPrivilegeEscalation"], New::Scalar("false".into()));
+        let Some(mut edits) = set.map(|e| vec![e]) else { return };
+        let mut also = Vec::new();
+        if let Some(sc) = container.security_context_map() {
+            let entries = sc.as_mapping().unwrap_or_default();
+            if let Some(i) = entries.iter().position(|e| e.key_str() == Some("privileged") && values::as_bool(&e.value) == Some(true)) {
+                let Some(edit) = self.ed().remove_entry(sc, i, true) else { return };
+                edits.push(edit);
+                also.push("`privileged: true`");
+            }
+            let caps = sc.get("capabilities");
+            if let Some((j, add)) = caps.and_then(|c| c.as_mapping()).and_then(|m| m.iter().enumerate().find(|(_, e)| e.key_str() == Some("add"))) {
+                let items = add.value.as_sequence().unwrap_or_default();
+                if let Some(i) = items.iter().position(|c| c.as_str().is_some_and(|s| bare_capability(s) == "SYS_ADMIN")) {
+                    let edit = if items.len() == 1 && !edit::is_flow(self.cx.text, &add.value) {
+                        self.ed().remove_entry(caps.unwrap(), j, true)
+                    } else {
+                        self.ed().remove_item(&add.value, i, true)
+                    };
+                    let Some(edit) = edit else { return };
+                    edits.push(edit);
+                    also.push("the added `SYS_ADMIN`");
+                }
+            }
+        }
+        let title = if also.is_empty() {
+            "Set `allowPrivilegeEscalation: false`".to_string()
+        } else {
+            format!("Set `allowPrivilegeEscalation: false` and remove {}", also.join(" and "))
+        };
+        self.offer(title, Some(edits), true, true);
+    }
+
+    /// Removes a container's own value where the pod's one is what a rule asks for.
+    fn defer_to_pod(&mut self, key: &str, good: impl Fn(&Node) -> bool) -> bool {
+        let (Some(pod), Some(container)) = (self.pod, self.container()) else { return false };
+        if !pod.security_context_map().and_then(|sc| sc.get(key)).is_some_and(&good) {
+            return false;
+        }
+        let Some(sc) = container.security_context_map() else { return false };
+        let Some(i) = sc.as_mapping().and_then(|m| m.iter().position(|e| e.key_str() == Some(key))) else { return false };
+        let Some(sc_index) = container.node.as_mapping().and_then(|m| m.iter().position(|e| std::ptr::eq(&e.value, sc))) else {
+            return false;
+        };
+        let edit = self.ed().remove_pruned(&[(sc, i), (container.node, sc_index)], true);
+        self.one(format!("Remove the container's `{key}` (the pod's value applies)"), edit, true);
+        true
+    }
+
     fn set_in_container(&mut self, key: &str, value: &str) {
         let Some(container) = self.container() else { return };
         let edit = self.ed().set(container.node, &["securityContext", key], New::Scalar(value.to_string()));
@@ -742,8 +831,17 @@ impl<'c, 'a> Fixer<'c, 'a> {
     fn run_as_non_root(&mut self) {
         let Some(pod) = self.pod else { return };
         let value = New::Scalar("true".into());
+        let own = self.container().and_then(|c| c.security_context_map()).and_then(|sc| sc.get("runAsNonRoot")).is_some_and(|v| !v.is_null());
+        if own && self.defer_to_pod("runAsNonRoot", |v| values::as_bool(v) == Some(true)) {
+            return;
+        }
         match self.container() {
             Some(c) if c.security_context_map().and_then(|sc| sc.get("runAsNonRoot")).is_some_and(|v| !v.is_null()) => {
+                let edit = self.ed().set(c.node, &["securityContext", "runAsNonRoot"], value);
+                self.one("Set `runAsNonRoot: true`".into(), edit, true);
+            }
+            Some(c) if pod.containers.iter().any(|o| o.security_context_map().and_then(|sc| sc.get("runAsNonRoot")).is_some_and(|v| !v.is_null())) => {
+                // Some containers set their own: a pod value would repeat theirs.
                 let edit = self.ed().set(c.node, &["securityContext", "runAsNonRoot"], value);
                 self.one("Set `runAsNonRoot: true`".into(), edit, true);
             }

@@ -70,7 +70,7 @@ fn push_down(cx: &Cx, pod: &PodSpec, sc: &Node, index: usize) -> Option<Action> 
     } else {
         format!("Push `{key}` down to the containers ({given} of {})", pod.containers.len())
     };
-    cx.action(title, ActionKind::RefactorMove, edits, false, true, Vec::new())
+    cx.action(title, ActionKind::RefactorMove, edits, false, false, Vec::new())
 }
 
 fn hoist(cx: &Cx, pod: &PodSpec, key: &str) -> Option<Action> {
@@ -95,5 +95,5 @@ fn hoist(cx: &Cx, pod: &PodSpec, key: &str) -> Option<Action> {
     }
     let n = pod.containers.len();
     let every = if n == 1 { "its one container".to_string() } else { format!("all {n} containers") };
-    cx.action(format!("Hoist `{key}` to the pod securityContext (set alike in {every})"), ActionKind::RefactorMove, edits, false, true, Vec::new())
+    cx.action(format!("Hoist `{key}` to the pod securityContext (set alike in {every})"), ActionKind::RefactorMove, edits, false, false, Vec::new())
 }
