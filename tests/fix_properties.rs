@@ -116,8 +116,8 @@ fn typed(text: &str) -> Vec<Result<(), String>> {
     out
 }
 
-/// Checks (a) to (e) for one action; `judge` is the configuration its
-/// targets come from.
+/// Checks (a) to (e) for one action. A rewrite to restricted is judged
+/// under the restricted profile too.
 fn check_action(name: &str, text: &str, config: &Config, action: &Action, problems: &mut Vec<String>) {
     let mut fail = |what: String| problems.push(format!("{name}: `{}` ({}): {what}", action.title, action.kind.as_str()));
     let after = fix::apply(text, &action.edits);
@@ -197,11 +197,7 @@ fn run(work: Vec<(String, String, Config)>) -> (usize, Vec<String>) {
                     let mut problems = Vec::new();
                     let mut checked = 0;
                     for (name, text, config) in chunk {
-                        let started = std::time::Instant::now();
                         checked += check_file(&name, &text, &config, &mut problems);
-                        if std::env::var_os("PODSEC_FIX_TIMES").is_some() {
-                            eprintln!("{:>6} ms {name}", started.elapsed().as_millis());
-                        }
                     }
                     (checked, problems)
                 })
