@@ -60,9 +60,11 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Shared {
     /// The configuration for one document (settings file, then editor settings).
-    fn config_for(&self, uri: &Url) -> Config {
+    fn config_for(&self, uri: &Url) -> (Config, Vec<String>) {
         let open_text = |path: &std::path::Path| Url::from_file_path(path).ok().and_then(|u| self.documents.text(&u));
-        lock(&self.configuration).config_for(uri, open_text)
+        let mut configuration = lock(&self.configuration);
+        let config = configuration.config_for(uri, open_text);
+        (config, configuration.take_problems())
     }
 
     fn encoding(&self) -> PositionEncoding {
@@ -155,7 +157,11 @@ impl Backend {
                 let Some(snapshot) = shared.documents.snapshot(&uri, ticket) else { return };
                 let version = snapshot.version;
                 let settings_file = is_settings_file(&uri);
-                let config = if settings_file { Config::default() } else { shared.config_for(&uri) };
+                let (config, problems) = if settings_file { (Config::default(), Vec::new()) } else { shared.config_for(&uri) };
+                for problem in problems {
+                    tracing::warn!("{problem}");
+                    client.log_message(MessageType::WARNING, problem).await;
+                }
                 let summary = format!("profile {}, Kubernetes {}", config.profile, config.kubernetes_version);
                 let encoding = shared.encoding();
                 let started = Instant::now();

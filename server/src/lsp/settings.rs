@@ -101,9 +101,17 @@ pub struct Configuration {
     lookups: HashMap<PathBuf, Option<PathBuf>>,
     /// Settings file → what it says, read once.
     files: HashMap<PathBuf, Arc<Settings>>,
+    /// Problems of settings files read since last asked, for the user's log
+    /// (a file open in the editor shows them as diagnostics too).
+    problems: Vec<String>,
 }
 
 impl Configuration {
+    /// The problems found in settings files since the last call.
+    pub fn take_problems(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.problems)
+    }
+
     /// Forgets every settings file read, after one changed.
     pub fn forget_files(&mut self) {
         self.lookups.clear();
@@ -135,7 +143,13 @@ impl Configuration {
             return Some(settings.clone());
         }
         let text = open_text(&found).or_else(|| std::fs::read_to_string(&found).ok())?;
-        let settings = Arc::new(parse_settings(&text).0);
+        let (settings, problems) = parse_settings(&text);
+        let index = crate::text::LineIndex::new(&text);
+        for problem in problems {
+            let line = index.line_of(problem.span.start) + 1;
+            self.problems.push(format!("podsec: {}:{line}: {}; ignored", found.display(), problem.message));
+        }
+        let settings = Arc::new(settings);
         self.files.insert(found, settings.clone());
         Some(settings)
     }
@@ -200,8 +214,11 @@ mod tests {
         // Open editor text wins over the disk once the cache is cleared.
         configuration.editor = Settings::default();
         configuration.forget_files();
-        let config = configuration.config_for(&uri, |_| Some("profile: restricted\n".to_string()));
+        let config = configuration.config_for(&uri, |_| Some("profile: restricted\nprofil: x\n".to_string()));
         assert_eq!((config.profile, config.kubernetes_version), (Profile::Restricted, KubeVersion::NEWEST));
+        let problems = configuration.take_problems();
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].contains(".podsec.yaml:2: unknown setting `profil`"), "{problems:?}");
         // Outside every workspace folder, no settings file is read.
         let outside = Url::from_file_path(dir.path().join("other/x.yaml")).unwrap();
         assert_eq!(configuration.config_for(&outside, |_| None), Config::default());
