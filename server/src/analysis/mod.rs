@@ -84,6 +84,25 @@ pub fn analyze_parsed(text: &str, file: &ParsedFile, config: &Config) -> Vec<Fin
     findings
 }
 
+/// A container's name as the user wrote it, a Helm template included.
+pub(crate) fn container_label(text: &str, file: &ParsedFile, container: &crate::model::Container) -> String {
+    match container.name {
+        Some(name) if file.templates.is_templated(name.span) => text.get(name.span.start..name.span.end).unwrap_or_default().to_string(),
+        _ => container.display_name(),
+    }
+}
+
+/// Where to point for a setting a container lacks: its `securityContext`
+/// key, else its name, else its first key.
+pub(crate) fn missing_anchor(container: &crate::model::Container) -> Span {
+    container
+        .security_context
+        .map(|e| e.key.span)
+        .or(container.name.filter(|n| !n.span.is_empty()).map(|n| n.span))
+        .or(container.node.as_mapping().and_then(|m| m.first()).map(|e| e.key.span))
+        .unwrap_or(container.node.span)
+}
+
 /// The rule code closest to a misspelt one.
 pub fn nearest_code(code: &str) -> Option<&'static str> {
     values::nearest(code, rules::ALL.iter().map(|r| r.code))

@@ -174,23 +174,11 @@ impl<'a> PodCheck<'_, 'a> {
     }
 
     fn container_name(&self, container: &Container) -> String {
-        match container.name {
-            Some(name) if self.file.templates.is_templated(name.span) => {
-                self.text.get(name.span.start..name.span.end).unwrap_or_default().to_string()
-            }
-            _ => container.display_name(),
-        }
+        super::container_label(self.text, self.file, container)
     }
 
-    /// Where to point for a setting a container lacks: its `securityContext`
-    /// key, else its name, else its first key.
     fn missing_anchor(container: &Container) -> Span {
-        container
-            .security_context
-            .map(|e| e.key.span)
-            .or(container.name.filter(|n| !n.span.is_empty()).map(|n| n.span))
-            .or(container.node.as_mapping().and_then(|m| m.first()).map(|e| e.key.span))
-            .unwrap_or(container.node.span)
+        super::missing_anchor(container)
     }
 
     fn pod_setting(&self, key: &str) -> Option<&'a Entry> {
