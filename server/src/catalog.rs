@@ -94,7 +94,7 @@ impl Field {
             FieldType::String | FieldType::Capability => "string".to_string(),
             FieldType::Object => "mapping".to_string(),
             FieldType::List => match self.items {
-                Some(FieldType::Integer) => format!("list of {}s", int(&self.format).replace(", written", " written")),
+                Some(FieldType::Integer) => int(&self.format).replacen("integer", "list of integers", 1),
                 Some(FieldType::Capability) => "list of capability names".to_string(),
                 Some(FieldType::Object) => "list of mappings".to_string(),
                 _ => "list of strings".to_string(),
@@ -195,6 +195,7 @@ mod tests {
         assert_eq!(sc.field("fsGroup").unwrap().scope, Scope::Pod);
         assert_eq!(sc.field("fsGroup").unwrap().type_description(), "integer (int64), written unquoted");
         assert_eq!(sc.field("procMount").unwrap().value_list(), "`Default` or `Unmasked`");
+        assert_eq!(sc.field("supplementalGroups").unwrap().type_description(), "list of integers (int64), written unquoted");
     }
 
     #[test]

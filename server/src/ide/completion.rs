@@ -258,7 +258,7 @@ impl Ctx<'_> {
                 )
             }
             _ => {
-                let (pod_non_root, pod_seccomp) = self.pod_covers();
+                let (pod_non_root, pod_seccomp) = self.pod_covers(replace);
                 lines.extend([(1, "allowPrivilegeEscalation: false"), (1, "capabilities:"), (2, "drop:"), (3, "- ALL")]);
                 if self.config.best_practices {
                     lines.push((1, "readOnlyRootFilesystem: true"));
@@ -300,10 +300,16 @@ impl Ctx<'_> {
     }
 
     /// Whether the pod securityContext of the pod around the cursor already
-    /// sets `runAsNonRoot: true` and a restricted seccomp profile. Reads
-    /// the tree, which holds the part of a broken document above the error.
-    fn pod_covers(&self) -> (bool, bool) {
-        let file = syntax::parse(self.doc.text);
+    /// sets `runAsNonRoot: true` and a restricted seccomp profile. The word
+    /// being typed (`sec`, no colon yet) is blanked first so that the tree
+    /// also holds what follows it.
+    fn pod_covers(&self, typing: Span) -> (bool, bool) {
+        let mut patched = self.doc.text.to_string();
+        if let Some(word) = patched.get(typing.start..typing.end) {
+            let blank = " ".repeat(word.len());
+            patched.replace_range(typing.start..typing.end, &blank);
+        }
+        let file = syntax::parse(&patched);
         let cursor = self.doc.cursor;
         let Some(root) = file.documents.iter().find(|d| d.span.start <= cursor && cursor <= d.span.end).and_then(|d| d.root.as_ref()) else {
             return (false, false);

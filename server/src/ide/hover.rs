@@ -226,7 +226,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
         }
         let name = &field.name;
         match (field.scope, self.scope()) {
-            (Scope::Pod, Scope::Pod) => "**Scope**: pod-only. It applies to the whole pod: every container, init and ephemeral containers included, and the pod's volumes. Not valid in a container securityContext.".to_string(),
+            (Scope::Pod, Scope::Pod) => format!("**Scope**: pod-only. {} Not valid in a container securityContext.", pod_only_reach(name)),
             (Scope::Pod, _) => format!("**Scope**: pod-only. ⚠ Not valid in a container securityContext: the API server drops or rejects `{name}` here. Move it to the pod's `securityContext`, where it applies to every container."),
             (Scope::Container, Scope::Container) => "**Scope**: container-only. It applies to this container alone. Not valid in the pod securityContext.".to_string(),
             (Scope::Container, _) => format!("**Scope**: container-only. ⚠ Not valid in the pod securityContext: the API server drops or rejects `{name}` here. Set it in each container's `securityContext`."),
@@ -282,11 +282,14 @@ impl<'c, 'a> Ctx<'c, 'a> {
                     return None;
                 }
                 let mut text = String::from("**Effective**:");
-                if !inherit.is_empty() {
+                if inherit.is_empty() {
+                    text.push_str(" no container uses this value;");
+                } else {
                     let _ = write!(text, " `{}` for {}.", self.text(&entry.value), join_names(&inherit));
                 }
                 if !overrides.is_empty() {
-                    let _ = write!(text, " Overridden by {}.", overrides.join(", "));
+                    let by = if inherit.is_empty() { " each sets its own:" } else { " Overridden by" };
+                    let _ = write!(text, "{by} {}.", overrides.join(", "));
                 }
                 Some(text)
             }
@@ -321,7 +324,11 @@ impl<'c, 'a> Ctx<'c, 'a> {
     fn verdict(&self, controls: &[Control], span: Span) -> String {
         let (profile, version) = (self.config.profile, self.config.kubernetes_version);
         let applying: Vec<&Control> = controls.iter().filter(|c| c.applies(profile, version)).collect();
-        let head = format!("Configured: **{profile}**, Kubernetes {version}");
+        let mut head = format!("Configured: **{profile}**, Kubernetes {version}");
+        if !applying.is_empty() {
+            let codes: Vec<String> = applying.iter().map(|c| format!("`{}`", c.rule.code)).collect();
+            let _ = write!(head, " ({})", codes.join(", "));
+        }
         if applying.is_empty() {
             let why = if profile == Profile::Privileged { "allows any value" } else { "does not restrict it" };
             return format!("{head}: {why}.");
@@ -337,7 +344,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
         } else {
             let mut text = format!("{head}: ✗ this value fails:");
             for f in failures {
-                let _ = write!(text, "\n- {} (`{}`)", f.message, f.rule.code);
+                let _ = write!(text, "\n- {}", f.message);
             }
             text
         }
@@ -371,7 +378,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
         let value = entry.value.as_str().unwrap_or_default();
         let mut md = format!("**`{value}`** · value of `{}`", Self::dotted(&field.name, parent));
         if let Some(meaning) = field.values.iter().find(|v| v.value == value) {
-            let _ = write!(md, "\n\n{}", capitalized(&meaning.meaning));
+            let _ = write!(md, "\n\n{}.", capitalized(&meaning.meaning));
         }
         if field.default.as_deref() == Some(value) {
             md.push_str("\n\nThis is the default when the field is unset.");
@@ -492,7 +499,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
                             };
                             rows.push(format!("| `{name}` | `{}` | {from}, line {} |", cell(&self.text(&e.value)), self.line(e.key.span)));
                         }
-                        None if (windows && field.linux_only) || (!windows && field.windows_only) => {}
+                        None if (windows && field.linux_only) || (!windows && field.windows_only) || field.scope == Scope::Pod => {}
                         None => unset.push(format!("`{name}`")),
                     }
                 }
@@ -573,11 +580,12 @@ impl<'c, 'a> Ctx<'c, 'a> {
 /// Allowed values, range, default and version of a field.
 pub(crate) fn facts(object: &str, field: &Field, config: &Config) -> String {
     let catalog = Catalog::embedded();
-    let mut lines = Vec::new();
+    let mut values = String::new();
     if !field.values.is_empty() {
-        let values: Vec<String> = field.values.iter().map(|v| format!("- `{}`: {}", v.value, v.meaning)).collect();
-        lines.push(format!("**Values**\n{}\n", values.join("\n")));
+        let list: Vec<String> = field.values.iter().map(|v| format!("- `{}`: {}", v.value, v.meaning)).collect();
+        values = format!("**Values**\n{}", list.join("\n"));
     }
+    let mut lines = Vec::new();
     if let Some(nested) = field.object.as_deref().and_then(|o| catalog.object(o)) {
         let keys: Vec<String> = nested
             .fields
@@ -624,7 +632,11 @@ pub(crate) fn facts(object: &str, field: &Field, config: &Config) -> String {
         lines.push("Windows only: not allowed when `spec.os.name` is `linux`".to_string());
     }
     // Markdown line breaks between the short facts.
-    lines.join("  \n")
+    match (values.is_empty(), lines.is_empty()) {
+        (true, _) => lines.join("  \n"),
+        (false, true) => values,
+        (false, false) => format!("{values}\n\n{}", lines.join("  \n")),
+    }
 }
 
 /// The official description and the documentation link, after a rule.
@@ -636,6 +648,16 @@ pub(crate) fn official(object: &str, scope: Scope, field: &Field) -> String {
     }
     let _ = write!(md, "[Kubernetes documentation]({})", field.docs);
     md
+}
+
+/// What a pod-only field reaches.
+fn pod_only_reach(field: &str) -> &'static str {
+    match field {
+        "fsGroup" => "It applies to every container of the pod, init and ephemeral containers included, and to the ownership of the pod's volumes.",
+        "fsGroupChangePolicy" | "seLinuxChangePolicy" => "It applies to the pod's volumes.",
+        "sysctls" => "It applies to the kernel namespaces that the pod's containers share.",
+        _ => "It applies to every container of the pod, init and ephemeral containers included.",
+    }
 }
 
 fn docs_link(object: &str, field: &str) -> String {
