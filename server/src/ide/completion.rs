@@ -414,6 +414,8 @@ impl Ctx<'_> {
                     let mut notes = Vec::new();
                     if default(name) {
                         notes.push("runtime default");
+                    } else if list == "drop" {
+                        notes.push("not granted by default");
                     }
                     if list == "add" {
                         notes.push(if name == "NET_BIND_SERVICE" {
