@@ -237,3 +237,26 @@ fn baseline_config_changes_detail_not_order() {
     assert_eq!(labels(&items), ["Default", "Unmasked"]);
     assert!(items[1].detail.contains("forbidden by baseline"), "{}", items[1].detail);
 }
+
+/// Hover and completion answer at every offset of every fixture, emoji and
+/// CRLF included, without panicking.
+#[test]
+fn every_offset_of_every_fixture_is_safe() {
+    let mut texts = vec!["kind: Pod\nspec:\n  securityContext: # 🚀 é\n    runAsUser: 1\n  containers:\n  - name: \"🚀\"\n    securityContext: {capabilities: {add: [é]}}\n".to_string()];
+    for dir in ["../tests/fixtures/completion", "../tests/fixtures/hover"] {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            texts.push(std::fs::read_to_string(entry.unwrap().path()).unwrap().replace("$0", ""));
+        }
+    }
+    let config = Config::default();
+    for text in texts {
+        for variant in [text.clone(), text.replace('\n', "\r\n")] {
+            for offset in 0..=variant.len() + 1 {
+                let _ = podsec::ide::hover(&variant, offset, &config);
+                for item in complete(&variant, offset, &config) {
+                    assert!(item.replace.end <= variant.len() && variant.is_char_boundary(item.replace.start));
+                }
+            }
+        }
+    }
+}

@@ -315,7 +315,7 @@ impl Ctx<'_> {
             return (false, false);
         };
         let workloads = Workloads::find(root);
-        let Some(pod) = workloads.pods.iter().filter(|p| p.spec.span.start <= cursor).last() else { return (false, false) };
+        let Some(pod) = workloads.pods.iter().rfind(|p| p.spec.span.start <= cursor) else { return (false, false) };
         let Some(sc) = pod.security_context_map() else { return (false, false) };
         let non_root = sc.get("runAsNonRoot").and_then(values::as_bool) == Some(true);
         let seccomp = sc.get_path(&["seccompProfile", "type"]).and_then(Node::as_str).is_some_and(|t| t == "RuntimeDefault" || t == "Localhost");

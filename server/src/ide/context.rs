@@ -337,7 +337,9 @@ pub(crate) fn position<'a>(outline: &Outline<'a>, cursor: usize) -> Option<Posit
     let li = outline.line_at(cursor);
     let line = outline.lines[li];
     let line_text = &text[line.start..line.end];
-    let col = cursor.checked_sub(line.start)?.min(line_text.len());
+    // Between the `\r` and `\n` of a line break is the end of the line.
+    let cursor = cursor.clamp(line.start, line.end);
+    let col = cursor - line.start;
     let prefix = line_text.get(..col)?;
     let bytes = prefix.as_bytes();
     let mut i = 0;

@@ -472,8 +472,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
         let mut unset = Vec::new();
         let windows = self.pod.os_name() == Some("windows");
         let own = |map: Option<&'a Node>, name: &str| map.and_then(|m| m.entry(name)).filter(|e| !e.value.is_null());
-        let problems_span: Vec<Span>;
-        match self.container {
+        let problems_span: Vec<Span> = match self.container {
             Some(container) => {
                 let _ = writeln!(
                     md,
@@ -506,7 +505,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
                 if !rows.is_empty() {
                     md.push_str("| field | value | from |\n|---|---|---|\n");
                 }
-                problems_span = vec![container.node.span, entry_span(sc)];
+                vec![container.node.span, entry_span(sc)]
             }
             None => {
                 let names: Vec<String> = self.pod.containers.iter().map(|c| self.container_label(c)).collect();
@@ -543,9 +542,9 @@ impl<'c, 'a> Ctx<'c, 'a> {
                 if !rows.is_empty() {
                     md.push_str("| field | value | where | applies to |\n|---|---|---|---|\n");
                 }
-                problems_span = vec![entry_span(sc)];
+                vec![entry_span(sc)]
             }
-        }
+        };
         if rows.is_empty() {
             md.push_str("Nothing set.\n");
         } else {
