@@ -8,9 +8,10 @@ mod best_practice;
 mod pss;
 mod structure;
 mod suppress;
-mod values;
+pub(crate) mod values;
 
-pub use pss::{allowed_selinux_types, safe_sysctls};
+pub use pss::{allowed_selinux_types, safe_sysctls, sysctl_safe_since};
+pub(crate) use pss::BASELINE_CAPABILITIES;
 pub use rules::{Rule, Severity};
 
 use crate::config::Config;

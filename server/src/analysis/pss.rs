@@ -14,7 +14,7 @@ use crate::model::{Container, PodSpec};
 use crate::syntax::{Entry, Node, ParsedFile, Span};
 
 /// Capabilities baseline allows adding: the runtime default set minus NET_RAW.
-const BASELINE_CAPABILITIES: &[&str] = &[
+pub(crate) const BASELINE_CAPABILITIES: &[&str] = &[
     "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
     "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
 ];
@@ -40,6 +40,11 @@ const SAFE_SYSCTLS: &[(&str, u32)] = &[
     ("net.ipv4.tcp_notsent_lowat", 37),
     ("net.ipv4.tcp_slow_start_after_idle", 37),
 ];
+
+/// The version from which baseline allows the sysctl `name`, if ever.
+pub fn sysctl_safe_since(name: &str) -> Option<KubeVersion> {
+    SAFE_SYSCTLS.iter().find(|(n, _)| *n == name).map(|(_, since)| KubeVersion::new(*since))
+}
 
 /// The sysctls baseline allows at `version`.
 pub fn safe_sysctls(version: KubeVersion) -> impl Iterator<Item = &'static str> {
