@@ -741,3 +741,56 @@ fn a_settings_file_applies_to_its_folder_and_its_problems_are_diagnostics() {
     assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+const HALF_TYPED: &str = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: editor
+spec:
+  securityContext:
+    runAsNonRoot: true
+    
+  containers:
+    - name: app
+      image: ghcr.io/example/app:1.0.0
+      securityContext:
+        fsGroup: 2000
+        
+";
+
+fn labels(response: &Value) -> Vec<String> {
+    response["result"].as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn hover_and_completion_know_pod_and_container_scope() {
+    let mut lsp = Lsp::started();
+    let uri = "file:///editor/pod.yaml";
+    let text = crlf(HALF_TYPED);
+    lsp.open(uri, 1, &text);
+    lsp.diagnostics(uri, 1);
+    let position = |line: usize, column: usize| json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": column } });
+    let fs_group_line = HALF_TYPED.lines().position(|l| l.contains("fsGroup")).unwrap();
+
+    let hover = lsp.request("textDocument/hover", position(fs_group_line, 10));
+    let markdown = hover["result"]["contents"]["value"].as_str().unwrap_or_else(|| panic!("{hover}"));
+    assert!(markdown.contains("integer"), "{markdown}");
+    assert!(markdown.contains("pod-only"), "{markdown}");
+    assert_eq!(hover["result"]["range"], range(fs_group_line as u64, 8, fs_group_line as u64, 15));
+    // Outside any securityContext: no hover, not an error.
+    let none = lsp.request("textDocument/hover", position(3, 4));
+    assert_eq!(none["result"], Value::Null, "{none}");
+
+    // The blank line under the container's fsGroup, and under the pod's runAsNonRoot.
+    let container = lsp.request("textDocument/completion", position(fs_group_line + 1, 8));
+    let container = labels(&container);
+    assert!(container.iter().any(|l| l == "allowPrivilegeEscalation"), "{container:?}");
+    assert!(!container.iter().any(|l| l == "fsGroup"), "{container:?}");
+    let pod_line = HALF_TYPED.lines().position(|l| l.contains("runAsNonRoot")).unwrap() + 1;
+    let pod = labels(&lsp.request("textDocument/completion", position(pod_line, 4)));
+    assert!(pod.iter().any(|l| l == "fsGroup"), "{pod:?}");
+    assert!(!pod.iter().any(|l| l == "privileged"), "{pod:?}");
+    assert!(!pod.iter().any(|l| l == "runAsNonRoot"), "keys already present are not offered: {pod:?}");
+    assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
+}

@@ -5,10 +5,12 @@
 //! - [`documents`], open documents (ropes and versions)
 //! - [`position`], every conversion between LSP positions and offsets
 //! - [`diagnostics`], findings as LSP diagnostics
-//! - [`settings`], configuration from `initializationOptions`
+//! - [`features`], hover and completion
+//! - [`settings`], where each document's configuration comes from
 
 mod diagnostics;
 mod documents;
+mod features;
 mod position;
 mod server;
 mod settings;

@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::notification::LogTrace;
 use tower_lsp::lsp_types::{
+    CompletionOptions, CompletionParams, CompletionResponse, Hover, HoverParams, HoverProviderCapability,
     ConfigurationItem, Diagnostic, DidChangeConfigurationParams, DidChangeTextDocumentParams,
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, InitializeParams,
     InitializeResult, InitializedParams, LogTraceParams, MessageType, SaveOptions, ServerCapabilities, ServerInfo,
@@ -22,6 +23,7 @@ use tower_lsp::lsp_types::{
 use tower_lsp::{Client, LanguageServer};
 
 use super::diagnostics;
+use super::features;
 use super::documents::{ChangeError, Documents, Ticket};
 use super::position::PositionEncoding;
 use super::settings::{self, is_settings_file, Configuration};
@@ -276,6 +278,11 @@ impl LanguageServer for Backend {
                     save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions { include_text: Some(false) })),
                     ..TextDocumentSyncOptions::default()
                 })),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(crate::ide::TRIGGER_CHARACTERS.iter().map(|c| c.to_string()).collect()),
+                    ..CompletionOptions::default()
+                }),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo { name: NAME.to_string(), version: Some(VERSION.to_string()) }),
@@ -361,6 +368,29 @@ impl LanguageServer for Backend {
         if let Some(ticket) = self.shared.documents.touch(&params.text_document.uri) {
             self.analyse(params.text_document.uri, ticket);
         }
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let place = params.text_document_position_params;
+        let uri = place.text_document.uri;
+        let Some(text) = self.shared.documents.text(&uri) else {
+            tracing::debug!(%uri, "hover on a document that is not open");
+            return Ok(None);
+        };
+        let (config, _) = self.shared.config_for(&uri);
+        Ok(features::hover(&text, place.position, &config, self.shared.encoding()))
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let place = params.text_document_position;
+        let uri = place.text_document.uri;
+        let Some(text) = self.shared.documents.text(&uri) else {
+            tracing::debug!(%uri, "completion in a document that is not open");
+            return Ok(None);
+        };
+        let (config, _) = self.shared.config_for(&uri);
+        let items = features::completion(&text, place.position, &config, self.shared.encoding());
+        Ok(Some(CompletionResponse::Array(items)))
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
