@@ -5,10 +5,12 @@
 //! - [`documents`], open documents (ropes and versions)
 //! - [`position`], every conversion between LSP positions and offsets
 //! - [`diagnostics`], findings as LSP diagnostics
+//! - [`inlay`], inherited securityContext values as inlay hints
 //! - [`settings`], configuration from `initializationOptions`
 
 mod diagnostics;
 mod documents;
+mod inlay;
 mod position;
 mod server;
 mod settings;

@@ -16,7 +16,8 @@ use tower_lsp::lsp_types::Url;
 use crate::config::{parse_settings, Config, KubeVersion, Profile, RuleLevel, Settings};
 use crate::workspace::{find_settings_file, SETTINGS_FILE};
 
-/// Keys the editor clients send that configure the client, not the analysis.
+/// Keys the editor clients send that are not analysis settings: they
+/// configure the client, or (`inlayHints`) are read by [`inlay_hints_from_json`].
 const CLIENT_SIDE_KEYS: &[&str] = &["trace", "server", "inlayHints", "namespaceLabels"];
 
 /// Reads editor settings (`{profile, kubernetesVersion, bestPractices,
@@ -86,6 +87,16 @@ pub fn settings_from_json(options: Option<&Value>, origin: &str) -> (Settings, V
     (settings, warnings)
 }
 
+/// Reads `inlayHints` (`true` or `false`; absent or null: unset, which
+/// means on). A bad value is skipped with a warning for the user.
+pub fn inlay_hints_from_json(options: Option<&Value>, origin: &str) -> (Option<bool>, Option<String>) {
+    match options.and_then(|o| o.get("inlayHints")) {
+        None | Some(Value::Null) => (None, None),
+        Some(Value::Bool(on)) => (Some(*on), None),
+        Some(other) => (None, Some(format!("podsec: {origin}: `inlayHints` must be true or false, got `{other}`; ignored"))),
+    }
+}
+
 /// Whether a document is a podsec settings file.
 pub fn is_settings_file(uri: &Url) -> bool {
     uri.path().rsplit('/').next() == Some(SETTINGS_FILE)
@@ -96,6 +107,8 @@ pub fn is_settings_file(uri: &Url) -> bool {
 #[derive(Default)]
 pub struct Configuration {
     pub editor: Settings,
+    /// The editor's `inlayHints` setting; unset means on.
+    pub inlay_hints: Option<bool>,
     pub roots: Vec<PathBuf>,
     /// Folder → its nearest settings file, found once per folder.
     lookups: HashMap<PathBuf, Option<PathBuf>>,
@@ -104,6 +117,10 @@ pub struct Configuration {
 }
 
 impl Configuration {
+    pub fn inlay_hints_enabled(&self) -> bool {
+        self.inlay_hints.unwrap_or(true)
+    }
+
     /// Forgets every settings file read, after one changed.
     pub fn forget_files(&mut self) {
         self.lookups.clear();
@@ -168,6 +185,17 @@ mod tests {
         assert_eq!(settings_from_json(None, "x"), (Settings::default(), vec![]));
         // Null means "not set".
         assert_eq!(settings_from_json(Some(&json!({"profile": null})), "x"), (Settings::default(), vec![]));
+    }
+
+    #[test]
+    fn inlay_hints_default_on() {
+        assert_eq!(inlay_hints_from_json(None, "x"), (None, None));
+        assert_eq!(inlay_hints_from_json(Some(&json!({"inlayHints": null})), "x"), (None, None));
+        assert_eq!(inlay_hints_from_json(Some(&json!({"inlayHints": false})), "x"), (Some(false), None));
+        let (value, warning) = inlay_hints_from_json(Some(&json!({"inlayHints": "off"})), "settings");
+        assert_eq!(value, None);
+        assert!(warning.unwrap().contains("`inlayHints` must be true or false"));
+        assert!(Configuration::default().inlay_hints_enabled());
     }
 
     #[test]
