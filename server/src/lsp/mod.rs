@@ -27,6 +27,7 @@ use tower_lsp::jsonrpc::Request;
 use tower_lsp::{LspService, Server};
 
 pub use position::PositionEncoding;
+pub use settings::{ANALYSIS_KEYS, CLIENT_SIDE_KEYS};
 
 use server::Backend;
 

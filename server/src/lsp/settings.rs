@@ -16,9 +16,12 @@ use tower_lsp::lsp_types::Url;
 use crate::config::{parse_settings, Config, KubeVersion, Profile, RuleLevel, Settings};
 use crate::workspace::{find_settings_file, SETTINGS_FILE};
 
+/// The analysis settings an editor may send, as in `.podsec.yaml`.
+pub const ANALYSIS_KEYS: &[&str] = &["profile", "kubernetesVersion", "bestPractices", "rules"];
+
 /// Keys the editor clients send that are not analysis settings: they
 /// configure the client, or (`inlayHints`) are read by [`inlay_hints_from_json`].
-const CLIENT_SIDE_KEYS: &[&str] = &["trace", "server", "inlayHints", "namespaceLabels"];
+pub const CLIENT_SIDE_KEYS: &[&str] = &["trace", "server", "inlayHints", "namespaceLabels"];
 
 /// Reads editor settings (`{profile, kubernetesVersion, bestPractices,
 /// rules}`, each optional). A bad value is skipped with a warning for the user.
@@ -27,6 +30,8 @@ pub fn settings_from_json(options: Option<&Value>, origin: &str) -> (Settings, V
     let mut warnings = Vec::new();
     let object = match options {
         None | Some(Value::Null) => return (settings, warnings),
+        // Lua clients (Neovim) cannot tell `{}` from `[]` and send the latter.
+        Some(Value::Array(items)) if items.is_empty() => return (settings, warnings),
         Some(Value::Object(object)) => object,
         Some(other) => {
             warnings.push(format!("podsec: {origin} must be an object, got `{other}`; using defaults"));
@@ -185,6 +190,7 @@ mod tests {
         assert_eq!(settings_from_json(None, "x"), (Settings::default(), vec![]));
         // Null means "not set".
         assert_eq!(settings_from_json(Some(&json!({"profile": null})), "x"), (Settings::default(), vec![]));
+        assert_eq!(settings_from_json(Some(&json!([])), "x"), (Settings::default(), vec![]));
     }
 
     #[test]
