@@ -254,8 +254,9 @@ impl LanguageServer for Backend {
         if let Some(trace) = params.trace {
             *lock(&self.shared.trace) = trace;
         }
-        let (editor, mut warnings) = settings::settings_from_json(params.initialization_options.as_ref(), "initializationOptions");
-        let (inlay_hints, warning) = settings::inlay_hints_from_json(params.initialization_options.as_ref(), "initializationOptions");
+        let options = settings::podsec_section(params.initialization_options.as_ref());
+        let (editor, mut warnings) = settings::settings_from_json(options, "initializationOptions");
+        let (inlay_hints, warning) = settings::inlay_hints_from_json(options, "initializationOptions");
         warnings.extend(warning);
         for warning in &warnings {
             tracing::warn!("{warning}");
@@ -306,7 +307,9 @@ impl LanguageServer for Backend {
             self.client.log_message(MessageType::WARNING, warning).await;
         }
         if self.shared.pulls_configuration.load(Ordering::SeqCst) {
-            if let Some(value) = self.pull_configuration().await {
+            // A null answer: the client has no `podsec` section, so the
+            // initializationOptions stay in force.
+            if let Some(value) = self.pull_configuration().await.filter(|v| !v.is_null()) {
                 self.apply_editor_settings(Some(&value), "settings").await;
             }
         }

@@ -92,6 +92,16 @@ pub fn settings_from_json(options: Option<&Value>, origin: &str) -> (Settings, V
     (settings, warnings)
 }
 
+/// The `podsec` section when the value holds one (Helix sends its whole
+/// `config` table, which keeps the settings under `podsec` so that its
+/// `workspace/configuration` answers find them), else the value itself.
+pub fn podsec_section(value: Option<&Value>) -> Option<&Value> {
+    match value {
+        Some(Value::Object(object)) if object.len() == 1 && object.contains_key("podsec") => object.get("podsec"),
+        other => other,
+    }
+}
+
 /// Reads `inlayHints` (`true` or `false`; absent or null: unset, which
 /// means on). A bad value is skipped with a warning for the user.
 pub fn inlay_hints_from_json(options: Option<&Value>, origin: &str) -> (Option<bool>, Option<String>) {
@@ -191,6 +201,15 @@ mod tests {
         // Null means "not set".
         assert_eq!(settings_from_json(Some(&json!({"profile": null})), "x"), (Settings::default(), vec![]));
         assert_eq!(settings_from_json(Some(&json!([])), "x"), (Settings::default(), vec![]));
+    }
+
+    #[test]
+    fn settings_under_a_podsec_key_are_found() {
+        let wrapped = json!({"podsec": {"profile": "baseline"}});
+        assert_eq!(podsec_section(Some(&wrapped)), Some(&json!({"profile": "baseline"})));
+        let plain = json!({"profile": "baseline"});
+        assert_eq!(podsec_section(Some(&plain)), Some(&plain));
+        assert_eq!(podsec_section(None), None);
     }
 
     #[test]
