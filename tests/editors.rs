@@ -19,7 +19,7 @@ fn read(path: &str) -> String {
 }
 
 /// Starts the real server with these initializationOptions and returns
-/// every `window/logMessage` (type, text) it sends up to the shutdown.
+/// every `window/logMessage` (type, text) it sends until it is ready.
 fn startup_messages(options: &Value) -> Vec<(u64, String)> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_podsec"))
         .arg("lsp")
@@ -61,6 +61,10 @@ fn startup_messages(options: &Value) -> Vec<(u64, String)> {
         let message: Value = serde_json::from_slice(&body).unwrap();
         if message["id"] == 1 && message.get("method").is_none() {
             send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+        }
+        // The last message of `initialized` says which settings are in force.
+        let text = message["params"]["message"].as_str().unwrap_or_default();
+        if message["method"] == "window/logMessage" && text.starts_with("podsec ") {
             send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}));
         }
         // `exit` is acted on as soon as it arrives: only after the shutdown answer.
