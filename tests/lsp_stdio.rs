@@ -757,7 +757,8 @@ spec:
 
 #[test]
 fn inlay_hints_show_inherited_values_in_utf16_and_turn_off() {
-    let (mut lsp, result) = Lsp::start(json!({}), Value::Null);
+    let capabilities = json!({ "workspace": { "inlayHint": { "refreshSupport": true } } });
+    let (mut lsp, result) = Lsp::start(capabilities, Value::Null);
     assert!(result["capabilities"]["inlayHintProvider"].is_object(), "{result}");
     let uri = "file:///inlay/pod.yaml";
     lsp.open(uri, 1, &crlf(INLAY_POD));
@@ -777,9 +778,14 @@ fn inlay_hints_show_inherited_values_in_utf16_and_turn_off() {
     assert_eq!(lsp.request("textDocument/inlayHint", part)["result"].as_array().unwrap().len(), 1);
 
     lsp.notify("workspace/didChangeConfiguration", json!({ "settings": { "podsec": { "inlayHints": false } } }));
+    // The client is asked to ask again, since the setting changed.
+    let refresh = lsp.wait_for("inlay hint refresh", |m| m["method"] == "workspace/inlayHint/refresh");
+    lsp.send(&json!({ "jsonrpc": "2.0", "id": refresh["id"], "result": null }));
     lsp.diagnostics(uri, 1);
     assert_eq!(lsp.request("textDocument/inlayHint", whole.clone())["result"], Value::Null);
     lsp.notify("workspace/didChangeConfiguration", json!({ "settings": { "podsec": { "inlayHints": null } } }));
+    let refresh = lsp.wait_for("inlay hint refresh", |m| m["method"] == "workspace/inlayHint/refresh");
+    lsp.send(&json!({ "jsonrpc": "2.0", "id": refresh["id"], "result": null }));
     lsp.diagnostics(uri, 1);
     assert_eq!(lsp.request("textDocument/inlayHint", whole)["result"].as_array().unwrap().len(), 2);
     assert_eq!(lsp.shutdown_and_exit().code(), Some(0));

@@ -155,9 +155,14 @@ impl Backend {
         };
         self.analyse_all();
         if hints_changed && self.shared.refreshes_inlay_hints.load(Ordering::SeqCst) {
-            if let Err(error) = self.client.inlay_hint_refresh().await {
-                tracing::warn!("workspace/inlayHint/refresh failed: {error}");
-            }
+            // Not awaited here: one handler runs at a time, and the answer
+            // must not hold up the messages behind this one.
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                if let Err(error) = client.inlay_hint_refresh().await {
+                    tracing::warn!("workspace/inlayHint/refresh failed: {error}");
+                }
+            });
         }
     }
 
