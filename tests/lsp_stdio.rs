@@ -794,3 +794,52 @@ fn hover_and_completion_know_pod_and_container_scope() {
     assert!(!pod.iter().any(|l| l == "runAsNonRoot"), "keys already present are not offered: {pod:?}");
     assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
 }
+
+const INLAY_POD: &str = "\
+kind: Pod
+metadata:
+  annotations: {note: \"🚀 日本\"}
+spec:
+  securityContext: {runAsUser: 10001, runAsNonRoot: true}
+  containers:
+    - name: \"🚀app\"
+    - name: sidecar
+      securityContext:
+        runAsUser: 20000
+";
+
+#[test]
+fn inlay_hints_show_inherited_values_in_utf16_and_turn_off() {
+    let capabilities = json!({ "workspace": { "inlayHint": { "refreshSupport": true } } });
+    let (mut lsp, result) = Lsp::start(capabilities, Value::Null);
+    assert!(result["capabilities"]["inlayHintProvider"].is_object(), "{result}");
+    let uri = "file:///inlay/pod.yaml";
+    lsp.open(uri, 1, &crlf(INLAY_POD));
+    lsp.diagnostics(uri, 1);
+    let whole = json!({ "textDocument": { "uri": uri }, "range": range(0, 0, 99, 0) });
+    let hints = lsp.request("textDocument/inlayHint", whole.clone())["result"].clone();
+    let labels: Vec<_> = hints.as_array().unwrap().iter().map(|h| h["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["securityContext (pod): runAsUser: 10001, runAsNonRoot: true", "runAsNonRoot: true (pod)"]);
+    // After `name: "🚀app"`: the rocket counts two UTF-16 units.
+    let line = "    - name: \"🚀app\"";
+    assert_eq!(hints[0]["position"], json!({ "line": 6, "character": line.encode_utf16().count() }));
+    assert_eq!(hints[1]["position"], json!({ "line": 8, "character": "      securityContext:".len() }));
+    assert_eq!(hints[0]["paddingLeft"], true);
+    assert!(hints[1]["tooltip"]["value"].as_str().unwrap().contains("`runAsNonRoot` is set on line 5"));
+    // Only the hints inside the requested range.
+    let part = json!({ "textDocument": { "uri": uri }, "range": range(8, 0, 9, 0) });
+    assert_eq!(lsp.request("textDocument/inlayHint", part)["result"].as_array().unwrap().len(), 1);
+
+    lsp.notify("workspace/didChangeConfiguration", json!({ "settings": { "podsec": { "inlayHints": false } } }));
+    // The client is asked to ask again, since the setting changed.
+    let refresh = lsp.wait_for("inlay hint refresh", |m| m["method"] == "workspace/inlayHint/refresh");
+    lsp.send(&json!({ "jsonrpc": "2.0", "id": refresh["id"], "result": null }));
+    lsp.diagnostics(uri, 1);
+    assert_eq!(lsp.request("textDocument/inlayHint", whole.clone())["result"], Value::Null);
+    lsp.notify("workspace/didChangeConfiguration", json!({ "settings": { "podsec": { "inlayHints": null } } }));
+    let refresh = lsp.wait_for("inlay hint refresh", |m| m["method"] == "workspace/inlayHint/refresh");
+    lsp.send(&json!({ "jsonrpc": "2.0", "id": refresh["id"], "result": null }));
+    lsp.diagnostics(uri, 1);
+    assert_eq!(lsp.request("textDocument/inlayHint", whole)["result"].as_array().unwrap().len(), 2);
+    assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
+}

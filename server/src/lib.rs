@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod docs;
 pub mod config;
 pub mod model;
+pub mod inlay;
 pub mod cli;
 pub mod lsp;
 pub mod workspace;

@@ -6,11 +6,13 @@
 //! - [`position`], every conversion between LSP positions and offsets
 //! - [`diagnostics`], findings as LSP diagnostics
 //! - [`features`], hover and completion
+//! - [`inlay`], inherited securityContext values as inlay hints
 //! - [`settings`], where each document's configuration comes from
 
 mod diagnostics;
 mod documents;
 mod features;
+mod inlay;
 mod position;
 mod server;
 mod settings;
@@ -27,6 +29,7 @@ use tower_lsp::jsonrpc::Request;
 use tower_lsp::{LspService, Server};
 
 pub use position::PositionEncoding;
+pub use settings::{ANALYSIS_KEYS, CLIENT_SIDE_KEYS};
 
 use server::Backend;
 

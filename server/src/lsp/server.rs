@@ -16,14 +16,15 @@ use tower_lsp::lsp_types::{
     CompletionOptions, CompletionParams, CompletionResponse, Hover, HoverParams, HoverProviderCapability,
     ConfigurationItem, Diagnostic, DidChangeConfigurationParams, DidChangeTextDocumentParams,
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, InitializeParams,
-    InitializeResult, InitializedParams, LogTraceParams, MessageType, SaveOptions, ServerCapabilities, ServerInfo,
-    SetTraceParams, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    InitializeResult, InitializedParams, InlayHint, InlayHintParams, InlayHintServerCapabilities, LogTraceParams, MessageType, SaveOptions, ServerCapabilities, ServerInfo,
+    OneOf, SetTraceParams, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
     TextDocumentSyncSaveOptions, TraceValue, Url,
 };
 use tower_lsp::{Client, LanguageServer};
 
 use super::diagnostics;
 use super::features;
+use super::inlay;
 use super::documents::{ChangeError, Documents, Ticket};
 use super::position::PositionEncoding;
 use super::settings::{self, is_settings_file, Configuration};
@@ -42,6 +43,8 @@ pub struct Shared {
     configuration: Mutex<Configuration>,
     /// The client answers `workspace/configuration`.
     pulls_configuration: AtomicBool,
+    /// The client accepts `workspace/inlayHint/refresh`.
+    refreshes_inlay_hints: AtomicBool,
     encoding: OnceLock<PositionEncoding>,
     trace: Mutex<TraceValue>,
     /// Warnings from `initialize`, shown once the client can receive them.
@@ -86,6 +89,7 @@ impl Backend {
             documents: Documents::default(),
             configuration: Mutex::new(Configuration::default()),
             pulls_configuration: AtomicBool::new(false),
+            refreshes_inlay_hints: AtomicBool::new(false),
             encoding: OnceLock::new(),
             trace: Mutex::new(TraceValue::Off),
             startup_warnings: Mutex::new(Vec::new()),
@@ -139,13 +143,31 @@ impl Backend {
 
     /// Replaces the editor settings and re-analyses every open document.
     async fn apply_editor_settings(&self, value: Option<&Value>, origin: &str) {
-        let (settings, warnings) = settings::settings_from_json(value, origin);
+        let (settings, mut warnings) = settings::settings_from_json(value, origin);
+        let (inlay_hints, warning) = settings::inlay_hints_from_json(value, origin);
+        warnings.extend(warning);
         for warning in warnings {
             tracing::warn!("{warning}");
             self.client.log_message(MessageType::WARNING, warning).await;
         }
-        lock(&self.shared.configuration).editor = settings;
+        let hints_changed = {
+            let mut configuration = lock(&self.shared.configuration);
+            configuration.editor = settings;
+            let before = configuration.inlay_hints_enabled();
+            configuration.inlay_hints = inlay_hints;
+            before != configuration.inlay_hints_enabled()
+        };
         self.analyse_all();
+        if hints_changed && self.shared.refreshes_inlay_hints.load(Ordering::SeqCst) {
+            // Not awaited here: one handler runs at a time, and the answer
+            // must not hold up the messages behind this one.
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                if let Err(error) = client.inlay_hint_refresh().await {
+                    tracing::warn!("workspace/inlayHint/refresh failed: {error}");
+                }
+            });
+        }
     }
 
     /// Starts the analysis task of a document. The task re-reads the text
@@ -245,13 +267,18 @@ impl LanguageServer for Backend {
         if let Some(trace) = params.trace {
             *lock(&self.shared.trace) = trace;
         }
-        let (editor, warnings) = settings::settings_from_json(params.initialization_options.as_ref(), "initializationOptions");
+        let options = settings::podsec_section(params.initialization_options.as_ref());
+        let (editor, mut warnings) = settings::settings_from_json(options, "initializationOptions");
+        let (inlay_hints, warning) = settings::inlay_hints_from_json(options, "initializationOptions");
+        warnings.extend(warning);
         for warning in &warnings {
             tracing::warn!("{warning}");
         }
         *lock(&self.shared.startup_warnings) = warnings;
         let pulls = params.capabilities.workspace.as_ref().and_then(|w| w.configuration).unwrap_or(false);
         self.shared.pulls_configuration.store(pulls, Ordering::SeqCst);
+        let refreshes = params.capabilities.workspace.as_ref().and_then(|w| w.inlay_hint.as_ref()).and_then(|h| h.refresh_support);
+        self.shared.refreshes_inlay_hints.store(refreshes.unwrap_or(false), Ordering::SeqCst);
         let mut roots: Vec<std::path::PathBuf> = params
             .workspace_folders
             .iter()
@@ -266,6 +293,7 @@ impl LanguageServer for Backend {
         {
             let mut configuration = lock(&self.shared.configuration);
             configuration.editor = editor;
+            configuration.inlay_hints = inlay_hints;
             configuration.roots = roots;
         }
 
@@ -283,6 +311,7 @@ impl LanguageServer for Backend {
                     trigger_characters: Some(crate::ide::TRIGGER_CHARACTERS.iter().map(|c| c.to_string()).collect()),
                     ..CompletionOptions::default()
                 }),
+                inlay_hint_provider: Some(OneOf::Right(InlayHintServerCapabilities::Options(Default::default()))),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo { name: NAME.to_string(), version: Some(VERSION.to_string()) }),
@@ -296,7 +325,9 @@ impl LanguageServer for Backend {
             self.client.log_message(MessageType::WARNING, warning).await;
         }
         if self.shared.pulls_configuration.load(Ordering::SeqCst) {
-            if let Some(value) = self.pull_configuration().await {
+            // A null answer: the client has no `podsec` section, so the
+            // initializationOptions stay in force.
+            if let Some(value) = self.pull_configuration().await.filter(|v| !v.is_null()) {
                 self.apply_editor_settings(Some(&value), "settings").await;
             }
         }
@@ -391,6 +422,22 @@ impl LanguageServer for Backend {
         let (config, _) = self.shared.config_for(&uri);
         let items = features::completion(&text, place.position, &config, self.shared.encoding());
         Ok(Some(CompletionResponse::Array(items)))
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        let uri = params.text_document.uri;
+        if !lock(&self.shared.configuration).inlay_hints_enabled() || is_settings_file(&uri) {
+            return Ok(None);
+        }
+        let Some(text) = self.shared.documents.text(&uri) else { return Ok(None) };
+        let encoding = self.shared.encoding();
+        match tokio::task::spawn_blocking(move || inlay::compute(&text, params.range, encoding)).await {
+            Ok(hints) => Ok(Some(hints)),
+            Err(error) => {
+                tracing::error!(%uri, "inlay hints failed: {error}");
+                Ok(None)
+            }
+        }
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
