@@ -252,10 +252,11 @@ fn neovim_config_shows_podsec_diagnostics_in_a_real_neovim() {
     assert!(screen.iter().any(|l| l.starts_with("          securityContext: runAsUser: 10001 (pod)")), "{screen:#?}");
     assert!(screen[line].contains("fsGroup: 2000") && screen[line].contains("is a pod-level field"), "{screen:#?}");
 
-    // Hover and the move code action: checked once the server offers them.
-    if let Some(hover) = result.get("hover") {
-        assert!(hover.to_string().contains("fsGroup"), "{hover}");
-    }
+    // Hover on the misplaced key: its type as written and its scope.
+    let hover = result["hover"].as_str().unwrap_or_else(|| panic!("no hover: {result:#}"));
+    assert!(hover.starts_with("**`fsGroup`** · integer (int64), written unquoted"), "{hover}");
+    assert!(hover.contains("pod-only"), "{hover}");
+    // The move code action: checked once the server offers it.
     if let Some(text) = result.get("text_after_action").and_then(Value::as_str) {
         let after = result["diagnostics_after_action"].as_array().unwrap();
         assert!(after.iter().all(|d| d["code"] != "pod-only-field"), "{result:#}");
