@@ -338,6 +338,11 @@ fn every_fixable_finding_of_the_examples_and_fixtures_gets_its_fix() {
         let text = std::fs::read_to_string(path).unwrap();
         for config in [Config::default(), Config { profile: Profile::Baseline, ..Config::default() }] {
             let analysis = analyze(&text, &config);
+            // Half-typed YAML (a syntax error, or a `$0` cursor where a
+            // mapping belongs): its fixes wait until it is written out.
+            if text.contains("$0") || analysis.file.documents.iter().any(|d| !d.errors.is_empty()) {
+                continue;
+            }
             let actions = fix::actions(&text, &config, None);
             for finding in &analysis.findings {
                 let offered = actions.iter().any(|a| a.kind == ActionKind::QuickFix && a.fixes.iter().any(|t| t.code == finding.rule.code && t.span == finding.span));

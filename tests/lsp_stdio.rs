@@ -742,6 +742,108 @@ fn a_settings_file_applies_to_its_folder_and_its_problems_are_diagnostics() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+const HALF_TYPED: &str = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: editor
+spec:
+  securityContext:
+    runAsNonRoot: true
+    
+  containers:
+    - name: app
+      image: ghcr.io/example/app:1.0.0
+      securityContext:
+        fsGroup: 2000
+        
+";
+
+fn labels(response: &Value) -> Vec<String> {
+    response["result"].as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn hover_and_completion_know_pod_and_container_scope() {
+    let mut lsp = Lsp::started();
+    let uri = "file:///editor/pod.yaml";
+    let text = crlf(HALF_TYPED);
+    lsp.open(uri, 1, &text);
+    lsp.diagnostics(uri, 1);
+    let position = |line: usize, column: usize| json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": column } });
+    let fs_group_line = HALF_TYPED.lines().position(|l| l.contains("fsGroup")).unwrap();
+
+    let hover = lsp.request("textDocument/hover", position(fs_group_line, 10));
+    let markdown = hover["result"]["contents"]["value"].as_str().unwrap_or_else(|| panic!("{hover}"));
+    assert!(markdown.contains("integer"), "{markdown}");
+    assert!(markdown.contains("pod-only"), "{markdown}");
+    assert_eq!(hover["result"]["range"], range(fs_group_line as u64, 8, fs_group_line as u64, 15));
+    // Outside any securityContext: no hover, not an error.
+    let none = lsp.request("textDocument/hover", position(3, 4));
+    assert_eq!(none["result"], Value::Null, "{none}");
+
+    // The blank line under the container's fsGroup, and under the pod's runAsNonRoot.
+    let container = lsp.request("textDocument/completion", position(fs_group_line + 1, 8));
+    let container = labels(&container);
+    assert!(container.iter().any(|l| l == "allowPrivilegeEscalation"), "{container:?}");
+    assert!(!container.iter().any(|l| l == "fsGroup"), "{container:?}");
+    let pod_line = HALF_TYPED.lines().position(|l| l.contains("runAsNonRoot")).unwrap() + 1;
+    let pod = labels(&lsp.request("textDocument/completion", position(pod_line, 4)));
+    assert!(pod.iter().any(|l| l == "fsGroup"), "{pod:?}");
+    assert!(!pod.iter().any(|l| l == "privileged"), "{pod:?}");
+    assert!(!pod.iter().any(|l| l == "runAsNonRoot"), "keys already present are not offered: {pod:?}");
+    assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
+}
+
+const INLAY_POD: &str = "\
+kind: Pod
+metadata:
+  annotations: {note: \"🚀 日本\"}
+spec:
+  securityContext: {runAsUser: 10001, runAsNonRoot: true}
+  containers:
+    - name: \"🚀app\"
+    - name: sidecar
+      securityContext:
+        runAsUser: 20000
+";
+
+#[test]
+fn inlay_hints_show_inherited_values_in_utf16_and_turn_off() {
+    let capabilities = json!({ "workspace": { "inlayHint": { "refreshSupport": true } } });
+    let (mut lsp, result) = Lsp::start(capabilities, Value::Null);
+    assert!(result["capabilities"]["inlayHintProvider"].is_object(), "{result}");
+    let uri = "file:///inlay/pod.yaml";
+    lsp.open(uri, 1, &crlf(INLAY_POD));
+    lsp.diagnostics(uri, 1);
+    let whole = json!({ "textDocument": { "uri": uri }, "range": range(0, 0, 99, 0) });
+    let hints = lsp.request("textDocument/inlayHint", whole.clone())["result"].clone();
+    let labels: Vec<_> = hints.as_array().unwrap().iter().map(|h| h["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["securityContext (pod): runAsUser: 10001, runAsNonRoot: true", "runAsNonRoot: true (pod)"]);
+    // After `name: "🚀app"`: the rocket counts two UTF-16 units.
+    let line = "    - name: \"🚀app\"";
+    assert_eq!(hints[0]["position"], json!({ "line": 6, "character": line.encode_utf16().count() }));
+    assert_eq!(hints[1]["position"], json!({ "line": 8, "character": "      securityContext:".len() }));
+    assert_eq!(hints[0]["paddingLeft"], true);
+    assert!(hints[1]["tooltip"]["value"].as_str().unwrap().contains("`runAsNonRoot` is set on line 5"));
+    // Only the hints inside the requested range.
+    let part = json!({ "textDocument": { "uri": uri }, "range": range(8, 0, 9, 0) });
+    assert_eq!(lsp.request("textDocument/inlayHint", part)["result"].as_array().unwrap().len(), 1);
+
+    lsp.notify("workspace/didChangeConfiguration", json!({ "settings": { "podsec": { "inlayHints": false } } }));
+    // The client is asked to ask again, since the setting changed.
+    let refresh = lsp.wait_for("inlay hint refresh", |m| m["method"] == "workspace/inlayHint/refresh");
+    lsp.send(&json!({ "jsonrpc": "2.0", "id": refresh["id"], "result": null }));
+    lsp.diagnostics(uri, 1);
+    assert_eq!(lsp.request("textDocument/inlayHint", whole.clone())["result"], Value::Null);
+    lsp.notify("workspace/didChangeConfiguration", json!({ "settings": { "podsec": { "inlayHints": null } } }));
+    let refresh = lsp.wait_for("inlay hint refresh", |m| m["method"] == "workspace/inlayHint/refresh");
+    lsp.send(&json!({ "jsonrpc": "2.0", "id": refresh["id"], "result": null }));
+    lsp.diagnostics(uri, 1);
+    assert_eq!(lsp.request("textDocument/inlayHint", whole)["result"].as_array().unwrap().len(), 2);
+    assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
+}
+
 const FS_GROUP_IN_CONTAINER: &str = "\
 apiVersion: v1
 kind: Pod

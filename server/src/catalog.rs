@@ -94,7 +94,7 @@ impl Field {
             FieldType::String | FieldType::Capability => "string".to_string(),
             FieldType::Object => "mapping".to_string(),
             FieldType::List => match self.items {
-                Some(FieldType::Integer) => format!("list of {}s", int(&self.format).replace(", written", " written")),
+                Some(FieldType::Integer) => int(&self.format).replacen("integer", "list of integers", 1),
                 Some(FieldType::Capability) => "list of capability names".to_string(),
                 Some(FieldType::Object) => "list of mappings".to_string(),
                 _ => "list of strings".to_string(),
@@ -132,6 +132,9 @@ impl Object {
 pub struct Capabilities {
     pub all: Vec<String>,
     pub runtime_default: Vec<String>,
+    /// What each capability allows, in one line.
+    #[serde(default)]
+    pub meanings: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -161,6 +164,11 @@ impl Catalog {
         self.object("securityContext").expect("catalog has securityContext")
     }
 
+    /// What the capability `name` allows, in one line.
+    pub fn capability_meaning(&self, name: &str) -> Option<&str> {
+        self.capabilities.meanings.get(name).map(String::as_str)
+    }
+
     pub fn is_capability(&self, name: &str) -> bool {
         name == "ALL" || self.capabilities.all.iter().any(|c| c == name)
     }
@@ -187,5 +195,16 @@ mod tests {
         assert_eq!(sc.field("fsGroup").unwrap().scope, Scope::Pod);
         assert_eq!(sc.field("fsGroup").unwrap().type_description(), "integer (int64), written unquoted");
         assert_eq!(sc.field("procMount").unwrap().value_list(), "`Default` or `Unmasked`");
+        assert_eq!(sc.field("supplementalGroups").unwrap().type_description(), "list of integers (int64), written unquoted");
+    }
+
+    #[test]
+    fn every_capability_and_only_those_has_a_meaning() {
+        let capabilities = &Catalog::embedded().capabilities;
+        let named: Vec<&String> = capabilities.meanings.keys().collect();
+        let mut all: Vec<&String> = capabilities.all.iter().collect();
+        all.sort();
+        assert_eq!(named, all);
+        assert!(capabilities.meanings.values().all(|m| !m.trim().is_empty() && !m.contains('\n')));
     }
 }

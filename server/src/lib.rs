@@ -2,17 +2,20 @@
 //!
 //! Layers, bottom up: [`text`] (offsets, lines, columns), [`syntax`]
 //! (positioned YAML tree), [`model`] (pod specs, containers, effective
-//! securityContext), [`analysis`] (findings as plain data in byte offsets).
+//! securityContext), [`analysis`] (findings as plain data in byte offsets),
+//! [`ide`] (hover and completion, plain data in byte offsets).
 //! Only [`lsp`] and [`cli`] know LSP types, JSON output, files and stdout.
 
 pub mod syntax;
 pub mod text;
 pub mod analysis;
 pub mod fix;
+pub mod ide;
 pub mod catalog;
 pub mod docs;
 pub mod config;
 pub mod model;
+pub mod inlay;
 pub mod cli;
 pub mod lsp;
 pub mod workspace;

@@ -16,6 +16,11 @@ const POD_SPEC_PATHS: &[(&str, &[&str])] = &[
     ("CronJob", &["spec", "jobTemplate", "spec", "template", "spec"]),
 ];
 
+/// The path from the object to the pod spec of a built-in kind.
+pub fn pod_spec_path(kind: &str) -> Option<&'static [&'static str]> {
+    POD_SPEC_PATHS.iter().find(|(k, _)| *k == kind).map(|(_, p)| *p)
+}
+
 /// Built-in kinds that never hold a pod spec: not searched by shape.
 const KINDS_WITHOUT_PODS: &[&str] = &[
     "ConfigMap", "Secret", "Service", "Namespace", "ServiceAccount", "Role", "ClusterRole",

@@ -4,6 +4,7 @@
 
 use super::rules::{self, Rule};
 use super::values;
+use super::missing_anchor;
 use super::structure::LineNumbers;
 use super::Finding;
 use crate::model::{ContainerKind, Origin, PodSpec};
@@ -56,12 +57,7 @@ impl Check<'_> {
     }
 
     fn name(&self, container: &crate::model::Container) -> String {
-        match container.name {
-            Some(name) if self.file.templates.is_templated(name.span) => {
-                self.text.get(name.span.start..name.span.end).unwrap_or_default().to_string()
-            }
-            _ => container.display_name(),
-        }
+        super::container_label(self.text, self.file, container)
     }
 
     fn dangerous_capabilities(&mut self, pod: &PodSpec) {
@@ -243,14 +239,6 @@ impl Check<'_> {
             }
         }
     }
-}
-
-fn missing_anchor(container: &crate::model::Container) -> Span {
-    container
-        .security_context
-        .map(|e| e.key.span)
-        .or(container.name.filter(|n| !n.span.is_empty()).map(|n| n.span))
-        .unwrap_or(container.node.span)
 }
 
 /// Whether two values mean the same to Kubernetes (positions and styles aside).

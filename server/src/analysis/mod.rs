@@ -8,9 +8,10 @@ mod best_practice;
 mod pss;
 mod structure;
 mod suppress;
-pub mod values;
+pub(crate) mod values;
 
-pub use pss::{allowed_selinux_types, safe_sysctls};
+pub use pss::{allowed_selinux_types, safe_sysctls, sysctl_safe_since};
+pub(crate) use pss::BASELINE_CAPABILITIES;
 pub use rules::{Rule, Severity};
 
 use crate::config::Config;
@@ -82,6 +83,25 @@ pub fn analyze_parsed(text: &str, file: &ParsedFile, config: &Config) -> Vec<Fin
     findings.sort_by(|a, b| (a.span.start, a.span.end, a.rule.code).cmp(&(b.span.start, b.span.end, b.rule.code)));
     findings.dedup_by(|a, b| a.span == b.span && a.rule.code == b.rule.code);
     findings
+}
+
+/// A container's name as the user wrote it, a Helm template included.
+pub(crate) fn container_label(text: &str, file: &ParsedFile, container: &crate::model::Container) -> String {
+    match container.name {
+        Some(name) if file.templates.is_templated(name.span) => text.get(name.span.start..name.span.end).unwrap_or_default().to_string(),
+        _ => container.display_name(),
+    }
+}
+
+/// Where to point for a setting a container lacks: its `securityContext`
+/// key, else its name, else its first key.
+pub(crate) fn missing_anchor(container: &crate::model::Container) -> Span {
+    container
+        .security_context
+        .map(|e| e.key.span)
+        .or(container.name.filter(|n| !n.span.is_empty()).map(|n| n.span))
+        .or(container.node.as_mapping().and_then(|m| m.first()).map(|e| e.key.span))
+        .unwrap_or(container.node.span)
 }
 
 /// The rule code closest to a misspelt one.

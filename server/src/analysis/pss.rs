@@ -14,7 +14,7 @@ use crate::model::{Container, PodSpec};
 use crate::syntax::{Entry, Node, ParsedFile, Span};
 
 /// Capabilities baseline allows adding: the runtime default set minus NET_RAW.
-const BASELINE_CAPABILITIES: &[&str] = &[
+pub(crate) const BASELINE_CAPABILITIES: &[&str] = &[
     "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
     "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
 ];
@@ -40,6 +40,11 @@ const SAFE_SYSCTLS: &[(&str, u32)] = &[
     ("net.ipv4.tcp_notsent_lowat", 37),
     ("net.ipv4.tcp_slow_start_after_idle", 37),
 ];
+
+/// The version from which baseline allows the sysctl `name`, if ever.
+pub fn sysctl_safe_since(name: &str) -> Option<KubeVersion> {
+    SAFE_SYSCTLS.iter().find(|(n, _)| *n == name).map(|(_, since)| KubeVersion::new(*since))
+}
 
 /// The sysctls baseline allows at `version`.
 pub fn safe_sysctls(version: KubeVersion) -> impl Iterator<Item = &'static str> {
@@ -174,23 +179,11 @@ impl<'a> PodCheck<'_, 'a> {
     }
 
     fn container_name(&self, container: &Container) -> String {
-        match container.name {
-            Some(name) if self.file.templates.is_templated(name.span) => {
-                self.text.get(name.span.start..name.span.end).unwrap_or_default().to_string()
-            }
-            _ => container.display_name(),
-        }
+        super::container_label(self.text, self.file, container)
     }
 
-    /// Where to point for a setting a container lacks: its `securityContext`
-    /// key, else its name, else its first key.
     fn missing_anchor(container: &Container) -> Span {
-        container
-            .security_context
-            .map(|e| e.key.span)
-            .or(container.name.filter(|n| !n.span.is_empty()).map(|n| n.span))
-            .or(container.node.as_mapping().and_then(|m| m.first()).map(|e| e.key.span))
-            .unwrap_or(container.node.span)
+        super::missing_anchor(container)
     }
 
     fn pod_setting(&self, key: &str) -> Option<&'a Entry> {

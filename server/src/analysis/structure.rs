@@ -65,10 +65,7 @@ impl<'a> Checker<'a, '_> {
 
     /// The container's name as the user wrote it, template included.
     fn container_name(&self, container: &Container) -> String {
-        match container.name {
-            Some(name) if self.cx.file.templates.is_templated(name.span) => source(self.cx.text, name.span).to_string(),
-            _ => container.display_name(),
-        }
+        super::container_label(self.cx.text, self.cx.file, container)
     }
 
     fn pod(&mut self, pod: &PodSpec<'a>) {

@@ -3,16 +3,11 @@
 use super::edit::{self, comment_start, Editor, New, NewEntry, Style};
 use super::{Action, ActionKind, Target, TextEdit};
 use crate::analysis::values::{self, Reading};
-use crate::analysis::Finding;
+use crate::analysis::{Finding, BASELINE_CAPABILITIES};
 use crate::catalog::{Catalog, Field, FieldType};
 use crate::model::{Container, PodSpec, Workloads};
 use crate::syntax::{Entry, Node, ParsedFile, Scalar, ScalarStyle, Span, Value, MAX_DEPTH};
 
-/// Capabilities baseline allows adding (the runtime default set minus NET_RAW).
-const BASELINE_CAPABILITIES: &[&str] = &[
-    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
-    "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
-];
 
 /// One file, parsed, with its layout conventions.
 pub(super) struct Cx<'a> {

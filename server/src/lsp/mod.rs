@@ -6,11 +6,15 @@
 //! - [`position`], every conversion between LSP positions and offsets
 //! - [`diagnostics`], findings as LSP diagnostics
 //! - [`actions`], code actions (quick fixes, moves, rewrites, fix all)
-//! - [`settings`], configuration from `initializationOptions`
+//! - [`features`], hover and completion
+//! - [`inlay`], inherited securityContext values as inlay hints
+//! - [`settings`], where each document's configuration comes from
 
 mod actions;
 mod diagnostics;
 mod documents;
+mod features;
+mod inlay;
 mod position;
 mod server;
 mod settings;
@@ -27,6 +31,7 @@ use tower_lsp::jsonrpc::Request;
 use tower_lsp::{LspService, Server};
 
 pub use position::PositionEncoding;
+pub use settings::{ANALYSIS_KEYS, CLIENT_SIDE_KEYS};
 
 use server::Backend;
 

@@ -84,6 +84,11 @@ pub fn char_range(rope: &Rope, range: Range, encoding: PositionEncoding) -> std:
     start.min(end)..start.max(end)
 }
 
+/// The byte offset of an LSP position in `text` (clamped into the text).
+pub fn offset(text: &str, index: &LineIndex, position: Position, encoding: PositionEncoding) -> usize {
+    index.offset(text, crate::text::LineCol { line: position.line, col: position.character }, encoding.column_unit())
+}
+
 /// The LSP position of a byte offset in `text`.
 pub fn position(text: &str, index: &LineIndex, offset: usize, encoding: PositionEncoding) -> Position {
     let lc = index.line_col(text, offset, encoding.column_unit());

@@ -13,15 +13,18 @@ use tokio::sync::mpsc;
 use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::notification::LogTrace;
 use tower_lsp::lsp_types::{
-    CodeActionOptions, CodeActionParams, CodeActionProviderCapability, CodeActionResponse, ConfigurationItem, Diagnostic, DidChangeConfigurationParams, DidChangeTextDocumentParams,
+    CodeActionOptions, CodeActionParams, CodeActionProviderCapability, CodeActionResponse, CompletionOptions, CompletionParams, CompletionResponse, Hover, HoverParams, HoverProviderCapability,
+    ConfigurationItem, Diagnostic, DidChangeConfigurationParams, DidChangeTextDocumentParams,
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, InitializeParams,
-    InitializeResult, InitializedParams, LogTraceParams, MessageType, SaveOptions, ServerCapabilities, ServerInfo,
-    SetTraceParams, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    InitializeResult, InitializedParams, InlayHint, InlayHintParams, InlayHintServerCapabilities, LogTraceParams, MessageType, SaveOptions, ServerCapabilities, ServerInfo,
+    OneOf, SetTraceParams, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
     TextDocumentSyncSaveOptions, TraceValue, Url,
 };
 use tower_lsp::{Client, LanguageServer};
 
 use super::diagnostics;
+use super::features;
+use super::inlay;
 use super::documents::{ChangeError, Documents, Ticket};
 use super::position::PositionEncoding;
 use super::settings::{self, is_settings_file, Configuration};
@@ -40,6 +43,8 @@ pub struct Shared {
     configuration: Mutex<Configuration>,
     /// The client answers `workspace/configuration`.
     pulls_configuration: AtomicBool,
+    /// The client accepts `workspace/inlayHint/refresh`.
+    refreshes_inlay_hints: AtomicBool,
     encoding: OnceLock<PositionEncoding>,
     trace: Mutex<TraceValue>,
     /// Warnings from `initialize`, shown once the client can receive them.
@@ -62,9 +67,11 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Shared {
     /// The configuration for one document (settings file, then editor settings).
-    fn config_for(&self, uri: &Url) -> Config {
+    fn config_for(&self, uri: &Url) -> (Config, Vec<String>) {
         let open_text = |path: &std::path::Path| Url::from_file_path(path).ok().and_then(|u| self.documents.text(&u));
-        lock(&self.configuration).config_for(uri, open_text)
+        let mut configuration = lock(&self.configuration);
+        let config = configuration.config_for(uri, open_text);
+        (config, configuration.take_problems())
     }
 
     fn encoding(&self) -> PositionEncoding {
@@ -84,6 +91,7 @@ impl Backend {
             documents: Documents::default(),
             configuration: Mutex::new(Configuration::default()),
             pulls_configuration: AtomicBool::new(false),
+            refreshes_inlay_hints: AtomicBool::new(false),
             encoding: OnceLock::new(),
             trace: Mutex::new(TraceValue::Off),
             startup_warnings: Mutex::new(Vec::new()),
@@ -138,13 +146,31 @@ impl Backend {
 
     /// Replaces the editor settings and re-analyses every open document.
     async fn apply_editor_settings(&self, value: Option<&Value>, origin: &str) {
-        let (settings, warnings) = settings::settings_from_json(value, origin);
+        let (settings, mut warnings) = settings::settings_from_json(value, origin);
+        let (inlay_hints, warning) = settings::inlay_hints_from_json(value, origin);
+        warnings.extend(warning);
         for warning in warnings {
             tracing::warn!("{warning}");
             self.client.log_message(MessageType::WARNING, warning).await;
         }
-        lock(&self.shared.configuration).editor = settings;
+        let hints_changed = {
+            let mut configuration = lock(&self.shared.configuration);
+            configuration.editor = settings;
+            let before = configuration.inlay_hints_enabled();
+            configuration.inlay_hints = inlay_hints;
+            before != configuration.inlay_hints_enabled()
+        };
         self.analyse_all();
+        if hints_changed && self.shared.refreshes_inlay_hints.load(Ordering::SeqCst) {
+            // Not awaited here: one handler runs at a time, and the answer
+            // must not hold up the messages behind this one.
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                if let Err(error) = client.inlay_hint_refresh().await {
+                    tracing::warn!("workspace/inlayHint/refresh failed: {error}");
+                }
+            });
+        }
     }
 
     /// Starts the analysis task of a document. The task re-reads the text
@@ -158,7 +184,11 @@ impl Backend {
                 let Some(snapshot) = shared.documents.snapshot(&uri, ticket) else { return };
                 let version = snapshot.version;
                 let settings_file = is_settings_file(&uri);
-                let config = if settings_file { Config::default() } else { shared.config_for(&uri) };
+                let (config, problems) = if settings_file { (Config::default(), Vec::new()) } else { shared.config_for(&uri) };
+                for problem in problems {
+                    tracing::warn!("{problem}");
+                    client.log_message(MessageType::WARNING, problem).await;
+                }
                 let summary = format!("profile {}, Kubernetes {}", config.profile, config.kubernetes_version);
                 let encoding = shared.encoding();
                 let started = Instant::now();
@@ -240,7 +270,10 @@ impl LanguageServer for Backend {
         if let Some(trace) = params.trace {
             *lock(&self.shared.trace) = trace;
         }
-        let (editor, warnings) = settings::settings_from_json(params.initialization_options.as_ref(), "initializationOptions");
+        let options = settings::podsec_section(params.initialization_options.as_ref());
+        let (editor, mut warnings) = settings::settings_from_json(options, "initializationOptions");
+        let (inlay_hints, warning) = settings::inlay_hints_from_json(options, "initializationOptions");
+        warnings.extend(warning);
         for warning in &warnings {
             tracing::warn!("{warning}");
         }
@@ -255,6 +288,8 @@ impl LanguageServer for Backend {
             .and_then(|e| e.document_changes)
             .unwrap_or(false);
         self.shared.document_changes.store(document_changes, Ordering::SeqCst);
+        let refreshes = params.capabilities.workspace.as_ref().and_then(|w| w.inlay_hint.as_ref()).and_then(|h| h.refresh_support);
+        self.shared.refreshes_inlay_hints.store(refreshes.unwrap_or(false), Ordering::SeqCst);
         let mut roots: Vec<std::path::PathBuf> = params
             .workspace_folders
             .iter()
@@ -269,6 +304,7 @@ impl LanguageServer for Backend {
         {
             let mut configuration = lock(&self.shared.configuration);
             configuration.editor = editor;
+            configuration.inlay_hints = inlay_hints;
             configuration.roots = roots;
         }
 
@@ -286,6 +322,12 @@ impl LanguageServer for Backend {
                     resolve_provider: Some(false),
                     ..CodeActionOptions::default()
                 })),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(crate::ide::TRIGGER_CHARACTERS.iter().map(|c| c.to_string()).collect()),
+                    ..CompletionOptions::default()
+                }),
+                inlay_hint_provider: Some(OneOf::Right(InlayHintServerCapabilities::Options(Default::default()))),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo { name: NAME.to_string(), version: Some(VERSION.to_string()) }),
@@ -299,7 +341,9 @@ impl LanguageServer for Backend {
             self.client.log_message(MessageType::WARNING, warning).await;
         }
         if self.shared.pulls_configuration.load(Ordering::SeqCst) {
-            if let Some(value) = self.pull_configuration().await {
+            // A null answer: the client has no `podsec` section, so the
+            // initializationOptions stay in force.
+            if let Some(value) = self.pull_configuration().await.filter(|v| !v.is_null()) {
                 self.apply_editor_settings(Some(&value), "settings").await;
             }
         }
@@ -379,7 +423,7 @@ impl LanguageServer for Backend {
             return Ok(None);
         }
         let Some((text, version)) = self.shared.documents.text_and_version(&uri) else { return Ok(None) };
-        let config = self.shared.config_for(&uri);
+        let (config, _) = self.shared.config_for(&uri);
         let encoding = self.shared.encoding();
         let document_changes = self.shared.document_changes.load(Ordering::SeqCst);
         let actions = tokio::task::spawn_blocking(move || {
@@ -391,6 +435,45 @@ impl LanguageServer for Backend {
             Ok(actions) => Ok(Some(actions)),
             Err(error) => {
                 tracing::error!("code actions failed: {error}");
+                Ok(None)
+            }
+        }
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let place = params.text_document_position_params;
+        let uri = place.text_document.uri;
+        let Some(text) = self.shared.documents.text(&uri) else {
+            tracing::debug!(%uri, "hover on a document that is not open");
+            return Ok(None);
+        };
+        let (config, _) = self.shared.config_for(&uri);
+        Ok(features::hover(&text, place.position, &config, self.shared.encoding()))
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let place = params.text_document_position;
+        let uri = place.text_document.uri;
+        let Some(text) = self.shared.documents.text(&uri) else {
+            tracing::debug!(%uri, "completion in a document that is not open");
+            return Ok(None);
+        };
+        let (config, _) = self.shared.config_for(&uri);
+        let items = features::completion(&text, place.position, &config, self.shared.encoding());
+        Ok(Some(CompletionResponse::Array(items)))
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        let uri = params.text_document.uri;
+        if !lock(&self.shared.configuration).inlay_hints_enabled() || is_settings_file(&uri) {
+            return Ok(None);
+        }
+        let Some(text) = self.shared.documents.text(&uri) else { return Ok(None) };
+        let encoding = self.shared.encoding();
+        match tokio::task::spawn_blocking(move || inlay::compute(&text, params.range, encoding)).await {
+            Ok(hints) => Ok(Some(hints)),
+            Err(error) => {
+                tracing::error!(%uri, "inlay hints failed: {error}");
                 Ok(None)
             }
         }

@@ -16,8 +16,12 @@ use tower_lsp::lsp_types::Url;
 use crate::config::{parse_settings, Config, KubeVersion, Profile, RuleLevel, Settings};
 use crate::workspace::{find_settings_file, SETTINGS_FILE};
 
-/// Keys the editor clients send that configure the client, not the analysis.
-const CLIENT_SIDE_KEYS: &[&str] = &["trace", "server", "inlayHints", "namespaceLabels"];
+/// The analysis settings an editor may send, as in `.podsec.yaml`.
+pub const ANALYSIS_KEYS: &[&str] = &["profile", "kubernetesVersion", "bestPractices", "rules"];
+
+/// Keys the editor clients send that are not analysis settings: they
+/// configure the client, or (`inlayHints`) are read by [`inlay_hints_from_json`].
+pub const CLIENT_SIDE_KEYS: &[&str] = &["trace", "server", "inlayHints", "namespaceLabels"];
 
 /// Reads editor settings (`{profile, kubernetesVersion, bestPractices,
 /// rules}`, each optional). A bad value is skipped with a warning for the user.
@@ -26,6 +30,8 @@ pub fn settings_from_json(options: Option<&Value>, origin: &str) -> (Settings, V
     let mut warnings = Vec::new();
     let object = match options {
         None | Some(Value::Null) => return (settings, warnings),
+        // Lua clients (Neovim) cannot tell `{}` from `[]` and send the latter.
+        Some(Value::Array(items)) if items.is_empty() => return (settings, warnings),
         Some(Value::Object(object)) => object,
         Some(other) => {
             warnings.push(format!("podsec: {origin} must be an object, got `{other}`; using defaults"));
@@ -86,6 +92,26 @@ pub fn settings_from_json(options: Option<&Value>, origin: &str) -> (Settings, V
     (settings, warnings)
 }
 
+/// The `podsec` section when the value holds one (Helix sends its whole
+/// `config` table, which keeps the settings under `podsec` so that its
+/// `workspace/configuration` answers find them), else the value itself.
+pub fn podsec_section(value: Option<&Value>) -> Option<&Value> {
+    match value {
+        Some(Value::Object(object)) if object.len() == 1 && object.contains_key("podsec") => object.get("podsec"),
+        other => other,
+    }
+}
+
+/// Reads `inlayHints` (`true` or `false`; absent or null: unset, which
+/// means on). A bad value is skipped with a warning for the user.
+pub fn inlay_hints_from_json(options: Option<&Value>, origin: &str) -> (Option<bool>, Option<String>) {
+    match options.and_then(|o| o.get("inlayHints")) {
+        None | Some(Value::Null) => (None, None),
+        Some(Value::Bool(on)) => (Some(*on), None),
+        Some(other) => (None, Some(format!("podsec: {origin}: `inlayHints` must be true or false, got `{other}`; ignored"))),
+    }
+}
+
 /// Whether a document is a podsec settings file.
 pub fn is_settings_file(uri: &Url) -> bool {
     uri.path().rsplit('/').next() == Some(SETTINGS_FILE)
@@ -96,14 +122,28 @@ pub fn is_settings_file(uri: &Url) -> bool {
 #[derive(Default)]
 pub struct Configuration {
     pub editor: Settings,
+    /// The editor's `inlayHints` setting; unset means on.
+    pub inlay_hints: Option<bool>,
     pub roots: Vec<PathBuf>,
     /// Folder → its nearest settings file, found once per folder.
     lookups: HashMap<PathBuf, Option<PathBuf>>,
     /// Settings file → what it says, read once.
     files: HashMap<PathBuf, Arc<Settings>>,
+    /// Problems of settings files read since last asked, for the user's log
+    /// (a file open in the editor shows them as diagnostics too).
+    problems: Vec<String>,
 }
 
 impl Configuration {
+    /// The problems found in settings files since the last call.
+    pub fn take_problems(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.problems)
+    }
+
+    pub fn inlay_hints_enabled(&self) -> bool {
+        self.inlay_hints.unwrap_or(true)
+    }
+
     /// Forgets every settings file read, after one changed.
     pub fn forget_files(&mut self) {
         self.lookups.clear();
@@ -135,7 +175,13 @@ impl Configuration {
             return Some(settings.clone());
         }
         let text = open_text(&found).or_else(|| std::fs::read_to_string(&found).ok())?;
-        let settings = Arc::new(parse_settings(&text).0);
+        let (settings, problems) = parse_settings(&text);
+        let index = crate::text::LineIndex::new(&text);
+        for problem in problems {
+            let line = index.line_of(problem.span.start) + 1;
+            self.problems.push(format!("podsec: {}:{line}: {}; ignored", found.display(), problem.message));
+        }
+        let settings = Arc::new(settings);
         self.files.insert(found, settings.clone());
         Some(settings)
     }
@@ -168,6 +214,27 @@ mod tests {
         assert_eq!(settings_from_json(None, "x"), (Settings::default(), vec![]));
         // Null means "not set".
         assert_eq!(settings_from_json(Some(&json!({"profile": null})), "x"), (Settings::default(), vec![]));
+        assert_eq!(settings_from_json(Some(&json!([])), "x"), (Settings::default(), vec![]));
+    }
+
+    #[test]
+    fn settings_under_a_podsec_key_are_found() {
+        let wrapped = json!({"podsec": {"profile": "baseline"}});
+        assert_eq!(podsec_section(Some(&wrapped)), Some(&json!({"profile": "baseline"})));
+        let plain = json!({"profile": "baseline"});
+        assert_eq!(podsec_section(Some(&plain)), Some(&plain));
+        assert_eq!(podsec_section(None), None);
+    }
+
+    #[test]
+    fn inlay_hints_default_on() {
+        assert_eq!(inlay_hints_from_json(None, "x"), (None, None));
+        assert_eq!(inlay_hints_from_json(Some(&json!({"inlayHints": null})), "x"), (None, None));
+        assert_eq!(inlay_hints_from_json(Some(&json!({"inlayHints": false})), "x"), (Some(false), None));
+        let (value, warning) = inlay_hints_from_json(Some(&json!({"inlayHints": "off"})), "settings");
+        assert_eq!(value, None);
+        assert!(warning.unwrap().contains("`inlayHints` must be true or false"));
+        assert!(Configuration::default().inlay_hints_enabled());
     }
 
     #[test]
@@ -200,8 +267,11 @@ mod tests {
         // Open editor text wins over the disk once the cache is cleared.
         configuration.editor = Settings::default();
         configuration.forget_files();
-        let config = configuration.config_for(&uri, |_| Some("profile: restricted\n".to_string()));
+        let config = configuration.config_for(&uri, |_| Some("profile: restricted\nprofil: x\n".to_string()));
         assert_eq!((config.profile, config.kubernetes_version), (Profile::Restricted, KubeVersion::NEWEST));
+        let problems = configuration.take_problems();
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].contains(".podsec.yaml:2: unknown setting `profil`"), "{problems:?}");
         // Outside every workspace folder, no settings file is read.
         let outside = Url::from_file_path(dir.path().join("other/x.yaml")).unwrap();
         assert_eq!(configuration.config_for(&outside, |_| None), Config::default());

@@ -21,6 +21,34 @@ pub fn split_documents(text: &str) -> Vec<Span> {
     spans
 }
 
+/// The span of the one document of `text` that holds `offset`: the span
+/// [`split_documents`] would give it, found by scanning only that document, so
+/// a request at one position of a long stream costs what its document costs.
+pub fn document_at(text: &str, offset: usize) -> Span {
+    let bytes = text.as_bytes();
+    let offset = offset.min(bytes.len());
+    let is_line_start = |p: usize| p == 0 || bytes[p - 1] == b'\n' || (bytes[p - 1] == b'\r' && bytes.get(p) != Some(&b'\n'));
+    // Back to the start of the line holding `offset`, then up line by line.
+    let mut line = offset;
+    while !is_line_start(line) {
+        line -= 1;
+    }
+    let start = loop {
+        if line == 0 || is_document_marker(&bytes[line..]) {
+            break line;
+        }
+        line -= 1;
+        while !is_line_start(line) {
+            line -= 1;
+        }
+    };
+    let mut end = next_line_start(bytes, offset.max(start));
+    while end < bytes.len() && !is_document_marker(&bytes[end..]) {
+        end = next_line_start(bytes, end);
+    }
+    Span::new(start, end.min(bytes.len()))
+}
+
 fn is_document_marker(line: &[u8]) -> bool {
     line.starts_with(b"---") && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
 }
@@ -50,6 +78,17 @@ mod tests {
         assert_eq!(pieces("a: 1\n---\nb: 2\n--- # c\nc: 3"), ["a: 1\n", "---\nb: 2\n", "--- # c\nc: 3"]);
         assert_eq!(pieces("---\na: 1\n"), ["---\na: 1\n"]);
         assert_eq!(pieces("a: |\n  ---\n----\n"), ["a: |\n  ---\n----\n"]);
+    }
+
+    #[test]
+    fn document_at_agrees_with_split_documents() {
+        for text in ["a: 1\n---\nb: 2\n--- # c\nc: 3", "---\na: 1\n", "a: 1\r\n---\r\nb: 2", "a: 1\r---\rb: 2\r", "", "x", "---", "a\n---\n"] {
+            let spans = split_documents(text);
+            for offset in 0..=text.len() {
+                let expected = spans.iter().rev().find(|s| s.start <= offset).copied().unwrap();
+                assert_eq!(document_at(text, offset), expected, "{text:?} at {offset}");
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,45 @@
+// The podsec settings as the server reads them (`initializationOptions`,
+// `workspace/configuration`, `workspace/didChangeConfiguration`). No `vscode`
+// import, so the mapping is unit-tested in plain Node.
+
+/** The settings section, and the prefix of every setting (`podsec.profile`). */
+export const SECTION = 'podsec';
+
+/** What the server reads. `null` means unset: the nearest `.podsec.yaml` then applies. */
+export interface ServerSettings {
+  profile: unknown;
+  kubernetesVersion: unknown;
+  bestPractices: unknown;
+  rules: Record<string, unknown>;
+  inlayHints: boolean;
+}
+
+/** Reads one setting below `podsec.` (as `WorkspaceConfiguration.get` does). */
+export type Read = (key: string) => unknown;
+
+/**
+ * Maps the editor's settings to the server's keys. Unset or empty values
+ * become `null` so they never override a `.podsec.yaml`; anything else goes
+ * as it is, so the server can warn about a bad value instead of the
+ * extension silently dropping it.
+ */
+export function toServerSettings(read: Read): ServerSettings {
+  const optional = (key: string): unknown => {
+    const value = read(key);
+    if (value === undefined || value === null) return null;
+    if (typeof value === 'string' && value.trim() === '') return null;
+    return typeof value === 'string' ? value.trim() : value;
+  };
+  const rules = read('rules');
+  const inlayHints = read('inlayHints');
+  return {
+    profile: optional('profile'),
+    kubernetesVersion: optional('kubernetesVersion'),
+    bestPractices: optional('bestPractices'),
+    rules: rules !== null && typeof rules === 'object' && !Array.isArray(rules) ? { ...(rules as Record<string, unknown>) } : {},
+    inlayHints: typeof inlayHints === 'boolean' ? inlayHints : true,
+  };
+}
+
+/** Settings whose change needs a new server process rather than a notification. */
+export const RESTART_SETTINGS = [`${SECTION}.server.path`];
