@@ -256,11 +256,12 @@ fn neovim_config_shows_podsec_diagnostics_in_a_real_neovim() {
     let hover = result["hover"].as_str().unwrap_or_else(|| panic!("no hover: {result:#}"));
     assert!(hover.starts_with("**`fsGroup`** · integer (int64), written unquoted"), "{hover}");
     assert!(hover.contains("pod-only"), "{hover}");
-    // The move code action: checked once the server offers it.
-    if let Some(text) = result.get("text_after_action").and_then(Value::as_str) {
-        let after = result["diagnostics_after_action"].as_array().unwrap();
-        assert!(after.iter().all(|d| d["code"] != "pod-only-field"), "{result:#}");
-        let moved = text.find("fsGroup: 2000").expect("fsGroup kept");
-        assert!(moved < text.find("containers:").unwrap(), "fsGroup moved to the pod securityContext: {text}");
-    }
+    // The move code action, applied by Neovim itself: the buffer text after it.
+    let text = result["text_after_action"].as_str().unwrap_or_else(|| panic!("no code action applied: {result:#}"));
+    let expected = FS_GROUP_MANIFEST
+        .replace("        seccompProfile: {type: RuntimeDefault}\n", "        seccompProfile: {type: RuntimeDefault}\n        fsGroup: 2000\n")
+        .replace("            capabilities: {drop: [ALL]}\n            fsGroup: 2000\n", "            capabilities: {drop: [ALL]}\n");
+    assert_eq!(text, expected);
+    let after = result["diagnostics_after_action"].as_array().unwrap();
+    assert!(after.iter().all(|d| d["code"] != "pod-only-field"), "{result:#}");
 }
