@@ -9,7 +9,7 @@
 
 use super::rules;
 use super::Finding;
-use crate::syntax::Span;
+use crate::syntax::{comment_start, Span};
 use crate::text::LineIndex;
 
 const MARKER: &str = "podsec:ignore";
@@ -99,21 +99,3 @@ fn offset_within(whole: &str, part: &str) -> usize {
     part.as_ptr() as usize - whole.as_ptr() as usize
 }
 
-/// Byte offset of the `#` that starts a comment on this line, skipping `#`
-/// inside quotes and `#` not preceded by whitespace (YAML's rule).
-fn comment_start(line: &str) -> Option<usize> {
-    let bytes = line.as_bytes();
-    let mut quote: Option<u8> = None;
-    for (i, &b) in bytes.iter().enumerate() {
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None => match b {
-                b'"' | b'\'' if i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b':' | b'[' | b'{' | b',' | b'-') => quote = Some(b),
-                b'#' if i == 0 || matches!(bytes[i - 1], b' ' | b'\t') => return Some(i),
-                _ => {}
-            },
-        }
-    }
-    None
-}

@@ -5,7 +5,7 @@
 //! offered.
 
 use super::TextEdit;
-use crate::syntax::{Entry, Node, Span, Value};
+use crate::syntax::{comment_start, Entry, Node, Span, Value};
 
 /// A value to write.
 #[derive(Clone, Debug, PartialEq)]
@@ -162,25 +162,6 @@ fn alone_or_item(text: &str, offset: usize) -> bool {
 fn dash_before(text: &str, offset: usize) -> Option<usize> {
     let before = text[line_start(text, offset)..offset].trim_end_matches(' ');
     before.ends_with('-').then(|| line_start(text, offset) + before.len() - 1)
-}
-
-/// Byte offset of the `#` starting a comment on `line`, skipping quoted text
-/// and `#` not preceded by whitespace.
-pub(crate) fn comment_start(line: &str) -> Option<usize> {
-    let bytes = line.as_bytes();
-    let mut quote: Option<u8> = None;
-    for (i, &b) in bytes.iter().enumerate() {
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None => match b {
-                b'"' | b'\'' if i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b':' | b'[' | b'{' | b',' | b'-') => quote = Some(b),
-                b'#' if i == 0 || matches!(bytes[i - 1], b' ' | b'\t') => return Some(i),
-                _ => {}
-            },
-        }
-    }
-    None
 }
 
 /// The lines of `text[from..to]`, without their breaks.

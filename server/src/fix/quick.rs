@@ -1,6 +1,7 @@
 //! Quick fixes: the edits that resolve one finding, where a safe one exists.
 
-use super::edit::{self, comment_start, Editor, New, NewEntry, Style};
+use super::edit::{self, Editor, New, NewEntry, Style};
+use crate::syntax::comment_start;
 use super::{Action, ActionKind, Target, TextEdit};
 use crate::analysis::values::{self, Reading};
 use crate::analysis::{Finding, BASELINE_CAPABILITIES};

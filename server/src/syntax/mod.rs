@@ -189,6 +189,25 @@ pub struct ParsedFile {
     pub templates: TemplateMask,
 }
 
+/// Byte offset of the `#` that starts a comment on a line, skipping `#`
+/// inside quotes and `#` not preceded by whitespace (YAML's rule).
+pub fn comment_start(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let mut quote: Option<u8> = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'"' | b'\'' if i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b':' | b'[' | b'{' | b',' | b'-') => quote = Some(b),
+                b'#' if i == 0 || matches!(bytes[i - 1], b' ' | b'\t') => return Some(i),
+                _ => {}
+            },
+        }
+    }
+    None
+}
+
 /// Deeper nesting than this ends the document with an error: real manifests
 /// stay far below it, and every tree walk stays well inside the stack.
 pub const MAX_DEPTH: usize = 256;
