@@ -242,6 +242,19 @@ impl Backend {
     }
 }
 
+/// Runs a request's work so that a bug in it becomes an error response and
+/// a log line, not a dead server.
+fn guarded<T>(method: &str, uri: &Url, work: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|_| {
+        tracing::error!(%uri, "internal error in {method}");
+        tower_lsp::jsonrpc::Error {
+            code: tower_lsp::jsonrpc::ErrorCode::InternalError,
+            message: format!("podsec: internal error in {method} on {uri}").into(),
+            data: None,
+        }
+    })
+}
+
 /// The only sender of `publishDiagnostics`. Being one task, it sends in the
 /// order it decides, and it checks each result against the store when it
 /// sends: a result for a superseded version or a closed document is
@@ -448,7 +461,8 @@ impl LanguageServer for Backend {
             return Ok(None);
         };
         let (config, _) = self.shared.config_for(&uri);
-        Ok(features::hover(&text, place.position, &config, self.shared.encoding()))
+        let encoding = self.shared.encoding();
+        guarded("hover", &uri, || features::hover(&text, place.position, &config, encoding))
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
@@ -459,7 +473,8 @@ impl LanguageServer for Backend {
             return Ok(None);
         };
         let (config, _) = self.shared.config_for(&uri);
-        let items = features::completion(&text, place.position, &config, self.shared.encoding());
+        let encoding = self.shared.encoding();
+        let items = guarded("completion", &uri, || features::completion(&text, place.position, &config, encoding))?;
         Ok(Some(CompletionResponse::Array(items)))
     }
 
