@@ -140,7 +140,7 @@ fn moving_onto_a_different_pod_value_says_so_and_is_not_preferred() {
     assert!(fixed.contains("  securityContext:\n    fsGroup: 2000\n    runAsNonRoot: true\n"), "{fixed}");
     assert!(!fixed.contains("        fsGroup"), "{fixed}");
     // Not part of "fix all": it changes what the pod asks for.
-    let all = fix::fix_all_text(&POD, &restricted());
+    let all = fix::fix_all_text(POD, &restricted());
     assert!(all.text.contains("fsGroup: 1000") && all.text.contains("fsGroup: 2000"));
 }
 

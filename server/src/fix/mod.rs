@@ -223,7 +223,7 @@ fn converge(text: &str, configs: &[&Config], mut pick: impl FnMut(&Cx, &Analysis
         }
         // Chosen edits never touch, so normalizing keeps each one whole.
         let combined: Vec<TextEdit> = edit::normalize(&current, chosen.iter().map(|e| (*e).clone()).collect());
-        let revealing: Vec<&TextEdit> = combined.iter().filter(|e| revealing.iter().any(|r| *r == *e)).collect();
+        let revealing: Vec<&TextEdit> = combined.iter().filter(|e| revealing.contains(e)).collect();
         let next = apply(&current, &combined);
         let round = if progress(&next, &combined, &revealing) {
             Some((next, combined.clone(), !revealing.is_empty()))

@@ -334,11 +334,10 @@ impl<'c, 'a> Fixer<'c, 'a> {
             "read-only-root-filesystem" => self.set_in_container("readOnlyRootFilesystem", "true"),
             "pss/runAsNonRoot" => self.run_as_non_root(),
             "pss/runAsUser" => self.remove_root_user(),
-            "run-as-root-group" => {
-                if self.loc().is_some_and(|l| l.at == At::Item) {
+            "run-as-root-group"
+                if self.loc().is_some_and(|l| l.at == At::Item) => {
                     self.remove_item_here("Remove GID 0 from `supplementalGroups`".into(), false);
                 }
-            }
             "redundant-setting" => self.remove_redundant(),
             _ => {}
         }
@@ -630,7 +629,7 @@ impl<'c, 'a> Fixer<'c, 'a> {
         let Some((ty, local)) = profile_from_annotation(value) else { return };
         if ty == "Unconfined" {
             // The field would turn the profile off for real; the annotation no longer does.
-            self.offer(format!("Remove the deprecated annotation (it has no effect on current clusters)"), Some(vec![removal]), false, false);
+            self.offer("Remove the deprecated annotation (it has no effect on current clusters)".to_string(), Some(vec![removal]), false, false);
             return;
         }
         let mut profile = vec![NewEntry::new("type", New::Scalar(ty.to_string()))];
