@@ -162,12 +162,8 @@ fn colour_follows_the_flag_and_the_environment() {
     let env_forced = podsec(&dir).args(["check", "crlf.yaml"]).env("CLICOLOR_FORCE", "1").output().unwrap();
     assert!(stdout(&env_forced).contains("\x1b["));
 
-    let no_color = podsec(&dir)
-        .args(["check", "crlf.yaml"])
-        .env("CLICOLOR_FORCE", "1")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
+    let no_color =
+        podsec(&dir).args(["check", "crlf.yaml"]).env("CLICOLOR_FORCE", "1").env("NO_COLOR", "1").output().unwrap();
     assert!(!stdout(&no_color).contains('\x1b') && !stderr(&no_color).contains('\x1b'));
     assert!(stdout(&no_color).starts_with("crlf.yaml:17:32: error[yaml-syntax]"));
 
@@ -234,7 +230,8 @@ fn explicitly_named_files_are_checked_whatever_their_name() {
     write(dir.path(), "notes.txt", BROKEN);
     write(dir.path(), "skip-me.yaml", BROKEN);
     write(dir.path(), ".gitignore", "skip-me.yaml\n");
-    let output = run(dir.path(), &["check", "--format", "json", "skip-me.yaml", "notes.txt", "./notes.txt", "notes.txt"]);
+    let output =
+        run(dir.path(), &["check", "--format", "json", "skip-me.yaml", "notes.txt", "./notes.txt", "notes.txt"]);
     let paths: Vec<String> = positions(&json(&output)).into_iter().map(|p| p.0).collect();
     assert_eq!(paths, ["./notes.txt", "notes.txt", "skip-me.yaml"]);
 }
@@ -431,7 +428,9 @@ fn help_documents_the_exit_codes() {
     let output = run(&fixtures(), &["check", "--help"]);
     assert_eq!(code(&output), 0);
     let help = stdout(&output);
-    for line in ["Exit codes:", "  0  no finding is an error", "  1  at least one finding is an error", "  2  usage error"] {
+    for line in
+        ["Exit codes:", "  0  no finding is an error", "  1  at least one finding is an error", "  2  usage error"]
+    {
         assert!(help.contains(line), "{line:?} missing from:\n{help}");
     }
     for flag in ["--format", "--kubernetes-version", "--profile", "--quiet", "--color", "--stdin-filename"] {

@@ -57,7 +57,12 @@ fn render(text: &str, items: &[CompletionItem]) -> String {
             CompletionKind::Value => "value",
             CompletionKind::Snippet => "snippet",
         };
-        out.push_str(&format!("{} ({kind}{}) · {}\n", item.label, if item.is_snippet { ", snippet" } else { "" }, item.detail));
+        out.push_str(&format!(
+            "{} ({kind}{}) · {}\n",
+            item.label,
+            if item.is_snippet { ", snippet" } else { "" },
+            item.detail
+        ));
         for line in item.insert_text.split('\n') {
             out.push_str(&format!("    │{line}\n"));
         }
@@ -198,7 +203,11 @@ fn the_restricted_security_context_snippet_passes_restricted() {
         let accepted = accept(&text, item);
         let analysis = analyze(&accepted, &Config::default());
         assert!(analysis.file.documents[0].errors.is_empty(), "{accepted}");
-        let problems: Vec<_> = analysis.findings.iter().filter(|f| f.rule.group == RuleGroup::PodSecurity || f.rule.code == "redundant-setting").collect();
+        let problems: Vec<_> = analysis
+            .findings
+            .iter()
+            .filter(|f| f.rule.group == RuleGroup::PodSecurity || f.rule.code == "redundant-setting")
+            .collect();
         assert!(problems.is_empty(), "{accepted}\n{problems:#?}");
     }
 }
@@ -206,18 +215,27 @@ fn the_restricted_security_context_snippet_passes_restricted() {
 #[test]
 fn broken_yaml_still_completes() {
     // A key without its colon, and a later line that does not parse.
-    let (_, items) = complete_at("kind: Pod\nspec:\n  containers:\n  - name: a\n    securityContext:\n      runAs$0\n    image: [oops\n");
+    let (_, items) = complete_at(
+        "kind: Pod\nspec:\n  containers:\n  - name: a\n    securityContext:\n      runAs$0\n    image: [oops\n",
+    );
     assert!(labels(&items).contains(&"runAsUser"));
     assert!(labels(&items).contains(&"allowPrivilegeEscalation"));
     // An empty securityContext just typed, siblings after it.
-    let (_, items) = complete_at("kind: Pod\nspec:\n  containers:\n  - name: a\n    securityContext:\n      $0\n    image: x\n");
+    let (_, items) =
+        complete_at("kind: Pod\nspec:\n  containers:\n  - name: a\n    securityContext:\n      $0\n    image: x\n");
     assert!(labels(&items).contains(&"capabilities"));
     assert!(!labels(&items).contains(&"fsGroup"));
 }
 
 #[test]
 fn nothing_outside_security_context() {
-    for fixture in ["kind: Pod\nmetadata:\n  $0\n", "kind: Pod\nspec:\n  containers:\n  - name: $0\n", "kind: ConfigMap\ndata:\n  $0\n", "$0", "# $0\n"] {
+    for fixture in [
+        "kind: Pod\nmetadata:\n  $0\n",
+        "kind: Pod\nspec:\n  containers:\n  - name: $0\n",
+        "kind: ConfigMap\ndata:\n  $0\n",
+        "$0",
+        "# $0\n",
+    ] {
         let (_, items) = complete_at(fixture);
         assert!(items.is_empty(), "{fixture:?}: {:?}", labels(&items));
     }

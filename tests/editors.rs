@@ -38,7 +38,9 @@ fn startup_messages(options: &Value) -> Vec<(u64, String)> {
     };
     // Handlers run one at a time in order, so the log messages of
     // `initialized` come before the answer to `shutdown`.
-    send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}, "initializationOptions": options}}));
+    send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}, "initializationOptions": options}}),
+    );
     let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut logs = Vec::new();
     loop {
@@ -74,7 +76,10 @@ fn startup_messages(options: &Value) -> Vec<(u64, String)> {
             send(json!({"jsonrpc": "2.0", "method": "exit"}));
         }
         if message["method"] == "window/logMessage" {
-            logs.push((message["params"]["type"].as_u64().unwrap(), message["params"]["message"].as_str().unwrap().to_string()));
+            logs.push((
+                message["params"]["type"].as_u64().unwrap(),
+                message["params"]["message"].as_str().unwrap().to_string(),
+            ));
         }
     }
 }
@@ -100,7 +105,8 @@ fn helix_languages_toml_adds_podsec_beside_yaml_language_server() {
     assert_eq!(server["args"].as_array().unwrap(), &[toml::Value::from("lsp")]);
     let languages = config["language"].as_array().unwrap();
     let servers_of = |name: &str| -> Vec<String> {
-        let language = languages.iter().find(|l| l["name"].as_str() == Some(name)).unwrap_or_else(|| panic!("no {name} language"));
+        let language =
+            languages.iter().find(|l| l["name"].as_str() == Some(name)).unwrap_or_else(|| panic!("no {name} language"));
         language["language-servers"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
     };
     // Beside Helix's own YAML server, which keeps doing completion and schemas.
@@ -207,7 +213,10 @@ fn neovim_config_shows_podsec_diagnostics_in_a_real_neovim() {
     let out = dir.path().join("result.json");
     // `podsec` is found on PATH, as the shipped config expects.
     let bin = Path::new(env!("CARGO_BIN_EXE_podsec")).parent().unwrap();
-    let path = std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()))).unwrap();
+    let path = std::env::join_paths(
+        std::iter::once(bin.to_path_buf()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .unwrap();
     let script = repo().join("editors/neovim/test/e2e.lua");
     let output = Command::new(&nvim)
         .args(["--headless", "--clean", "-c"])
@@ -222,10 +231,14 @@ fn neovim_config_shows_podsec_diagnostics_in_a_real_neovim() {
         .stdin(Stdio::null())
         .output()
         .expect("start nvim");
-    let result: Value = std::fs::read_to_string(&out)
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or_else(|| panic!("nvim wrote no result: {}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr)));
+    let result: Value =
+        std::fs::read_to_string(&out).ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_else(|| {
+            panic!(
+                "nvim wrote no result: {}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
     assert_eq!(result["errors"], json!([]), "{result:#}");
     assert!(result["nvim"].as_str().unwrap().starts_with("0.1"), "{result:#}");
     assert_eq!(result["filetype"], "yaml");
@@ -238,7 +251,10 @@ fn neovim_config_shows_podsec_diagnostics_in_a_real_neovim() {
     let diagnostics = result["diagnostics"].as_array().unwrap();
     assert_eq!(diagnostics.len(), 1, "{result:#}");
     let d = &diagnostics[0];
-    assert_eq!((d["code"].as_str(), d["source"].as_str(), d["severity"].as_u64()), (Some("pod-only-field"), Some("podsec"), Some(1)));
+    assert_eq!(
+        (d["code"].as_str(), d["source"].as_str(), d["severity"].as_u64()),
+        (Some("pod-only-field"), Some("podsec"), Some(1))
+    );
     assert_eq!(
         (d["lnum"].as_u64(), d["col"].as_u64(), d["end_lnum"].as_u64(), d["end_col"].as_u64()),
         (Some(line as u64), Some(col as u64), Some(line as u64), Some(col as u64 + "fsGroup".len() as u64))
@@ -246,8 +262,12 @@ fn neovim_config_shows_podsec_diagnostics_in_a_real_neovim() {
     assert!(d["message"].as_str().unwrap().contains("Move it to the pod's `spec.securityContext`"));
 
     // Inlay hints of the inherited pod values, after `securityContext:`.
-    let labels: Vec<_> = result["inlay_hints"].as_array().unwrap().iter().map(|h| h["label"].as_str().unwrap()).collect();
-    assert_eq!(labels, ["runAsUser: 10001 (pod)", "runAsNonRoot: true (pod)", "seccompProfile: {type: RuntimeDefault} (pod)"]);
+    let labels: Vec<_> =
+        result["inlay_hints"].as_array().unwrap().iter().map(|h| h["label"].as_str().unwrap()).collect();
+    assert_eq!(
+        labels,
+        ["runAsUser: 10001 (pod)", "runAsNonRoot: true (pod)", "seccompProfile: {type: RuntimeDefault} (pod)"]
+    );
     let screen: Vec<_> = result["screen"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
     assert!(screen.iter().any(|l| l.starts_with("          securityContext: runAsUser: 10001 (pod)")), "{screen:#?}");
     assert!(screen[line].contains("fsGroup: 2000") && screen[line].contains("is a pod-level field"), "{screen:#?}");
@@ -259,8 +279,14 @@ fn neovim_config_shows_podsec_diagnostics_in_a_real_neovim() {
     // The move code action, applied by Neovim itself: the buffer text after it.
     let text = result["text_after_action"].as_str().unwrap_or_else(|| panic!("no code action applied: {result:#}"));
     let expected = FS_GROUP_MANIFEST
-        .replace("        seccompProfile: {type: RuntimeDefault}\n", "        seccompProfile: {type: RuntimeDefault}\n        fsGroup: 2000\n")
-        .replace("            capabilities: {drop: [ALL]}\n            fsGroup: 2000\n", "            capabilities: {drop: [ALL]}\n");
+        .replace(
+            "        seccompProfile: {type: RuntimeDefault}\n",
+            "        seccompProfile: {type: RuntimeDefault}\n        fsGroup: 2000\n",
+        )
+        .replace(
+            "            capabilities: {drop: [ALL]}\n            fsGroup: 2000\n",
+            "            capabilities: {drop: [ALL]}\n",
+        );
     assert_eq!(text, expected);
     let after = result["diagnostics_after_action"].as_array().unwrap();
     assert!(after.iter().all(|d| d["code"] != "pod-only-field"), "{result:#}");

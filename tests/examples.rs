@@ -65,7 +65,8 @@ fn examples_report_exactly_what_they_mark() {
 #[test]
 fn examples_show_every_rule() {
     let root = repository();
-    let marked: BTreeSet<String> = annotations(&root.join("examples"), None).into_iter().map(|(_, _, code)| code).collect();
+    let marked: BTreeSet<String> =
+        annotations(&root.join("examples"), None).into_iter().map(|(_, _, code)| code).collect();
     let missing: Vec<&str> = podsec::analysis::rules::ALL
         .iter()
         .map(|r| r.code)

@@ -119,14 +119,16 @@ fn typed(text: &str) -> Vec<Result<(), String>> {
 /// Checks (a) to (e) for one action. A rewrite to restricted is judged
 /// under the restricted profile too.
 fn check_action(name: &str, text: &str, config: &Config, action: &Action, problems: &mut Vec<String>) {
-    let mut fail = |what: String| problems.push(format!("{name}: `{}` ({}): {what}", action.title, action.kind.as_str()));
+    let mut fail =
+        |what: String| problems.push(format!("{name}: `{}` ({}): {what}", action.title, action.kind.as_str()));
     let after = fix::apply(text, &action.edits);
     if after == text {
         fail("changes nothing".into());
         return;
     }
     let strict = Config { profile: Profile::Restricted, ..config.clone() };
-    let judges: Vec<&Config> = if action.kind == ActionKind::RefactorRewrite { vec![&strict, config] } else { vec![config] };
+    let judges: Vec<&Config> =
+        if action.kind == ActionKind::RefactorRewrite { vec![&strict, config] } else { vec![config] };
     let exposed = if action.reveals { fix::written_regions(&after, &action.edits, |_| true) } else { Vec::new() };
     for (i, judge) in judges.iter().enumerate() {
         let (before, now) = (analyze(text, judge), analyze(&after, judge));
@@ -145,7 +147,8 @@ fn check_action(name: &str, text: &str, config: &Config, action: &Action, proble
                 *targeted.entry(t.code).or_default() += 1;
             }
             for (code, n) in targeted {
-                let (was, now) = (before_all.get(code).copied().unwrap_or(0), after_all.get(code).copied().unwrap_or(0));
+                let (was, now) =
+                    (before_all.get(code).copied().unwrap_or(0), after_all.get(code).copied().unwrap_or(0));
                 if now + n > was {
                     fail(format!("`{code}` not resolved ({was} before, {now} after, {n} targeted)"));
                 }

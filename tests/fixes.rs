@@ -36,7 +36,11 @@ fn actions_at(fixture: &str, config: &Config) -> (String, Vec<Action>) {
 fn apply_titled(fixture: &str, config: &Config, title: &str) -> (Action, String) {
     let (text, actions) = actions_at(fixture, config);
     let titles: Vec<&str> = actions.iter().map(|a| a.title.as_str()).collect();
-    let action = actions.iter().find(|a| a.title.starts_with(title)).unwrap_or_else(|| panic!("no `{title}` among {titles:#?}")).clone();
+    let action = actions
+        .iter()
+        .find(|a| a.title.starts_with(title))
+        .unwrap_or_else(|| panic!("no `{title}` among {titles:#?}"))
+        .clone();
     let fixed = fix::apply(&text, &action.edits);
     (action, fixed)
 }
@@ -79,15 +83,30 @@ fn a_missing_setting_creates_the_security_context_of_an_init_container() {
 fn flow_style_security_contexts_are_edited_in_flow_style() {
     let base = include_str!("fixtures/fixes/flow-style.yaml");
     let config = restricted();
-    let (_, fixed) = apply_titled(&base.replacen("fsGroup", "$0fsGroup", 1), &config, "Move `fsGroup` to the pod securityContext");
-    assert!(fixed.contains("  securityContext: {runAsNonRoot: true, readOnlyRootFilesystem: true, fsGroup: 2000}\n"), "{fixed}");
-    assert!(fixed.contains("securityContext: {capabilities: {drop: [NET_RAW]}, seccompProfile: {type: runtimedefault}}"), "{fixed}");
-    let (_, fixed) = apply_titled(&base.replacen("readOnly", "$0readOnly", 1), &config, "Move `readOnlyRootFilesystem` to the containers'");
+    let (_, fixed) =
+        apply_titled(&base.replacen("fsGroup", "$0fsGroup", 1), &config, "Move `fsGroup` to the pod securityContext");
+    assert!(
+        fixed.contains("  securityContext: {runAsNonRoot: true, readOnlyRootFilesystem: true, fsGroup: 2000}\n"),
+        "{fixed}"
+    );
+    assert!(
+        fixed.contains("securityContext: {capabilities: {drop: [NET_RAW]}, seccompProfile: {type: runtimedefault}}"),
+        "{fixed}"
+    );
+    let (_, fixed) = apply_titled(
+        &base.replacen("readOnly", "$0readOnly", 1),
+        &config,
+        "Move `readOnlyRootFilesystem` to the containers'",
+    );
     assert!(fixed.contains("  securityContext: {runAsNonRoot: true}\n"), "{fixed}");
     assert!(fixed.contains(", seccompProfile: {type: runtimedefault}, readOnlyRootFilesystem: true}"), "{fixed}");
     let (_, fixed) = apply_titled(&base.replacen("drop", "$0drop", 1), &config, "Drop all capabilities");
     assert!(fixed.contains("{drop: [NET_RAW, ALL]}"), "{fixed}");
-    let (action, fixed) = apply_titled(&base.replacen("runtimedefault", "$0runtimedefault", 1), &config, "Change `runtimedefault` to `RuntimeDefault`");
+    let (action, fixed) = apply_titled(
+        &base.replacen("runtimedefault", "$0runtimedefault", 1),
+        &config,
+        "Change `runtimedefault` to `RuntimeDefault`",
+    );
     assert!(fixed.contains("seccompProfile: {type: RuntimeDefault}}"), "{fixed}");
     assert!(action.is_preferred);
 }
@@ -135,7 +154,8 @@ spec:
 #[test]
 fn moving_onto_a_different_pod_value_says_so_and_is_not_preferred() {
     let fixture = POD.replacen("fsGroup: 2000", "$0fsGroup: 2000", 1);
-    let (action, fixed) = apply_titled(&fixture, &restricted(), "Move `fsGroup` to the pod securityContext (replaces pod value 1000)");
+    let (action, fixed) =
+        apply_titled(&fixture, &restricted(), "Move `fsGroup` to the pod securityContext (replaces pod value 1000)");
     assert!(!action.is_preferred && !action.safe);
     assert!(fixed.contains("  securityContext:\n    fsGroup: 2000\n    runAsNonRoot: true\n"), "{fixed}");
     assert!(!fixed.contains("        fsGroup"), "{fixed}");
@@ -167,17 +187,36 @@ fn hoisting_a_shared_value_and_pushing_it_down_keep_every_effective_value() {
     // Not offered when the containers disagree.
     let differing = POD.replacen("runAsUser: 20001", "$0runAsUser: 20002", 1);
     let (_, actions) = actions_at(&differing, &config);
-    assert!(!actions.iter().any(|a| a.title.starts_with("Hoist")), "{:?}", actions.iter().map(|a| &a.title).collect::<Vec<_>>());
+    assert!(
+        !actions.iter().any(|a| a.title.starts_with("Hoist")),
+        "{:?}",
+        actions.iter().map(|a| &a.title).collect::<Vec<_>>()
+    );
 }
 
 #[test]
 fn a_container_only_pod_field_goes_to_every_container_that_lacks_it() {
-    let fixture = POD.replacen("    fsGroup: 1000\n", "    fsGroup: 1000\n    $0allowPrivilegeEscalation: true\n    readOnlyRootFilesystem: true\n", 1);
-    let (_, fixed) = apply_titled(&fixture.replacen("$0", "", 1).replacen("readOnly", "$0readOnly", 1), &restricted(), "Move `readOnlyRootFilesystem` to the containers' securityContext (2 of 2");
+    let fixture = POD.replacen(
+        "    fsGroup: 1000\n",
+        "    fsGroup: 1000\n    $0allowPrivilegeEscalation: true\n    readOnlyRootFilesystem: true\n",
+        1,
+    );
+    let (_, fixed) = apply_titled(
+        &fixture.replacen("$0", "", 1).replacen("readOnly", "$0readOnly", 1),
+        &restricted(),
+        "Move `readOnlyRootFilesystem` to the containers' securityContext (2 of 2",
+    );
     assert_eq!(fixed.matches("readOnlyRootFilesystem: true").count(), 2, "{fixed}");
-    assert!(fixed.contains("        allowPrivilegeEscalation: false\n        readOnlyRootFilesystem: true\n  containers:"), "{fixed}");
+    assert!(
+        fixed.contains("        allowPrivilegeEscalation: false\n        readOnlyRootFilesystem: true\n  containers:"),
+        "{fixed}"
+    );
     // Every container already sets its own: the pod value just goes.
-    let (action, fixed) = apply_titled(&fixture, &restricted(), "Remove `allowPrivilegeEscalation` from the pod securityContext (every container sets its own)");
+    let (action, fixed) = apply_titled(
+        &fixture,
+        &restricted(),
+        "Remove `allowPrivilegeEscalation` from the pod securityContext (every container sets its own)",
+    );
     assert!(action.is_preferred);
     assert_eq!(fixed.matches("allowPrivilegeEscalation: false").count(), 2, "{fixed}");
     assert!(!fixed.contains("allowPrivilegeEscalation: true"), "{fixed}");
@@ -187,15 +226,45 @@ fn a_container_only_pod_field_goes_to_every_container_that_lacks_it() {
 fn tightening_fixes() {
     let config = Config::default();
     let cases: &[(&str, &str, &str, &str)] = &[
-        ("privileged: true", "privileged: $0true\n        runAsUser: 20000", "Remove `privileged: true`", "      securityContext:\n        runAsUser: 20000\n"),
-        ("allowPrivilegeEscalation: true", "allowPrivilegeEscalation: $0true", "Set `allowPrivilegeEscalation: false`", "allowPrivilegeEscalation: false\n"),
-        ("capabilities: {add: [SYS_TIME], drop: [ALL]}", "capabilities: {add: [$0SYS_TIME], drop: [ALL]}", "Remove `SYS_TIME` from `capabilities.add`", "capabilities: {add: [], drop: [ALL]}"),
-        ("capabilities: {add: [CAP_NET_BIND_SERVICE]}", "capabilities: {add: [$0CAP_NET_BIND_SERVICE]}", "Write `NET_BIND_SERVICE`", "capabilities: {add: [NET_BIND_SERVICE]}"),
-        ("readOnlyRootFilesystem: false", "readOnlyRootFilesystem: $0false", "Set `readOnlyRootFilesystem: true`", "readOnlyRootFilesystem: true\n"),
+        (
+            "privileged: true",
+            "privileged: $0true\n        runAsUser: 20000",
+            "Remove `privileged: true`",
+            "      securityContext:\n        runAsUser: 20000\n",
+        ),
+        (
+            "allowPrivilegeEscalation: true",
+            "allowPrivilegeEscalation: $0true",
+            "Set `allowPrivilegeEscalation: false`",
+            "allowPrivilegeEscalation: false\n",
+        ),
+        (
+            "capabilities: {add: [SYS_TIME], drop: [ALL]}",
+            "capabilities: {add: [$0SYS_TIME], drop: [ALL]}",
+            "Remove `SYS_TIME` from `capabilities.add`",
+            "capabilities: {add: [], drop: [ALL]}",
+        ),
+        (
+            "capabilities: {add: [CAP_NET_BIND_SERVICE]}",
+            "capabilities: {add: [$0CAP_NET_BIND_SERVICE]}",
+            "Write `NET_BIND_SERVICE`",
+            "capabilities: {add: [NET_BIND_SERVICE]}",
+        ),
+        (
+            "readOnlyRootFilesystem: false",
+            "readOnlyRootFilesystem: $0false",
+            "Set `readOnlyRootFilesystem: true`",
+            "readOnlyRootFilesystem: true\n",
+        ),
         ("runAsUser: \"20000\"", "runAsUser: $0\"20000\"", "Write `20000` unquoted", "runAsUser: 20000\n"),
         ("runAsUsr: 20000", "$0runAsUsr: 20000", "Rename `runAsUsr` to `runAsUser`", "runAsUser: 20000\n"),
         ("procMount: Unmasked", "procMount: $0Unmasked", "Set `procMount: Default`", "procMount: Default\n"),
-        ("allowPrivilegeEscalation: no", "allowPrivilegeEscalation: $0no", "Write `false`", "allowPrivilegeEscalation: false\n"),
+        (
+            "allowPrivilegeEscalation: no",
+            "allowPrivilegeEscalation: $0no",
+            "Write `false`",
+            "allowPrivilegeEscalation: false\n",
+        ),
     ];
     for (setting, marked, title, expected) in cases {
         let fixture = format!(
@@ -215,7 +284,8 @@ fn run_as_non_root_and_seccomp_go_to_the_pod_where_they_cover_every_container() 
     let (_, fixed) = apply_titled(fixture, &restricted(), "Set `runAsNonRoot: true` in the pod securityContext");
     assert!(!codes(&fixed, &restricted()).contains(&"pss/runAsNonRoot"), "both containers are covered: {fixed}");
     assert!(fixed.ends_with("      image: y:1\n  securityContext:\n    runAsNonRoot: true\n"), "{fixed}");
-    let (_, fixed) = apply_titled(fixture, &restricted(), "Set `seccompProfile: {type: RuntimeDefault}` in the pod securityContext");
+    let (_, fixed) =
+        apply_titled(fixture, &restricted(), "Set `seccompProfile: {type: RuntimeDefault}` in the pod securityContext");
     assert!(fixed.ends_with("  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n"), "{fixed}");
 }
 
@@ -309,10 +379,25 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// port to give up, a structure to rewrite, or a name with no near match.
 fn expects_a_fix(code: &str, message: &str, severity: Severity, text: &str) -> bool {
     match code {
-        "pod-only-field" | "container-only-field" | "yaml11-boolean" | "deprecated-annotation" | "pss/privileged" | "pss/procMount"
-        | "pss/procMount_restricted" | "pss/appArmorProfile" | "pss/seccompProfile_baseline" | "pss/sysctls" | "pss/windowsHostProcess"
-        | "pss/hostProbesAndHostLifecycle" | "pss/seLinuxOptions" | "pss/runAsUser" | "pss/capabilities_baseline" | "dangerous-capability"
-        | "read-only-root-filesystem" | "redundant-setting" | "pss/allowPrivilegeEscalation" => true,
+        "pod-only-field"
+        | "container-only-field"
+        | "yaml11-boolean"
+        | "deprecated-annotation"
+        | "pss/privileged"
+        | "pss/procMount"
+        | "pss/procMount_restricted"
+        | "pss/appArmorProfile"
+        | "pss/seccompProfile_baseline"
+        | "pss/sysctls"
+        | "pss/windowsHostProcess"
+        | "pss/hostProbesAndHostLifecycle"
+        | "pss/seLinuxOptions"
+        | "pss/runAsUser"
+        | "pss/capabilities_baseline"
+        | "dangerous-capability"
+        | "read-only-root-filesystem"
+        | "redundant-setting"
+        | "pss/allowPrivilegeEscalation" => true,
         "unknown-field" | "invalid-suppression" => message.contains("Did you mean") && !message.contains("It belongs"),
         "invalid-type" => ["unquoted", "Quote it", "Write `"].iter().any(|m| message.contains(m)),
         "invalid-value" => message.contains("Did you mean") || message.contains("case-sensitive"),
@@ -321,7 +406,9 @@ fn expects_a_fix(code: &str, message: &str, severity: Severity, text: &str) -> b
         // A container running as UID 0 conflicts with runAsNonRoot: the user is to choose.
         "pss/runAsNonRoot" => !text.contains("runAsUser: 0"),
         // A securityContext or capabilities written as a scalar is to rewrite by hand.
-        "pss/seccompProfile_restricted" | "pss/capabilities_restricted" => !message.contains("container `migrate`") && !message.contains("container `sidecar`"),
+        "pss/seccompProfile_restricted" | "pss/capabilities_restricted" => {
+            !message.contains("container `migrate`") && !message.contains("container `sidecar`")
+        }
         _ => false,
     }
 }
@@ -345,12 +432,20 @@ fn every_fixable_finding_of_the_examples_and_fixtures_gets_its_fix() {
             }
             let actions = fix::actions(&text, &config, None);
             for finding in &analysis.findings {
-                let offered = actions.iter().any(|a| a.kind == ActionKind::QuickFix && a.fixes.iter().any(|t| t.code == finding.rule.code && t.span == finding.span));
+                let offered = actions.iter().any(|a| {
+                    a.kind == ActionKind::QuickFix
+                        && a.fixes.iter().any(|t| t.code == finding.rule.code && t.span == finding.span)
+                });
                 if offered {
                     fixed += 1;
                 } else if expects_a_fix(finding.rule.code, &finding.message, finding.severity, &text) {
                     let line = text[..finding.span.start].lines().count();
-                    missing.push(format!("{}:{line}: {} {}", path.strip_prefix(repository()).unwrap().display(), finding.rule.code, finding.message));
+                    missing.push(format!(
+                        "{}:{line}: {} {}",
+                        path.strip_prefix(repository()).unwrap().display(),
+                        finding.rule.code,
+                        finding.message
+                    ));
                 }
             }
         }
@@ -388,7 +483,9 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 fn comments(text: &str) -> Vec<String> {
     let mut out: Vec<String> = text
         .lines()
-        .filter_map(|l| l.find(" #").map(|i| &l[i + 1..]).or_else(|| l.trim_start().starts_with('#').then(|| l.trim_start())))
+        .filter_map(|l| {
+            l.find(" #").map(|i| &l[i + 1..]).or_else(|| l.trim_start().starts_with('#').then(|| l.trim_start()))
+        })
         // A fix may correct the case of a code in a suppression comment.
         .map(|c| c.trim().to_lowercase())
         .collect();
@@ -405,7 +502,8 @@ fn check_fix_on_a_copy_of_the_examples_leaves_nothing_fixable_and_keeps_every_co
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir.path().join("mistakes/typos.yaml"), std::fs::Permissions::from_mode(0o640)).unwrap();
+        std::fs::set_permissions(dir.path().join("mistakes/typos.yaml"), std::fs::Permissions::from_mode(0o640))
+            .unwrap();
     }
 
     // --diff shows the changes and writes nothing.
@@ -418,8 +516,15 @@ fn check_fix_on_a_copy_of_the_examples_leaves_nothing_fixable_and_keeps_every_co
 
     let fixed = podsec(&["check", "--fix", "--format", "json", "."], dir.path());
     let stderr = String::from_utf8_lossy(&fixed.stderr);
-    assert!(stderr.contains("podsec: fixed 2 findings (container-only-field, pod-only-field) in `mistakes/wrong-level.yaml`"), "{stderr}");
-    assert!(stderr.contains("podsec: left `mistakes/rejected-by-the-api.yaml` unchanged: it has YAML syntax errors"), "{stderr}");
+    assert!(
+        stderr
+            .contains("podsec: fixed 2 findings (container-only-field, pod-only-field) in `mistakes/wrong-level.yaml`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("podsec: left `mistakes/rejected-by-the-api.yaml` unchanged: it has YAML syntax errors"),
+        "{stderr}"
+    );
     // The findings that remain, as JSON on stdout.
     let remaining: serde_json::Value = serde_json::from_slice(&fixed.stdout).unwrap();
     assert!(remaining.as_array().unwrap().iter().all(|f| f["rule"] != "pod-only-field"), "{remaining}");
@@ -429,7 +534,12 @@ fn check_fix_on_a_copy_of_the_examples_leaves_nothing_fixable_and_keeps_every_co
     for (path, text) in &after {
         let (old, new) = (String::from_utf8_lossy(&before[path]), String::from_utf8_lossy(text));
         let (was, now) = (comments(&old), comments(&new));
-        assert!(was.iter().all(|c| now.contains(c)), "{}: lost comments {:?}", path.display(), was.iter().filter(|c| !now.contains(c)).collect::<Vec<_>>());
+        assert!(
+            was.iter().all(|c| now.contains(c)),
+            "{}: lost comments {:?}",
+            path.display(),
+            was.iter().filter(|c| !now.contains(c)).collect::<Vec<_>>()
+        );
     }
     #[cfg(unix)]
     {
@@ -458,7 +568,11 @@ fn check_fix_on_a_copy_of_the_examples_leaves_nothing_fixable_and_keeps_every_co
         } else {
             Config::default()
         };
-        let safe: Vec<String> = fix::actions(&text, &config, None).into_iter().filter(|a| a.safe && a.kind == ActionKind::QuickFix).map(|a| a.title).collect();
+        let safe: Vec<String> = fix::actions(&text, &config, None)
+            .into_iter()
+            .filter(|a| a.safe && a.kind == ActionKind::QuickFix)
+            .map(|a| a.title)
+            .collect();
         assert!(safe.is_empty(), "{}: still fixable: {safe:?}", path.display());
     }
 }

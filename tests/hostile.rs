@@ -9,7 +9,11 @@ fn run(text: &str) -> Analysis {
     let config = Config { profile: podsec::config::Profile::Privileged, best_practices: false, ..Config::default() };
     let analysis = analyze(text, &config);
     for finding in &analysis.findings {
-        assert!(finding.span.end <= text.len() && text.is_char_boundary(finding.span.start) && text.is_char_boundary(finding.span.end));
+        assert!(
+            finding.span.end <= text.len()
+                && text.is_char_boundary(finding.span.start)
+                && text.is_char_boundary(finding.span.end)
+        );
     }
     analysis
 }
@@ -85,7 +89,10 @@ fn five_megabyte_file() {
 
 #[test]
 fn one_megabyte_line() {
-    let text = format!("kind: Pod\nspec: {{containers: [{}{{name: a, securityContext: {{fsGroup: 1}}}}]}}\n", "{name: x}, ".repeat(90_000));
+    let text = format!(
+        "kind: Pod\nspec: {{containers: [{}{{name: a, securityContext: {{fsGroup: 1}}}}]}}\n",
+        "{name: x}, ".repeat(90_000)
+    );
     let analysis = run(&text);
     assert_eq!(codes(&analysis), ["pod-only-field"]);
 }

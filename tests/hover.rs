@@ -186,8 +186,12 @@ fn every_field_at_every_level_has_a_hover() {
             }
             let block = format!("{}: ", field.name);
             let text = match level {
-                Scope::Pod => format!("kind: Pod\nspec:\n  securityContext:\n    {block}$0\n  containers:\n    - name: a\n"),
-                _ => format!("kind: Pod\nspec:\n  containers:\n    - name: a\n      securityContext:\n        {block}$0\n"),
+                Scope::Pod => {
+                    format!("kind: Pod\nspec:\n  securityContext:\n    {block}$0\n  containers:\n    - name: a\n")
+                }
+                _ => format!(
+                    "kind: Pod\nspec:\n  containers:\n    - name: a\n      securityContext:\n        {block}$0\n"
+                ),
             };
             let cursor_on_key = text.replace(&format!("{block}$0"), &format!("$0{block}"));
             let hover = hover_at(&cursor_on_key).unwrap_or_else(|| panic!("no hover on {} at {level:?}", field.name));
@@ -197,7 +201,11 @@ fn every_field_at_every_level_has_a_hover() {
                 hover.markdown
             );
             let description = podsec::docs::describe("securityContext", level, &field.name).unwrap();
-            assert!(hover.markdown.contains(description.trim()), "{} at {level:?}: no official description", field.name);
+            assert!(
+                hover.markdown.contains(description.trim()),
+                "{} at {level:?}: no official description",
+                field.name
+            );
         }
     }
 }

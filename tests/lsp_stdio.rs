@@ -549,7 +549,11 @@ fn hostile_input_keeps_the_server_answering() {
     let cases = [
         ("truncated", format!("{truncated}\"we"), Expect::SyntaxError("end of stream")),
         ("tabs", "apiVersion: v1\nkind: Pod\nspec:\n\tcontainers: []\n".to_string(), Expect::SyntaxError("tab")),
-        ("nul", "apiVersion: v1\nkind: Pod\u{0}\nmetadata:\n  name: \u{0}\u{0}\n".to_string(), Expect::SyntaxError("U+0000")),
+        (
+            "nul",
+            "apiVersion: v1\nkind: Pod\u{0}\nmetadata:\n  name: \u{0}\u{0}\n".to_string(),
+            Expect::SyntaxError("U+0000"),
+        ),
         ("alias-bomb", alias_bomb(), Expect::NoDiagnostics),
         ("flow-nesting", nested_flow(10_000), Expect::SyntaxError("")),
         ("block-nesting", nested_block(10_000), Expect::SyntaxError("")),

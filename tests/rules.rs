@@ -21,7 +21,8 @@ use podsec::config::Config;
 use podsec::text::{ColumnUnit, LineIndex};
 
 fn config_for(text: &str) -> Config {
-    let mut config = Config { profile: podsec::config::Profile::Privileged, best_practices: false, ..Config::default() };
+    let mut config =
+        Config { profile: podsec::config::Profile::Privileged, best_practices: false, ..Config::default() };
     if let Some(directive) = text.lines().next().and_then(|l| l.strip_prefix("# podsec-test:")) {
         for setting in directive.split_whitespace() {
             match setting.split_once('=') {
@@ -129,7 +130,12 @@ fn fixtures() {
         let crlf = text.replace('\n', "\r\n");
         let crlf_analysis = analyze(&crlf, &config);
         check_annotations(path, &crlf, &crlf_analysis.findings);
-        assert_eq!(render(&text, &analysis.findings), render(&crlf, &crlf_analysis.findings), "{}: CRLF changes findings", path.display());
+        assert_eq!(
+            render(&text, &analysis.findings),
+            render(&crlf, &crlf_analysis.findings),
+            "{}: CRLF changes findings",
+            path.display()
+        );
 
         insta::assert_snapshot!(render(&text, &analysis.findings));
     });

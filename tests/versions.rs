@@ -8,7 +8,16 @@ use std::process::Command;
 fn pss_codes(fixture: &str, profile: &str, version: &str) -> Vec<String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/versions").join(fixture);
     let output = Command::new(env!("CARGO_BIN_EXE_podsec"))
-        .args(["check", "--format", "json", "--no-best-practices", "--profile", profile, "--kubernetes-version", version])
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--no-best-practices",
+            "--profile",
+            profile,
+            "--kubernetes-version",
+            version,
+        ])
         .arg(&path)
         .output()
         .unwrap();
@@ -45,11 +54,7 @@ fn seccomp_moves_from_annotations_to_fields_at_1_19() {
 
 #[test]
 fn restricted_capabilities_start_at_1_22() {
-    check(
-        "capabilities.yaml",
-        "restricted",
-        &[("1.21", &[]), ("1.22", &["pss/capabilities_restricted"])],
-    );
+    check("capabilities.yaml", "restricted", &[("1.21", &[]), ("1.22", &["pss/capabilities_restricted"])]);
     check("capabilities.yaml", "baseline", &[("1.21", &[]), ("1.22", &[])]);
 }
 

@@ -77,7 +77,11 @@ fn bench(c: &mut Criterion) {
     let found = hover(&text, hover_at, &config).expect("a hover");
     assert_eq!(&text[found.range.start..found.range.end], "runAsUser");
     let items = complete(&text, complete_at, &config);
-    assert!(items.iter().any(|i| i.label == "readOnlyRootFilesystem"), "{:?}", items.iter().map(|i| &i.label).collect::<Vec<_>>());
+    assert!(
+        items.iter().any(|i| i.label == "readOnlyRootFilesystem"),
+        "{:?}",
+        items.iter().map(|i| &i.label).collect::<Vec<_>>()
+    );
 
     c.bench_function("hover: container runAsUser, 10,000-line file", |b| {
         b.iter(|| hover(black_box(&text), black_box(hover_at), &config))

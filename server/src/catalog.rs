@@ -195,7 +195,10 @@ mod tests {
         assert_eq!(sc.field("fsGroup").unwrap().scope, Scope::Pod);
         assert_eq!(sc.field("fsGroup").unwrap().type_description(), "integer (int64), written unquoted");
         assert_eq!(sc.field("procMount").unwrap().value_list(), "`Default` or `Unmasked`");
-        assert_eq!(sc.field("supplementalGroups").unwrap().type_description(), "list of integers (int64), written unquoted");
+        assert_eq!(
+            sc.field("supplementalGroups").unwrap().type_description(),
+            "list of integers (int64), written unquoted"
+        );
     }
 
     #[test]

@@ -52,14 +52,10 @@ impl FromStr for KubeVersion {
         let patch_ok = parts.next().is_none_or(|p| p.parse::<u32>().is_ok()) && parts.next().is_none();
         match (major, minor.and_then(|m| m.parse::<u32>().ok())) {
             (Some("1"), Some(minor)) if patch_ok && minor <= Self::NEWEST.minor => Ok(KubeVersion { minor }),
-            (Some("1"), Some(_)) if patch_ok => Err(format!(
-                "Kubernetes version `{trimmed}` is newer than the newest podsec knows ({})",
-                Self::NEWEST
-            )),
-            _ => Err(format!(
-                "invalid Kubernetes version `{trimmed}`: expected `1.N`, from 1.0 to {}",
-                Self::NEWEST
-            )),
+            (Some("1"), Some(_)) if patch_ok => {
+                Err(format!("Kubernetes version `{trimmed}` is newer than the newest podsec knows ({})", Self::NEWEST))
+            }
+            _ => Err(format!("invalid Kubernetes version `{trimmed}`: expected `1.N`, from 1.0 to {}", Self::NEWEST)),
         }
     }
 }
@@ -243,14 +239,19 @@ pub fn parse_settings(text: &str) -> (Settings, Vec<SettingsProblem>) {
             Some("rules") => {
                 let Some(rules) = value.as_mapping() else {
                     if !value.is_null() {
-                        problem(value.span, "`rules` maps rule codes to off, hint, information, warning or error".to_string());
+                        problem(
+                            value.span,
+                            "`rules` maps rule codes to off, hint, information, warning or error".to_string(),
+                        );
                     }
                     continue;
                 };
                 for rule in rules {
                     let Some(code) = rule.key_str() else { continue };
                     if crate::analysis::rules::by_code(code).is_none() {
-                        let hint = crate::analysis::nearest_code(code).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
+                        let hint = crate::analysis::nearest_code(code)
+                            .map(|c| format!("; did you mean `{c}`?"))
+                            .unwrap_or_default();
                         problem(rule.key.span, format!("unknown rule `{code}`{hint}"));
                         continue;
                     }
@@ -259,13 +260,18 @@ pub fn parse_settings(text: &str) -> (Settings, Vec<SettingsProblem>) {
                             settings.rules.insert(code.to_string(), level);
                         }
                         Some(Err(e)) => problem(rule.value.span, e),
-                        None => problem(rule.value.span, "a rule level is off, hint, information, warning or error".to_string()),
+                        None => problem(
+                            rule.value.span,
+                            "a rule level is off, hint, information, warning or error".to_string(),
+                        ),
                     }
                 }
             }
             Some(other) => {
                 let known = ["profile", "kubernetesVersion", "bestPractices", "rules"];
-                let hint = crate::analysis::nearest_name(other, &known).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
+                let hint = crate::analysis::nearest_name(other, &known)
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_default();
                 problem(entry.key.span, format!("unknown setting `{other}`{hint}"));
             }
             None => {}

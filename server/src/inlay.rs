@@ -88,7 +88,11 @@ fn container_hints(text: &str, pod: &PodSpec<'_>, container: &Container<'_>) -> 
         .effective_settings(container)
         .into_iter()
         .filter(|(_, effective)| effective.origin == Origin::Pod)
-        .map(|(field, effective)| HintPart { field, value: render(text, effective.value()), source: effective.entry.key.span })
+        .map(|(field, effective)| HintPart {
+            field,
+            value: render(text, effective.value()),
+            source: effective.entry.key.span,
+        })
         .collect();
     if inherited.is_empty() {
         return Vec::new();
@@ -104,8 +108,18 @@ fn container_hints(text: &str, pod: &PodSpec<'_>, container: &Container<'_>) -> 
         }
         // A scalar or list there is a type error of its own: no hint.
         Some(entry) if !entry.value.is_null() => Vec::new(),
-        Some(entry) => vec![InlayHint { offset: entry.value.span.end, kind: HintKind::Effective, parts: inherited, container: name }],
-        None => vec![InlayHint { offset: container_anchor(text, container), kind: HintKind::Effective, parts: inherited, container: name }],
+        Some(entry) => vec![InlayHint {
+            offset: entry.value.span.end,
+            kind: HintKind::Effective,
+            parts: inherited,
+            container: name,
+        }],
+        None => vec![InlayHint {
+            offset: container_anchor(text, container),
+            kind: HintKind::Effective,
+            parts: inherited,
+            container: name,
+        }],
     }
 }
 

@@ -6,16 +6,16 @@
 //! [`ide`] (hover and completion, plain data in byte offsets).
 //! Only [`lsp`] and [`cli`] know LSP types, JSON output, files and stdout.
 
-pub mod syntax;
-pub mod text;
 pub mod analysis;
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod docs;
 pub mod fix;
 pub mod ide;
-pub mod catalog;
-pub mod docs;
-pub mod config;
-pub mod model;
 pub mod inlay;
-pub mod cli;
 pub mod lsp;
+pub mod model;
+pub mod syntax;
+pub mod text;
 pub mod workspace;

@@ -23,10 +23,27 @@ pub fn pod_spec_path(kind: &str) -> Option<&'static [&'static str]> {
 
 /// Built-in kinds that never hold a pod spec: not searched by shape.
 const KINDS_WITHOUT_PODS: &[&str] = &[
-    "ConfigMap", "Secret", "Service", "Namespace", "ServiceAccount", "Role", "ClusterRole",
-    "RoleBinding", "ClusterRoleBinding", "Ingress", "NetworkPolicy", "PersistentVolumeClaim",
-    "PersistentVolume", "StorageClass", "CustomResourceDefinition", "HorizontalPodAutoscaler",
-    "PodDisruptionBudget", "ResourceQuota", "LimitRange", "Endpoints", "EndpointSlice",
+    "ConfigMap",
+    "Secret",
+    "Service",
+    "Namespace",
+    "ServiceAccount",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "Ingress",
+    "NetworkPolicy",
+    "PersistentVolumeClaim",
+    "PersistentVolume",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
+    "ResourceQuota",
+    "LimitRange",
+    "Endpoints",
+    "EndpointSlice",
     "PodSecurityPolicy",
 ];
 
@@ -192,7 +209,13 @@ fn is_builtin_api(api_version: &str) -> bool {
 }
 
 /// Any mapping whose `containers` is a list of mappings with `name` or `image`.
-fn find_by_shape<'a>(kind: Option<&'a str>, object: &'a Node, node: &'a Node, pods: &mut Vec<PodSpec<'a>>, depth: usize) {
+fn find_by_shape<'a>(
+    kind: Option<&'a str>,
+    object: &'a Node,
+    node: &'a Node,
+    pods: &mut Vec<PodSpec<'a>>,
+    depth: usize,
+) {
     if depth >= MAX_DEPTH {
         return;
     }

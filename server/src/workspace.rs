@@ -47,7 +47,8 @@ pub fn find_settings_file(dir: &Path, root: Option<&Path>) -> Option<PathBuf> {
 /// says wrong comes back as problems.
 pub fn load_settings_file(path: &Path) -> std::io::Result<SettingsFile> {
     let bytes = std::fs::read(path)?;
-    let text = String::from_utf8(bytes).map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not valid UTF-8"))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not valid UTF-8"))?;
     let (settings, problems) = parse_settings(&text);
     Ok(SettingsFile { path: path.to_path_buf(), text, settings, problems })
 }

@@ -2,10 +2,10 @@
 //! the pod are reported once, where they are written, never once per
 //! container.
 
-use super::rules::{self, Rule};
-use super::values;
 use super::missing_anchor;
+use super::rules::{self, Rule};
 use super::structure::LineNumbers;
+use super::values;
 use super::Finding;
 use crate::model::{ContainerKind, Origin, PodSpec};
 use crate::syntax::{Node, ParsedFile, Span, Value};
@@ -253,7 +253,9 @@ fn same_value(a: &Node, b: &Node) -> bool {
             x.len() == y.len()
                 && x.iter().all(|e| e.key_str().is_some_and(|k| b.get(k).is_some_and(|v| same_value(&e.value, v))))
         }
-        (Value::Sequence(x), Value::Sequence(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q)),
+        (Value::Sequence(x), Value::Sequence(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q))
+        }
         _ => false,
     }
 }

@@ -3,15 +3,15 @@
 //! [`analyze`] is the one entry point both front ends call: text and
 //! configuration in, findings out. Nothing here does I/O or knows LSP.
 
-pub mod rules;
 mod best_practice;
 mod pss;
+pub mod rules;
 mod structure;
 mod suppress;
 pub(crate) mod values;
 
-pub use pss::{allowed_selinux_types, safe_sysctls, sysctl_safe_since};
 pub(crate) use pss::BASELINE_CAPABILITIES;
+pub use pss::{allowed_selinux_types, safe_sysctls, sysctl_safe_since};
 pub use rules::{Rule, Severity};
 
 use crate::config::Config;
@@ -62,11 +62,15 @@ pub fn analyze_parsed(text: &str, file: &ParsedFile, config: &Config) -> Vec<Fin
         }
         let Some(root) = &document.root else { continue };
         let workloads = Workloads::find(root);
-        structure::check(&structure::Context { text, file, config, root, workloads: &workloads, lines: &lines }, &mut findings);
+        structure::check(
+            &structure::Context { text, file, config, root, workloads: &workloads, lines: &lines },
+            &mut findings,
+        );
         // A pod spec cut short by a syntax error gets only the structural
         // checks: what is missing from it may well follow the error.
         let error_at = document.errors.iter().map(|e| e.span.start).min();
-        let cut_short = error_at.and_then(|at| workloads.pods.iter().filter(|p| p.spec.span.start <= at).map(|p| p.spec.span.start).max());
+        let cut_short = error_at
+            .and_then(|at| workloads.pods.iter().filter(|p| p.spec.span.start <= at).map(|p| p.spec.span.start).max());
         for pod in workloads.pods.iter().filter(|p| Some(p.spec.span.start) != cut_short) {
             pss::check(text, file, config.profile, config.kubernetes_version, pod, &mut findings);
             best_practice::check(text, file, &lines, pod, &mut findings);
@@ -88,7 +92,9 @@ pub fn analyze_parsed(text: &str, file: &ParsedFile, config: &Config) -> Vec<Fin
 /// A container's name as the user wrote it, a Helm template included.
 pub(crate) fn container_label(text: &str, file: &ParsedFile, container: &crate::model::Container) -> String {
     match container.name {
-        Some(name) if file.templates.is_templated(name.span) => text.get(name.span.start..name.span.end).unwrap_or_default().to_string(),
+        Some(name) if file.templates.is_templated(name.span) => {
+            text.get(name.span.start..name.span.end).unwrap_or_default().to_string()
+        }
         _ => container.display_name(),
     }
 }

@@ -15,8 +15,19 @@ use crate::syntax::{Entry, Node, ParsedFile, Span};
 
 /// Capabilities baseline allows adding: the runtime default set minus NET_RAW.
 pub(crate) const BASELINE_CAPABILITIES: &[&str] = &[
-    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
-    "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
 ];
 
 /// The only volume types restricted allows.
@@ -167,8 +178,13 @@ impl<'a> PodCheck<'_, 'a> {
             None => String::new(),
         };
         let standard = match rule.code {
-            "pss/restrictedVolumes" | "pss/allowPrivilegeEscalation" | "pss/runAsNonRoot" | "pss/runAsUser"
-            | "pss/seccompProfile_restricted" | "pss/capabilities_restricted" | "pss/procMount_restricted" => "restricted",
+            "pss/restrictedVolumes"
+            | "pss/allowPrivilegeEscalation"
+            | "pss/runAsNonRoot"
+            | "pss/runAsUser"
+            | "pss/seccompProfile_restricted"
+            | "pss/capabilities_restricted"
+            | "pss/procMount_restricted" => "restricted",
             _ => "baseline",
         };
         self.findings.push(Finding::new(
@@ -214,7 +230,9 @@ impl<'a> PodCheck<'_, 'a> {
 
     fn privileged(&mut self) {
         for container in &self.pod.containers {
-            if let Some(entry) = Self::container_setting(container, "privileged").filter(|e| values::as_bool(&e.value) == Some(true)) {
+            if let Some(entry) =
+                Self::container_setting(container, "privileged").filter(|e| values::as_bool(&e.value) == Some(true))
+            {
                 self.report(
                     rules::PSS_PRIVILEGED,
                     Some(container),
@@ -257,7 +275,9 @@ impl<'a> PodCheck<'_, 'a> {
                 continue;
             }
             // A volume with no source at all defaults to emptyDir.
-            let Some(source) = entries.iter().find(|e| e.key_str() != Some("name") && !e.value.is_null()) else { continue };
+            let Some(source) = entries.iter().find(|e| e.key_str() != Some("name") && !e.value.is_null()) else {
+                continue;
+            };
             let name = Self::volume_name(volume);
             let (span, what) = (source.key.span, format!("is of type `{}`", source.key_str().unwrap_or_default()));
             self.report(
@@ -277,7 +297,8 @@ impl<'a> PodCheck<'_, 'a> {
             for port in container.node.get("ports").and_then(Node::as_sequence).unwrap_or_default() {
                 let Some(entry) = port.entry("hostPort") else { continue };
                 if values::as_int(&entry.value).is_some_and(|p| p != 0) {
-                    let value = self.text.get(entry.value.span.start..entry.value.span.end).unwrap_or_default().to_string();
+                    let value =
+                        self.text.get(entry.value.span.start..entry.value.span.end).unwrap_or_default().to_string();
                     self.report(
                         rules::PSS_HOST_PORTS,
                         Some(container),
@@ -327,9 +348,12 @@ impl<'a> PodCheck<'_, 'a> {
                 self.app_armor_field(Some(container), entry);
             }
         }
-        let annotations = self.pod.metadata.and_then(|m| m.get("annotations")).and_then(Node::as_mapping).unwrap_or_default();
+        let annotations =
+            self.pod.metadata.and_then(|m| m.get("annotations")).and_then(Node::as_mapping).unwrap_or_default();
         for entry in annotations {
-            let Some(target) = entry.key_str().and_then(|k| k.strip_prefix("container.apparmor.security.beta.kubernetes.io/")) else {
+            let Some(target) =
+                entry.key_str().and_then(|k| k.strip_prefix("container.apparmor.security.beta.kubernetes.io/"))
+            else {
                 continue;
             };
             let value = entry.value.as_str().unwrap_or_default();
@@ -391,7 +415,10 @@ impl<'a> PodCheck<'_, 'a> {
                 .and_then(|d| d.value.as_sequence())
                 .is_some_and(|items| items.iter().any(|i| i.as_str() == Some("ALL")));
             if !drops_all {
-                let span = drop.map(|d| d.key.span).or(capabilities.map(|c| c.key.span)).unwrap_or_else(|| Self::missing_anchor(container));
+                let span = drop
+                    .map(|d| d.key.span)
+                    .or(capabilities.map(|c| c.key.span))
+                    .unwrap_or_else(|| Self::missing_anchor(container));
                 self.report(
                     rules::PSS_CAPABILITIES_RESTRICTED,
                     Some(container),
@@ -486,7 +513,8 @@ impl<'a> PodCheck<'_, 'a> {
             return;
         }
         // Before 1.19 seccomp was set by annotations.
-        let annotations = self.pod.metadata.and_then(|m| m.get("annotations")).and_then(Node::as_mapping).unwrap_or_default();
+        let annotations =
+            self.pod.metadata.and_then(|m| m.get("annotations")).and_then(Node::as_mapping).unwrap_or_default();
         for entry in annotations {
             let Some(key) = entry.key_str() else { continue };
             let target = if key == "seccomp.security.alpha.kubernetes.io/pod" {
@@ -513,13 +541,16 @@ impl<'a> PodCheck<'_, 'a> {
                 rules::PSS_SECCOMP_BASELINE,
                 container,
                 ty.span,
-                "seccomp profile `Unconfined` turns system call filtering off and is forbidden; use `RuntimeDefault`".to_string(),
+                "seccomp profile `Unconfined` turns system call filtering off and is forbidden; use `RuntimeDefault`"
+                    .to_string(),
             );
         }
     }
 
     fn seccomp_restricted(&mut self) {
-        let good = |entry: &Entry| entry.value.get("type").and_then(Node::as_str).is_some_and(|t| t == "RuntimeDefault" || t == "Localhost");
+        let good = |entry: &Entry| {
+            entry.value.get("type").and_then(Node::as_str).is_some_and(|t| t == "RuntimeDefault" || t == "Localhost")
+        };
         let pod = self.pod_setting("seccompProfile");
         let pod_good = pod.is_some_and(good);
         if let Some(entry) = pod.filter(|e| !good(e)) {
@@ -564,7 +595,10 @@ impl<'a> PodCheck<'_, 'a> {
                     rules::PSS_SYSCTLS,
                     None,
                     name.span,
-                    format!("sysctl `{value}` is not one of the safe sysctls allowed at this version: {}", safe.join(", ")),
+                    format!(
+                        "sysctl `{value}` is not one of the safe sysctls allowed at this version: {}",
+                        safe.join(", ")
+                    ),
                 );
             }
         }
@@ -581,7 +615,8 @@ impl<'a> PodCheck<'_, 'a> {
                 rules::PSS_WINDOWS_HOST_PROCESS,
                 None,
                 entry.value.span,
-                "`hostProcess: true` runs Windows HostProcess containers with access to the node and is forbidden".to_string(),
+                "`hostProcess: true` runs Windows HostProcess containers with access to the node and is forbidden"
+                    .to_string(),
             );
         }
         for container in &self.pod.containers {
@@ -590,7 +625,8 @@ impl<'a> PodCheck<'_, 'a> {
                     rules::PSS_WINDOWS_HOST_PROCESS,
                     Some(container),
                     entry.value.span,
-                    "`hostProcess: true` runs a Windows HostProcess container with access to the node and is forbidden".to_string(),
+                    "`hostProcess: true` runs a Windows HostProcess container with access to the node and is forbidden"
+                        .to_string(),
                 );
             }
         }
@@ -656,7 +692,9 @@ impl<'a> PodCheck<'_, 'a> {
             );
         }
         for container in &self.pod.containers {
-            if let Some(entry) = Self::container_setting(container, "runAsUser").filter(|e| values::as_int(&e.value) == Some(0)) {
+            if let Some(entry) =
+                Self::container_setting(container, "runAsUser").filter(|e| values::as_int(&e.value) == Some(0))
+            {
                 self.report(
                     rules::PSS_RUN_AS_USER,
                     Some(container),

@@ -47,7 +47,8 @@ pub const DOCS_BASE: &str = "https://github.com/podsec/podsec/blob/main/docs/rul
 
 impl Rule {
     pub fn docs_url(&self) -> String {
-        let anchor: String = self.code.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+        let anchor: String =
+            self.code.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
         format!("{DOCS_BASE}#{}", anchor.to_ascii_lowercase())
     }
 }

@@ -210,7 +210,12 @@ impl<'a> Checker<'a, '_> {
                     self.report(
                         rules::INVALID_TYPE,
                         node.span,
-                        format!("`{}` must be a mapping (with keys such as `{}`), not a {}.", field.name, object.fields[0].name, node.kind_name()),
+                        format!(
+                            "`{}` must be a mapping (with keys such as `{}`), not a {}.",
+                            field.name,
+                            object.fields[0].name,
+                            node.kind_name()
+                        ),
                     );
                 }
             }
@@ -288,7 +293,10 @@ impl<'a> Checker<'a, '_> {
                 return;
             }
             Reading::String if raw.trim().parse::<i64>().is_ok() => {
-                format!("is quoted, so Kubernetes reads a string and rejects it. Write the number unquoted: `{}`.", raw.trim())
+                format!(
+                    "is quoted, so Kubernetes reads a string and rejects it. Write the number unquoted: `{}`.",
+                    raw.trim()
+                )
             }
             Reading::Float => "is a decimal number; IDs are whole numbers.".to_string(),
             Reading::Bool(_) | Reading::Yaml11Bool(_) => "is a boolean to Kubernetes, not an integer.".to_string(),
@@ -304,7 +312,11 @@ impl<'a> Checker<'a, '_> {
     fn boolean(&mut self, node: &Node, field: &Field) {
         let name = &field.name;
         let Some(reading) = values::read(node) else {
-            self.report(rules::INVALID_TYPE, node.span, format!("`{name}` must be `true` or `false`, not a {}.", node.kind_name()));
+            self.report(
+                rules::INVALID_TYPE,
+                node.span,
+                format!("`{name}` must be `true` or `false`, not a {}.", node.kind_name()),
+            );
             return;
         };
         let raw = node.as_str().unwrap_or_default();
@@ -318,7 +330,9 @@ impl<'a> Checker<'a, '_> {
                      YAML 1.2 tools; write `{b}`."
                 ),
             ),
-            Reading::String if values::yaml11_bool(raw).is_some() || matches!(raw, "true" | "false" | "True" | "False") => {
+            Reading::String
+                if values::yaml11_bool(raw).is_some() || matches!(raw, "true" | "false" | "True" | "False") =>
+            {
                 let b = raw.eq_ignore_ascii_case("true") || values::yaml11_bool(raw) == Some(true);
                 self.report(
                     rules::INVALID_TYPE,
@@ -336,7 +350,11 @@ impl<'a> Checker<'a, '_> {
 
     fn string(&mut self, node: &Node, field: &Field, name: &str) {
         let Some(reading) = values::read(node) else {
-            self.report(rules::INVALID_TYPE, node.span, format!("`{name}` must be a string, not a {}.", node.kind_name()));
+            self.report(
+                rules::INVALID_TYPE,
+                node.span,
+                format!("`{name}` must be a string, not a {}.", node.kind_name()),
+            );
             return;
         };
         let raw = node.as_str().unwrap_or_default();
@@ -371,7 +389,11 @@ impl<'a> Checker<'a, '_> {
         let raw = match values::read(node) {
             Some(Reading::String) => node.as_str().unwrap_or_default(),
             _ => {
-                self.report(rules::INVALID_TYPE, node.span, format!("A capability name must be a string, not `{}`.", source(self.cx.text, node.span)));
+                self.report(
+                    rules::INVALID_TYPE,
+                    node.span,
+                    format!("A capability name must be a string, not `{}`.", source(self.cx.text, node.span)),
+                );
                 return;
             }
         };
@@ -396,11 +418,7 @@ impl<'a> Checker<'a, '_> {
         let hint = values::nearest(bare, self.catalog.capabilities.all.iter().map(String::as_str))
             .map(|n| format!(" Did you mean `{n}`?"))
             .unwrap_or_default();
-        self.report(
-            rules::INVALID_CAPABILITY,
-            node.span,
-            format!("`{raw}` is not a Linux capability.{hint}"),
-        );
+        self.report(rules::INVALID_CAPABILITY, node.span, format!("`{raw}` is not a Linux capability.{hint}"));
     }
 
     /// Rules about an object as a whole: required keys and the Localhost pairing.
@@ -501,9 +519,10 @@ impl<'a> Checker<'a, '_> {
             );
         }
         let added = sc.get_path(&["capabilities", "add"]).and_then(Node::as_sequence).unwrap_or_default();
-        if let Some(sys_admin) = added.iter().find(|c| {
-            c.as_str().is_some_and(|s| s.to_ascii_uppercase().trim_start_matches("CAP_") == "SYS_ADMIN")
-        }) {
+        if let Some(sys_admin) = added
+            .iter()
+            .find(|c| c.as_str().is_some_and(|s| s.to_ascii_uppercase().trim_start_matches("CAP_") == "SYS_ADMIN"))
+        {
             let line = self.line(sys_admin.span.start);
             self.report(
                 rules::CONFLICTING_SETTINGS,
@@ -524,18 +543,22 @@ impl<'a> Checker<'a, '_> {
             return;
         }
         for container in &pod.containers {
-            let (Some(non_root), Some(user)) = (pod.effective(container, "runAsNonRoot"), pod.effective(container, "runAsUser")) else {
+            let (Some(non_root), Some(user)) =
+                (pod.effective(container, "runAsNonRoot"), pod.effective(container, "runAsUser"))
+            else {
                 continue;
             };
             if values::as_bool(non_root.value()) != Some(true) || values::as_int(user.value()) != Some(0) {
                 continue;
             }
             let where_user = if user.origin == Origin::Pod { "the pod securityContext" } else { "this container" };
-            let where_non_root = if non_root.origin == Origin::Pod { "the pod securityContext" } else { "this container" };
+            let where_non_root =
+                if non_root.origin == Origin::Pod { "the pod securityContext" } else { "this container" };
             let non_root_line = self.line(non_root.entry.key.span.start);
             let user_line = self.line(user.entry.key.span.start);
             let both_pod = user.origin == Origin::Pod && non_root.origin == Origin::Pod;
-            self.prefix = if both_pod { String::new() } else { format!("container `{}`: ", self.container_name(container)) };
+            self.prefix =
+                if both_pod { String::new() } else { format!("container `{}`: ", self.container_name(container)) };
             let message = if both_pod {
                 format!(
                     "`runAsUser: 0` with `runAsNonRoot: true` (line {non_root_line}): the kubelet refuses to start \
@@ -600,7 +623,9 @@ impl<'a> Checker<'a, '_> {
 
     fn deprecated_annotations(&mut self, pod: &PodSpec<'a>) {
         let version = self.cx.config.kubernetes_version;
-        let Some(annotations) = pod.metadata.and_then(|m| m.get("annotations")).and_then(Node::as_mapping) else { return };
+        let Some(annotations) = pod.metadata.and_then(|m| m.get("annotations")).and_then(Node::as_mapping) else {
+            return;
+        };
         for entry in annotations {
             let Some(key) = entry.key_str() else { continue };
             let value = entry.value.as_str().unwrap_or_default();

@@ -69,8 +69,10 @@ pub(super) fn apply(text: &str, findings: &mut Vec<Finding>) {
             }
             if rules::by_code(token).is_none() {
                 let start = list_offset + token_at;
-                let hint = super::nearest_code(token)
-                    .map_or_else(|| " See the rule list for the codes.".to_string(), |c| format!(" Did you mean `{c}`?"));
+                let hint = super::nearest_code(token).map_or_else(
+                    || " See the rule list for the codes.".to_string(),
+                    |c| format!(" Did you mean `{c}`?"),
+                );
                 problems.push(Finding::new(
                     rules::INVALID_SUPPRESSION,
                     Span::new(start, start + token.len()),
@@ -98,4 +100,3 @@ pub(super) fn apply(text: &str, findings: &mut Vec<Finding>) {
 fn offset_within(whole: &str, part: &str) -> usize {
     part.as_ptr() as usize - whole.as_ptr() as usize
 }
-

@@ -72,8 +72,10 @@ pub fn fix_one(input: &Input, text: String, config: &Config, mode: Mode) -> Resu
                 Ok((fixed.text.clone(), Change { note: Some(note), output: Some(fixed.text), fixed: count }))
             }
             Source::File(path) => {
-                write_atomically(path, &fixed.text)
-                    .map_err(|e| InputError { display: input.display.clone(), reason: format!("cannot write the fixes: {}", io_reason(&e)) })?;
+                write_atomically(path, &fixed.text).map_err(|e| InputError {
+                    display: input.display.clone(),
+                    reason: format!("cannot write the fixes: {}", io_reason(&e)),
+                })?;
                 let note = format!("podsec: fixed {what} in `{}`", input.display);
                 Ok((fixed.text, Change { note: Some(note), output: None, fixed: count }))
             }

@@ -59,12 +59,7 @@ fn write_finding(out: &mut dyn Write, report: &FileReport, f: &Located) -> io::R
     let blank = " ".repeat(number.len());
     writeln!(out, "{GUTTER}{blank} |{GUTTER:#}")?;
     writeln!(out, "{GUTTER}{number} |{GUTTER:#} {}", snippet.text)?;
-    writeln!(
-        out,
-        "{GUTTER}{blank} |{GUTTER:#} {}{sev}{}{sev:#}",
-        " ".repeat(snippet.pad),
-        "^".repeat(snippet.carets)
-    )?;
+    writeln!(out, "{GUTTER}{blank} |{GUTTER:#} {}{sev}{}{sev:#}", " ".repeat(snippet.pad), "^".repeat(snippet.carets))?;
     writeln!(out)
 }
 
@@ -187,10 +182,7 @@ mod tests {
         let text = "kind: Pod\nspec:\n  hostPID: true\n";
         let at = text.find("hostPID").unwrap();
         let out = render(text, vec![Finding::new(DUPLICATE_KEY, Span::new(at, at + 7), "twice")]);
-        assert_eq!(
-            out,
-            "deploy.yaml:3:3: error[duplicate-key] twice\n  |\n3 |   hostPID: true\n  |   ^^^^^^^\n\n"
-        );
+        assert_eq!(out, "deploy.yaml:3:3: error[duplicate-key] twice\n  |\n3 |   hostPID: true\n  |   ^^^^^^^\n\n");
     }
 
     #[test]

@@ -61,7 +61,9 @@ pub fn collect(paths: &[PathBuf], stdin_name: &str) -> (Vec<Input>, Vec<InputErr
     // Sort by the reported name so output is ordered as the user reads it.
     inputs.sort_by(|a, b| a.display.cmp(&b.display).then_with(|| a.source.cmp(&b.source)));
     // `a.yaml` named and `.` walked reach the same file under the same name.
-    inputs.dedup_by(|a, b| a.display == b.display && matches!((&a.source, &b.source), (Source::File(_), Source::File(_))));
+    inputs.dedup_by(|a, b| {
+        a.display == b.display && matches!((&a.source, &b.source), (Source::File(_), Source::File(_)))
+    });
     (inputs, errors)
 }
 
@@ -92,9 +94,7 @@ fn walked_relative<'a>(root: &Path, path: &'a Path) -> &'a Path {
 }
 
 fn has_yaml_extension(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
 fn walk_error(root: &Path, error: &ignore::Error) -> InputError {

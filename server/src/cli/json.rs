@@ -90,7 +90,11 @@ mod tests {
     fn findings_of_several_files_form_one_array() {
         let text = "x: 😀 [\n";
         let at = text.find('[').unwrap();
-        let a = FileReport::new("a.yaml".into(), text.into(), vec![Finding::new(YAML_SYNTAX, Span::new(at, at + 1), "bad \"x\"")]);
+        let a = FileReport::new(
+            "a.yaml".into(),
+            text.into(),
+            vec![Finding::new(YAML_SYNTAX, Span::new(at, at + 1), "bad \"x\"")],
+        );
         let b = FileReport::new("b.yml".into(), "\n\n".into(), vec![Finding::new(YAML_SYNTAX, Span::new(1, 2), "m")]);
         let out = run(&[a, b]);
         assert_eq!(

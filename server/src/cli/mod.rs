@@ -154,7 +154,9 @@ enum Outcome {
 
 /// `CODE=LEVEL`, with the code checked against the rule catalog.
 fn parse_rule_flag(value: &str) -> Result<(String, RuleLevel), String> {
-    let (code, level) = value.split_once('=').ok_or_else(|| format!("expected CODE=LEVEL, e.g. read-only-root-filesystem=off, not `{value}`"))?;
+    let (code, level) = value
+        .split_once('=')
+        .ok_or_else(|| format!("expected CODE=LEVEL, e.g. read-only-root-filesystem=off, not `{value}`"))?;
     if analysis::rules::by_code(code).is_none() {
         let hint = analysis::nearest_code(code).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
         return Err(format!("unknown rule `{code}`{hint}"));
@@ -220,7 +222,8 @@ pub fn check(mut args: CheckArgs) -> ExitCode {
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
     tracing::debug!(files = inputs.len(), jobs, "checking");
     // Problems in settings files come first, as findings on those files.
-    let settings_outcomes: Vec<Outcome> = resolved.problem_reports.drain(..).map(|r| Outcome::Checked(r, None)).collect();
+    let settings_outcomes: Vec<Outcome> =
+        resolved.problem_reports.drain(..).map(|r| Outcome::Checked(r, None)).collect();
     let mode = fix::Mode::from_flags(args.fix, args.diff);
     let (mut fixed_files, mut fixed_findings) = (0usize, 0usize);
     let work: Vec<(Input, std::sync::Arc<Config>)> = inputs.into_iter().zip(resolved.configs).collect();
@@ -307,10 +310,21 @@ pub fn check(mut args: CheckArgs) -> ExitCode {
     if let Some(mode) = mode {
         if !args.quiet {
             let done = if mode == fix::Mode::Write { "Fixed" } else { "Would fix" };
-            let _ = writeln!(stderr, "{done} {fixed_findings} finding{} in {fixed_files} file{}.", plural(fixed_findings), plural(fixed_files));
+            let _ = writeln!(
+                stderr,
+                "{done} {fixed_findings} finding{} in {fixed_files} file{}.",
+                plural(fixed_findings),
+                plural(fixed_files)
+            );
         }
         if mode == fix::Mode::Diff {
-            let code = if totals.unreadable > 0 { EXIT_USAGE } else if fixed_files > 0 { EXIT_FINDINGS } else { EXIT_OK };
+            let code = if totals.unreadable > 0 {
+                EXIT_USAGE
+            } else if fixed_files > 0 {
+                EXIT_FINDINGS
+            } else {
+                EXIT_OK
+            };
             return ExitCode::from(code);
         }
     }
@@ -358,7 +372,9 @@ fn check_one(input: &Input, config: &Config, mode: Option<fix::Mode>) -> Outcome
     }));
     match result {
         Ok(Err(error)) => Outcome::Failed(error),
-        Ok(Ok((text, findings, change))) => Outcome::Checked(FileReport::new(input.display.clone(), text, findings), change),
+        Ok(Ok((text, findings, change))) => {
+            Outcome::Checked(FileReport::new(input.display.clone(), text, findings), change)
+        }
         Err(_) => Outcome::Failed(InputError {
             display: input.display.clone(),
             reason: "internal error while analysing it (a podsec bug: please report it)".to_owned(),
@@ -404,8 +420,18 @@ mod tests {
         assert_eq!(cli.args.format, Format::Human);
         assert_eq!(cli.args.kubernetes_version, None);
         assert_eq!(cli.args.profile, None);
-        let cli = Cli::try_parse_from(["podsec", "--format", "sarif", "--profile", "baseline", "--kubernetes-version", "v1.29", "-q", "-"])
-            .unwrap();
+        let cli = Cli::try_parse_from([
+            "podsec",
+            "--format",
+            "sarif",
+            "--profile",
+            "baseline",
+            "--kubernetes-version",
+            "v1.29",
+            "-q",
+            "-",
+        ])
+        .unwrap();
         assert_eq!(cli.args.format, Format::Sarif);
         assert_eq!(cli.args.profile, Some(Profile::Baseline));
         assert_eq!(cli.args.kubernetes_version, Some(KubeVersion::new(29)));

@@ -76,10 +76,15 @@ mod tests {
     fn the_sink_can_stop_early() {
         let items: Vec<u32> = (0..100).collect();
         let mut seen = 0;
-        for_each_ordered(&items, 2, |&n| n, |_| {
-            seen += 1;
-            seen < 3
-        });
+        for_each_ordered(
+            &items,
+            2,
+            |&n| n,
+            |_| {
+                seen += 1;
+                seen < 3
+            },
+        );
         assert_eq!(seen, 3);
     }
 

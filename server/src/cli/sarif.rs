@@ -136,7 +136,8 @@ mod tests {
     fn regions_use_utf16_columns_and_rules_come_from_the_catalog() {
         let text = "name: 😀 [\n";
         let at = text.find('[').unwrap();
-        let report = FileReport::new("a.yaml".into(), text.into(), vec![Finding::new(YAML_SYNTAX, Span::new(at, at + 1), "m")]);
+        let report =
+            FileReport::new("a.yaml".into(), text.into(), vec![Finding::new(YAML_SYNTAX, Span::new(at, at + 1), "m")]);
         let mut log = SarifLog::default();
         log.file(&report);
         let log = log.finish();

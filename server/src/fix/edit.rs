@@ -73,7 +73,10 @@ impl Style {
                             Value::Mapping(children) if !is_flow(text, &entry.value) => {
                                 if let Some(first) = children.first() {
                                     let col = column(text, first.key.span.start);
-                                    if col > key_col && line_start(text, first.key.span.start) != line_start(text, entry.key.span.start) {
+                                    if col > key_col
+                                        && line_start(text, first.key.span.start)
+                                            != line_start(text, entry.key.span.start)
+                                    {
                                         steps.push(col - key_col);
                                     }
                                 }
@@ -266,7 +269,9 @@ impl<'a> Editor<'a> {
 
     fn flow_entry(&self, entry: &NewEntry) -> Option<String> {
         match &entry.raw {
-            Some(lines) if lines.len() == 1 && comment_start(&lines[0]).is_none() => Some(lines[0].trim_end().to_string()),
+            Some(lines) if lines.len() == 1 && comment_start(&lines[0]).is_none() => {
+                Some(lines[0].trim_end().to_string())
+            }
             Some(_) => None,
             None => Some(format!("{}: {}", entry.key, self.flow(&entry.value))),
         }
@@ -284,7 +289,10 @@ impl<'a> Editor<'a> {
         let eol = self.eol();
         let pad = spaces(col);
         if let Some(lines) = &entry.raw {
-            return lines.iter().map(|l| if l.is_empty() { eol.to_string() } else { format!("{pad}{l}{eol}") }).collect();
+            return lines
+                .iter()
+                .map(|l| if l.is_empty() { eol.to_string() } else { format!("{pad}{l}{eol}") })
+                .collect();
         }
         let key = &entry.key;
         match &entry.value {
@@ -293,7 +301,9 @@ impl<'a> Editor<'a> {
             New::Map(children) => {
                 format!("{pad}{key}:{eol}{}", self.block_children(children, col + self.style.step))
             }
-            New::List(items) if items.is_empty() || self.style.flow_lists => format!("{pad}{key}: {}{eol}", self.flow(&entry.value)),
+            New::List(items) if items.is_empty() || self.style.flow_lists => {
+                format!("{pad}{key}: {}{eol}", self.flow(&entry.value))
+            }
             New::List(items) => format!("{pad}{key}:{eol}{}", self.block_items(items, col + self.style.seq_offset)),
         }
     }
@@ -497,7 +507,12 @@ impl<'a> Editor<'a> {
         }
         let start = entry.key.span.start;
         if alone(self.text, start) {
-            return Some(self.remove_lines(line_start(self.text, start), next_line(self.text, end), keep_comments, column(self.text, start)));
+            return Some(self.remove_lines(
+                line_start(self.text, start),
+                next_line(self.text, end),
+                keep_comments,
+                column(self.text, start),
+            ));
         }
         // The first entry of a sequence item (`- name: x`): the next entry
         // moves up behind the dash.
@@ -572,7 +587,10 @@ impl<'a> Editor<'a> {
         let last = items.last()?;
         let dash = dash_before(self.text, items[0].span.start)?;
         let at = next_line(self.text, last.span.end);
-        Some(Self::insert(at, format!("{}{}- {item}{}", self.break_before(at), spaces(column(self.text, dash)), self.eol())))
+        Some(Self::insert(
+            at,
+            format!("{}{}- {item}{}", self.break_before(at), spaces(column(self.text, dash)), self.eol()),
+        ))
     }
 }
 
@@ -608,7 +626,8 @@ mod tests {
         let text = "spec:\n    containers:\n    - name: a\n      image: b\n      args:\n      - x\n";
         let (ed, root) = editor(text);
         let container = &root.get_path(&["spec", "containers"]).unwrap().as_sequence().unwrap()[0];
-        let edit = ed.set(container, &["securityContext", "capabilities", "drop"], New::List(vec!["ALL".into()])).unwrap();
+        let edit =
+            ed.set(container, &["securityContext", "capabilities", "drop"], New::List(vec!["ALL".into()])).unwrap();
         assert_eq!(
             apply(text, &[edit]),
             "spec:\n    containers:\n    - name: a\n      image: b\n      args:\n      - x\n      securityContext:\n          capabilities:\n              drop:\n              - ALL\n"
@@ -628,7 +647,10 @@ mod tests {
         let text = "sc: {a: 1, b: [X]}\n";
         let (ed, root) = editor(text);
         let sc = root.get("sc").unwrap();
-        assert_eq!(apply(text, &[ed.set(sc, &["c"], New::Scalar("true".into())).unwrap()]), "sc: {a: 1, b: [X], c: true}\n");
+        assert_eq!(
+            apply(text, &[ed.set(sc, &["c"], New::Scalar("true".into())).unwrap()]),
+            "sc: {a: 1, b: [X], c: true}\n"
+        );
         assert_eq!(apply(text, &[ed.remove_entry(sc, 0, true).unwrap()]), "sc: {b: [X]}\n");
         assert_eq!(apply(text, &[ed.remove_entry(sc, 1, true).unwrap()]), "sc: {a: 1}\n");
         assert_eq!(apply(text, &[ed.add_item(sc.entry("b").unwrap(), "Y").unwrap()]), "sc: {a: 1, b: [X, Y]}\n");
@@ -641,10 +663,19 @@ mod tests {
         let text = "sc:\r\n  a: 1 # one\r\n  b:\r\n  - X # x\r\n  - Y\r\n";
         let (ed, root) = editor(text);
         let sc = root.get("sc").unwrap();
-        assert_eq!(apply(text, &[ed.remove_entry(sc, 0, true).unwrap()]), "sc:\r\n  # one\r\n  b:\r\n  - X # x\r\n  - Y\r\n");
+        assert_eq!(
+            apply(text, &[ed.remove_entry(sc, 0, true).unwrap()]),
+            "sc:\r\n  # one\r\n  b:\r\n  - X # x\r\n  - Y\r\n"
+        );
         let b = sc.get("b").unwrap();
-        assert_eq!(apply(text, &[ed.remove_item(b, 0, true).unwrap()]), "sc:\r\n  a: 1 # one\r\n  b:\r\n  # x\r\n  - Y\r\n");
-        assert_eq!(apply(text, &[ed.add_item(sc.entry("b").unwrap(), "Z").unwrap()]), "sc:\r\n  a: 1 # one\r\n  b:\r\n  - X # x\r\n  - Y\r\n  - Z\r\n");
+        assert_eq!(
+            apply(text, &[ed.remove_item(b, 0, true).unwrap()]),
+            "sc:\r\n  a: 1 # one\r\n  b:\r\n  # x\r\n  - Y\r\n"
+        );
+        assert_eq!(
+            apply(text, &[ed.add_item(sc.entry("b").unwrap(), "Z").unwrap()]),
+            "sc:\r\n  a: 1 # one\r\n  b:\r\n  - X # x\r\n  - Y\r\n  - Z\r\n"
+        );
     }
 
     #[test]

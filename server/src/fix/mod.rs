@@ -177,7 +177,8 @@ fn verified(text: &str, config: &Config, before: &Counts, action: &Action) -> bo
 pub fn actions(text: &str, config: &Config, range: Option<Span>) -> Vec<Action> {
     let analysis = analyze(text, config);
     let cx = Cx::new(text, &analysis.file);
-    let findings: Vec<&Finding> = analysis.findings.iter().filter(|f| range.is_none_or(|r| touches(f.span, r))).collect();
+    let findings: Vec<&Finding> =
+        analysis.findings.iter().filter(|f| range.is_none_or(|r| touches(f.span, r))).collect();
     let mut out = quick::candidates(&cx, &findings);
     out.extend(refactor::moves(&cx, range));
     let before = counts(&analysis);
@@ -190,7 +191,11 @@ pub fn actions(text: &str, config: &Config, range: Option<Span>) -> Vec<Action> 
 /// number of findings under `configs[0]` and raise none under any config.
 /// Returns the new text, the edits of each round, and whether an edit that
 /// makes a value readable was among them (see `Action::reveals`).
-fn converge(text: &str, configs: &[&Config], mut pick: impl FnMut(&Cx, &Analysis) -> Vec<Action>) -> (String, Vec<Vec<TextEdit>>, bool) {
+fn converge(
+    text: &str,
+    configs: &[&Config],
+    mut pick: impl FnMut(&Cx, &Analysis) -> Vec<Action>,
+) -> (String, Vec<Vec<TextEdit>>, bool) {
     let mut current = text.to_string();
     let mut rounds: Vec<Vec<TextEdit>> = Vec::new();
     let mut revealed = false;
@@ -213,7 +218,10 @@ fn converge(text: &str, configs: &[&Config], mut pick: impl FnMut(&Cx, &Analysis
         let mut chosen: Vec<&TextEdit> = Vec::new();
         let mut revealing: Vec<&TextEdit> = Vec::new();
         for action in &candidates {
-            let clear = action.edits.iter().all(|e| chosen.iter().all(|c| e.span.start.max(c.span.start) > e.span.end.min(c.span.end)));
+            let clear = action
+                .edits
+                .iter()
+                .all(|e| chosen.iter().all(|c| e.span.start.max(c.span.start) > e.span.end.min(c.span.end)));
             if clear {
                 chosen.extend(&action.edits);
                 if action.reveals {
@@ -263,7 +271,11 @@ fn map_span(span: Span, edits: &[TextEdit]) -> Option<Span> {
 
 /// The original findings that the rounds of edits resolved: per code as
 /// many as there are fewer now, those no longer found where they were first.
-fn resolved<'f>(original: impl Iterator<Item = &'f Finding>, rounds: &[Vec<TextEdit>], after: &[&Finding]) -> Vec<Target> {
+fn resolved<'f>(
+    original: impl Iterator<Item = &'f Finding>,
+    rounds: &[Vec<TextEdit>],
+    after: &[&Finding],
+) -> Vec<Target> {
     let original: Vec<&Finding> = original.collect();
     let mut out = Vec::new();
     let mut codes: Vec<&str> = original.iter().map(|f| f.rule.code).collect();
@@ -387,7 +399,9 @@ pub fn make_restricted(text: &str, config: &Config, range: Option<Span>) -> Vec<
             if range.is_some_and(|r| !touches(pod.object.span, r)) {
                 continue;
             }
-            let in_pod = |f: &Finding, pod: &crate::model::PodSpec| f.rule.code.starts_with("pss/") && quick::pod_contains(pod, f.span);
+            let in_pod = |f: &Finding, pod: &crate::model::PodSpec| {
+                f.rule.code.starts_with("pss/") && quick::pod_contains(pod, f.span)
+            };
             if !analysis.findings.iter().any(|f| in_pod(f, pod)) {
                 continue;
             }
@@ -400,7 +414,10 @@ pub fn make_restricted(text: &str, config: &Config, range: Option<Span>) -> Vec<
             let (new_text, rounds, reveals) = converge(text, &[&strict, config], |cx, analysis| {
                 let Some((_, pod)) = nth_pod(analysis, d, p) else { return Vec::new() };
                 let findings: Vec<&Finding> = analysis.findings.iter().filter(|f| in_pod(f, &pod)).collect();
-                quick::candidates(cx, &findings).into_iter().filter(|a| !a.title.contains("replaces pod value")).collect()
+                quick::candidates(cx, &findings)
+                    .into_iter()
+                    .filter(|a| !a.title.contains("replaces pod value"))
+                    .collect()
             });
             let after = analyze(&new_text, &strict);
             let after_in_pod: Vec<&Finding> = match nth_pod(&after, d, p) {
@@ -414,7 +431,10 @@ pub fn make_restricted(text: &str, config: &Config, range: Option<Span>) -> Vec<
             let title = if left.is_empty() {
                 format!("Make {name} pass the restricted Pod Security Standard")
             } else {
-                format!("Make {name} restricted as far as safely possible (left to change by hand: {})", left.join(", "))
+                format!(
+                    "Make {name} restricted as far as safely possible (left to change by hand: {})",
+                    left.join(", ")
+                )
             };
             let fixes = resolved(analysis.findings.iter().filter(|f| in_pod(f, pod)), &rounds, &after_in_pod);
             out.push(Action {

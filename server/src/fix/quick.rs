@@ -1,14 +1,13 @@
 //! Quick fixes: the edits that resolve one finding, where a safe one exists.
 
 use super::edit::{self, Editor, New, NewEntry, Style};
-use crate::syntax::comment_start;
 use super::{Action, ActionKind, Target, TextEdit};
 use crate::analysis::values::{self, Reading};
 use crate::analysis::{Finding, BASELINE_CAPABILITIES};
 use crate::catalog::{Catalog, Field, FieldType};
 use crate::model::{Container, PodSpec, Workloads};
+use crate::syntax::comment_start;
 use crate::syntax::{Entry, Node, ParsedFile, Scalar, ScalarStyle, Span, Value, MAX_DEPTH};
-
 
 /// One file, parsed, with its layout conventions.
 pub(super) struct Cx<'a> {
@@ -28,11 +27,27 @@ impl<'a> Cx<'a> {
     }
 
     /// An action, unless an edit would touch a Helm template action.
-    pub fn action(&self, title: String, kind: ActionKind, edits: Vec<TextEdit>, preferred: bool, safe: bool, fixes: Vec<Target>) -> Option<Action> {
+    pub fn action(
+        &self,
+        title: String,
+        kind: ActionKind,
+        edits: Vec<TextEdit>,
+        preferred: bool,
+        safe: bool,
+        fixes: Vec<Target>,
+    ) -> Option<Action> {
         if edits.is_empty() || edits.iter().any(|e| self.file.templates.is_templated(e.span)) {
             return None;
         }
-        Some(Action { title, kind, is_preferred: preferred, safe, fixes, edits: edit::normalize(self.text, edits), reveals: false })
+        Some(Action {
+            title,
+            kind,
+            is_preferred: preferred,
+            safe,
+            fixes,
+            edits: edit::normalize(self.text, edits),
+            reveals: false,
+        })
     }
 }
 
@@ -167,9 +182,12 @@ pub(super) fn same_value(a: &Node, b: &Node) -> bool {
             _ => false,
         },
         (Value::Mapping(x), Value::Mapping(y)) => {
-            x.len() == y.len() && x.iter().all(|e| e.key_str().is_some_and(|k| b.get(k).is_some_and(|v| same_value(&e.value, v))))
+            x.len() == y.len()
+                && x.iter().all(|e| e.key_str().is_some_and(|k| b.get(k).is_some_and(|v| same_value(&e.value, v))))
         }
-        (Value::Sequence(x), Value::Sequence(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q)),
+        (Value::Sequence(x), Value::Sequence(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q))
+        }
         _ => false,
     }
 }
@@ -301,7 +319,13 @@ impl<'c, 'a> Fixer<'c, 'a> {
         let code = self.finding.rule.code;
         self.reveals = matches!(
             code,
-            "pod-only-field" | "container-only-field" | "unknown-field" | "invalid-type" | "yaml11-boolean" | "invalid-value" | "invalid-capability"
+            "pod-only-field"
+                | "container-only-field"
+                | "unknown-field"
+                | "invalid-type"
+                | "yaml11-boolean"
+                | "invalid-value"
+                | "invalid-capability"
         );
         match code {
             "pod-only-field" => self.move_to_pod(),
@@ -319,25 +343,33 @@ impl<'c, 'a> Fixer<'c, 'a> {
             "deprecated-annotation" => self.annotation_to_field(),
             "pss/privileged" => self.remove_privileged(),
             "pss/capabilities_baseline" | "pss/capabilities_restricted" | "dangerous-capability" => self.capabilities(),
-            "pss/hostProbesAndHostLifecycle" => self.remove_here("Remove `host` (the probe then targets the pod's own IP)".into(), false),
+            "pss/hostProbesAndHostLifecycle" => {
+                self.remove_here("Remove `host` (the probe then targets the pod's own IP)".into(), false)
+            }
             "pss/appArmorProfile" => self.profile_type("AppArmor"),
             "pss/seccompProfile_baseline" => self.profile_type("seccomp"),
             "pss/seccompProfile_restricted" => self.seccomp_restricted(),
             "pss/seLinuxOptions" => {
-                let what = self.loc().and_then(|l| l.entry(0)).and_then(|(_, _, e)| e.key_str()).unwrap_or("option").to_string();
+                let what = self
+                    .loc()
+                    .and_then(|l| l.entry(0))
+                    .and_then(|(_, _, e)| e.key_str())
+                    .unwrap_or("option")
+                    .to_string();
                 self.remove_here(format!("Remove the SELinux `{what}`"), false);
             }
-            "pss/procMount" | "pss/procMount_restricted" => self.replace_here("Set `procMount: Default`".into(), "Default", true),
+            "pss/procMount" | "pss/procMount_restricted" => {
+                self.replace_here("Set `procMount: Default`".into(), "Default", true)
+            }
             "pss/sysctls" => self.remove_sysctl(),
             "pss/windowsHostProcess" => self.remove_here("Remove `hostProcess: true`".into(), false),
             "pss/allowPrivilegeEscalation" => self.no_escalation(),
             "read-only-root-filesystem" => self.set_in_container("readOnlyRootFilesystem", "true"),
             "pss/runAsNonRoot" => self.run_as_non_root(),
             "pss/runAsUser" => self.remove_root_user(),
-            "run-as-root-group"
-                if self.loc().is_some_and(|l| l.at == At::Item) => {
-                    self.remove_item_here("Remove GID 0 from `supplementalGroups`".into(), false);
-                }
+            "run-as-root-group" if self.loc().is_some_and(|l| l.at == At::Item) => {
+                self.remove_item_here("Remove GID 0 from `supplementalGroups`".into(), false);
+            }
             "redundant-setting" => self.remove_redundant(),
             _ => {}
         }
@@ -352,7 +384,8 @@ impl<'c, 'a> Fixer<'c, 'a> {
             Some(c) => c.security_context_map(),
             None => self.pod.and_then(|p| p.security_context_map()),
         };
-        let levels = sc.filter(|sc| loc.steps.iter().any(|(n, _)| std::ptr::eq(*n, *sc))).map(|sc| loc.levels(sc, true));
+        let levels =
+            sc.filter(|sc| loc.steps.iter().any(|(n, _)| std::ptr::eq(*n, *sc))).map(|sc| loc.levels(sc, true));
         let edit = match levels {
             Some(levels) if !levels.is_empty() => self.ed().remove_pruned(&levels, true),
             _ => self.ed().remove_entry(mapping, i, true),
@@ -406,7 +439,12 @@ impl<'c, 'a> Fixer<'c, 'a> {
             }
             None => {
                 let put = self.ed().put(pod.spec, &["securityContext"], raw);
-                self.offer(format!("Move `{key}` to the pod securityContext"), removal.zip(put).map(|(r, p)| vec![r, p]), true, true);
+                self.offer(
+                    format!("Move `{key}` to the pod securityContext"),
+                    removal.zip(put).map(|(r, p)| vec![r, p]),
+                    true,
+                    true,
+                );
             }
         }
     }
@@ -440,7 +478,12 @@ impl<'c, 'a> Fixer<'c, 'a> {
         };
         self.offer(title, Some(edits), true, true);
         if given > 0 {
-            self.offer(format!("Remove `{key}` from the pod securityContext (it has no effect there)"), Some(vec![removal]), false, false);
+            self.offer(
+                format!("Remove `{key}` from the pod securityContext (it has no effect there)"),
+                Some(vec![removal]),
+                false,
+                false,
+            );
         }
     }
 
@@ -462,7 +505,9 @@ impl<'c, 'a> Fixer<'c, 'a> {
                 None => None,
             }
             .or_else(|| loc.entry(2).and_then(|(_, _, e)| e.key_str()));
-            let Some(object) = above.and_then(field_named).and_then(|f| f.object.as_deref()).and_then(|o| catalog.object(o)) else {
+            let Some(object) =
+                above.and_then(field_named).and_then(|f| f.object.as_deref()).and_then(|o| catalog.object(o))
+            else {
                 return;
             };
             object.fields.iter().map(|f| f.name.as_str()).collect()
@@ -499,7 +544,13 @@ impl<'c, 'a> Fixer<'c, 'a> {
             }
             FieldType::Boolean if scalar.is_quoted() => {
                 let v = scalar.value.trim();
-                let b = if v.eq_ignore_ascii_case("true") { Some(true) } else if v.eq_ignore_ascii_case("false") { Some(false) } else { values::yaml11_bool(v) };
+                let b = if v.eq_ignore_ascii_case("true") {
+                    Some(true)
+                } else if v.eq_ignore_ascii_case("false") {
+                    Some(false)
+                } else {
+                    values::yaml11_bool(v)
+                };
                 if let Some(b) = b {
                     self.replace_here(format!("Write `{b}` unquoted"), &b.to_string(), true);
                 }
@@ -518,7 +569,10 @@ impl<'c, 'a> Fixer<'c, 'a> {
             }
             FieldType::String | FieldType::Capability
                 if scalar.style == ScalarStyle::Plain
-                    && matches!(reading, Reading::Int(_) | Reading::Float | Reading::Bool(_) | Reading::Yaml11Bool(_)) =>
+                    && matches!(
+                        reading,
+                        Reading::Int(_) | Reading::Float | Reading::Bool(_) | Reading::Yaml11Bool(_)
+                    ) =>
             {
                 self.replace_here(format!("Quote `{written}`"), &format!("\"{written}\""), true);
             }
@@ -551,7 +605,9 @@ impl<'c, 'a> Fixer<'c, 'a> {
     }
 
     fn normalize_capability(&mut self) {
-        let Some(raw) = self.loc().filter(|l| l.at == At::Item).and_then(|l| l.node()).and_then(Node::as_str) else { return };
+        let Some(raw) = self.loc().filter(|l| l.at == At::Item).and_then(|l| l.node()).and_then(Node::as_str) else {
+            return;
+        };
         let bare = bare_capability(raw);
         if bare != raw && Catalog::embedded().is_capability(&bare) {
             self.replace_here(format!("Write `{bare}`"), &bare, true);
@@ -573,7 +629,9 @@ impl<'c, 'a> Fixer<'c, 'a> {
                 if let Some(add) = caps.and_then(|c| c.entry("add")) {
                     for (i, item) in add.value.as_sequence().unwrap_or_default().iter().enumerate() {
                         if item.as_str().is_some_and(|s| bare_capability(s) == "SYS_ADMIN") {
-                            let edit = if add.value.as_sequence().is_some_and(|s| s.len() == 1) && !edit::is_flow(self.cx.text, &add.value) {
+                            let edit = if add.value.as_sequence().is_some_and(|s| s.len() == 1)
+                                && !edit::is_flow(self.cx.text, &add.value)
+                            {
                                 let caps = caps.unwrap();
                                 let j = caps.as_mapping().unwrap().iter().position(|e| std::ptr::eq(e, add)).unwrap();
                                 self.ed().remove_entry(caps, j, true)
@@ -617,19 +675,31 @@ impl<'c, 'a> Fixer<'c, 'a> {
                 None => return,
             },
         };
-        let Some(ann_index) = metadata.as_mapping().and_then(|m| m.iter().position(|e| std::ptr::eq(&e.value, annotations))) else {
+        let Some(ann_index) =
+            metadata.as_mapping().and_then(|m| m.iter().position(|e| std::ptr::eq(&e.value, annotations)))
+        else {
             return;
         };
         let Some(removal) = self.ed().remove_pruned(&[(annotations, i), (metadata, ann_index)], true) else { return };
         let set = owner.get("securityContext").and_then(|sc| sc.get(field)).is_some_and(|v| !v.is_null());
         if set {
-            self.offer(format!("Remove the deprecated annotation (`{field}` is already set in {place})"), Some(vec![removal]), true, true);
+            self.offer(
+                format!("Remove the deprecated annotation (`{field}` is already set in {place})"),
+                Some(vec![removal]),
+                true,
+                true,
+            );
             return;
         }
         let Some((ty, local)) = profile_from_annotation(value) else { return };
         if ty == "Unconfined" {
             // The field would turn the profile off for real; the annotation no longer does.
-            self.offer("Remove the deprecated annotation (it has no effect on current clusters)".to_string(), Some(vec![removal]), false, false);
+            self.offer(
+                "Remove the deprecated annotation (it has no effect on current clusters)".to_string(),
+                Some(vec![removal]),
+                false,
+                false,
+            );
             return;
         }
         let mut profile = vec![NewEntry::new("type", New::Scalar(ty.to_string()))];
@@ -686,7 +756,11 @@ impl<'c, 'a> Fixer<'c, 'a> {
         let edit = match drop {
             Some(drop) if drop.value.is_null() || drop.value.as_sequence().is_some() => self.ed().add_item(drop, "ALL"),
             Some(_) => None,
-            None => self.ed().set(container.node, &["securityContext", "capabilities", "drop"], New::List(vec!["ALL".into()])),
+            None => self.ed().set(
+                container.node,
+                &["securityContext", "capabilities", "drop"],
+                New::List(vec!["ALL".into()]),
+            ),
         };
         self.one("Drop all capabilities (`drop: [ALL]`)".into(), edit, true);
     }
@@ -698,12 +772,15 @@ impl<'c, 'a> Fixer<'c, 'a> {
             return;
         }
         let field = if what == "seccomp" { "seccompProfile" } else { "appArmorProfile" };
-        let good = |p: &Node| p.get("type").and_then(Node::as_str).is_some_and(|t| t == "RuntimeDefault" || t == "Localhost");
+        let good =
+            |p: &Node| p.get("type").and_then(Node::as_str).is_some_and(|t| t == "RuntimeDefault" || t == "Localhost");
         if entry.key_str() == Some("type") && self.defer_to_pod(field, good) {
             return;
         }
         match entry.key_str() {
-            Some("type") => self.replace_here(format!("Change the {what} profile to `RuntimeDefault`"), "RuntimeDefault", true),
+            Some("type") => {
+                self.replace_here(format!("Change the {what} profile to `RuntimeDefault`"), "RuntimeDefault", true)
+            }
             Some(key) if key.contains("security.") => {
                 self.replace_here(format!("Change the {what} annotation to `runtime/default`"), "runtime/default", true)
             }
@@ -715,7 +792,9 @@ impl<'c, 'a> Fixer<'c, 'a> {
         let Some(pod) = self.pod else { return };
         let loc = self.loc();
         let located = loc.as_ref().and_then(|l| l.entry(0).map(|(_, _, e)| (l.at, e)));
-        let good = |sp: &Node| sp.get("type").and_then(Node::as_str).is_some_and(|t| t == "RuntimeDefault" || t == "Localhost");
+        let good = |sp: &Node| {
+            sp.get("type").and_then(Node::as_str).is_some_and(|t| t == "RuntimeDefault" || t == "Localhost")
+        };
         if self.container().is_some() && located.is_some() && self.defer_to_pod("seccompProfile", good) {
             return;
         }
@@ -725,7 +804,8 @@ impl<'c, 'a> Fixer<'c, 'a> {
             }
             Some((At::Key, entry)) if entry.key_str() == Some("seccompProfile") => {
                 let edit = if entry.value.is_null() {
-                    self.ed().fill_null(entry, &New::Map(vec![NewEntry::new("type", New::Scalar("RuntimeDefault".into()))]))
+                    self.ed()
+                        .fill_null(entry, &New::Map(vec![NewEntry::new("type", New::Scalar("RuntimeDefault".into()))]))
                 } else {
                     self.ed().set(&entry.value, &["type"], New::Scalar("RuntimeDefault".into()))
                 };
@@ -733,14 +813,25 @@ impl<'c, 'a> Fixer<'c, 'a> {
             }
             _ => {
                 // Where some containers set their own profile, a pod one would repeat theirs.
-                let pod_has = pod.security_context_map().and_then(|sc| sc.get("seccompProfile")).is_some_and(|v| !v.is_null());
-                let others_own = pod.containers.iter().any(|c| c.security_context_map().and_then(|sc| sc.get("seccompProfile")).is_some_and(|v| !v.is_null()));
+                let pod_has =
+                    pod.security_context_map().and_then(|sc| sc.get("seccompProfile")).is_some_and(|v| !v.is_null());
+                let others_own = pod.containers.iter().any(|c| {
+                    c.security_context_map().and_then(|sc| sc.get("seccompProfile")).is_some_and(|v| !v.is_null())
+                });
                 if let (Some(container), false, true) = (self.container(), pod_has, others_own) {
-                    let edit = self.ed().set(container.node, &["securityContext", "seccompProfile", "type"], New::Scalar("RuntimeDefault".into()));
+                    let edit = self.ed().set(
+                        container.node,
+                        &["securityContext", "seccompProfile", "type"],
+                        New::Scalar("RuntimeDefault".into()),
+                    );
                     self.one("Set `seccompProfile: {type: RuntimeDefault}`".into(), edit, true);
                     return;
                 }
-                let edit = self.ed().set(pod.spec, &["securityContext", "seccompProfile", "type"], New::Scalar("RuntimeDefault".into()));
+                let edit = self.ed().set(
+                    pod.spec,
+                    &["securityContext", "seccompProfile", "type"],
+                    New::Scalar("RuntimeDefault".into()),
+                );
                 let title = if pod_has {
                     "Change the pod's seccomp profile to `RuntimeDefault` (covers every container)"
                 } else {
@@ -768,20 +859,32 @@ impl<'c, 'a> Fixer<'c, 'a> {
     /// beside it (`privileged: true`, an added SYS_ADMIN) removed in the same action.
     fn no_escalation(&mut self) {
         let Some(container) = self.container() else { return };
-        let set = self.ed().set(container.node, &["securityContext", "allowPrivilegeEscalation"], New::Scalar("false".into()));
+        let set = self.ed().set(
+            container.node,
+            &["securityContext", "allowPrivilegeEscalation"],
+            New::Scalar("false".into()),
+        );
         let Some(mut edits) = set.map(|e| vec![e]) else { return };
         let mut also = Vec::new();
         if let Some(sc) = container.security_context_map() {
             let entries = sc.as_mapping().unwrap_or_default();
-            if let Some(i) = entries.iter().position(|e| e.key_str() == Some("privileged") && values::as_bool(&e.value) == Some(true)) {
+            if let Some(i) = entries
+                .iter()
+                .position(|e| e.key_str() == Some("privileged") && values::as_bool(&e.value) == Some(true))
+            {
                 let Some(edit) = self.ed().remove_entry(sc, i, true) else { return };
                 edits.push(edit);
                 also.push("`privileged: true`");
             }
             let caps = sc.get("capabilities");
-            if let Some((j, add)) = caps.and_then(|c| c.as_mapping()).and_then(|m| m.iter().enumerate().find(|(_, e)| e.key_str() == Some("add"))) {
+            if let Some((j, add)) = caps
+                .and_then(|c| c.as_mapping())
+                .and_then(|m| m.iter().enumerate().find(|(_, e)| e.key_str() == Some("add")))
+            {
                 let items = add.value.as_sequence().unwrap_or_default();
-                if let Some(i) = items.iter().position(|c| c.as_str().is_some_and(|s| bare_capability(s) == "SYS_ADMIN")) {
+                if let Some(i) =
+                    items.iter().position(|c| c.as_str().is_some_and(|s| bare_capability(s) == "SYS_ADMIN"))
+                {
                     let edit = if items.len() == 1 && !edit::is_flow(self.cx.text, &add.value) {
                         self.ed().remove_entry(caps.unwrap(), j, true)
                     } else {
@@ -808,8 +911,12 @@ impl<'c, 'a> Fixer<'c, 'a> {
             return false;
         }
         let Some(sc) = container.security_context_map() else { return false };
-        let Some(i) = sc.as_mapping().and_then(|m| m.iter().position(|e| e.key_str() == Some(key))) else { return false };
-        let Some(sc_index) = container.node.as_mapping().and_then(|m| m.iter().position(|e| std::ptr::eq(&e.value, sc))) else {
+        let Some(i) = sc.as_mapping().and_then(|m| m.iter().position(|e| e.key_str() == Some(key))) else {
+            return false;
+        };
+        let Some(sc_index) =
+            container.node.as_mapping().and_then(|m| m.iter().position(|e| std::ptr::eq(&e.value, sc)))
+        else {
             return false;
         };
         let edit = self.ed().remove_pruned(&[(sc, i), (container.node, sc_index)], true);
@@ -826,7 +933,11 @@ impl<'c, 'a> Fixer<'c, 'a> {
     fn run_as_non_root(&mut self) {
         let Some(pod) = self.pod else { return };
         let value = New::Scalar("true".into());
-        let own = self.container().and_then(|c| c.security_context_map()).and_then(|sc| sc.get("runAsNonRoot")).is_some_and(|v| !v.is_null());
+        let own = self
+            .container()
+            .and_then(|c| c.security_context_map())
+            .and_then(|sc| sc.get("runAsNonRoot"))
+            .is_some_and(|v| !v.is_null());
         if own && self.defer_to_pod("runAsNonRoot", |v| values::as_bool(v) == Some(true)) {
             return;
         }
@@ -835,14 +946,22 @@ impl<'c, 'a> Fixer<'c, 'a> {
                 let edit = self.ed().set(c.node, &["securityContext", "runAsNonRoot"], value);
                 self.one("Set `runAsNonRoot: true`".into(), edit, true);
             }
-            Some(c) if pod.containers.iter().any(|o| o.security_context_map().and_then(|sc| sc.get("runAsNonRoot")).is_some_and(|v| !v.is_null())) => {
+            Some(c)
+                if pod.containers.iter().any(|o| {
+                    o.security_context_map().and_then(|sc| sc.get("runAsNonRoot")).is_some_and(|v| !v.is_null())
+                }) =>
+            {
                 // Some containers set their own: a pod value would repeat theirs.
                 let edit = self.ed().set(c.node, &["securityContext", "runAsNonRoot"], value);
                 self.one("Set `runAsNonRoot: true`".into(), edit, true);
             }
             Some(_) => {
                 let edit = self.ed().set(pod.spec, &["securityContext", "runAsNonRoot"], value);
-                self.one("Set `runAsNonRoot: true` in the pod securityContext (covers every container)".into(), edit, true);
+                self.one(
+                    "Set `runAsNonRoot: true` in the pod securityContext (covers every container)".into(),
+                    edit,
+                    true,
+                );
             }
             None => {
                 let edit = self.ed().set(pod.spec, &["securityContext", "runAsNonRoot"], value);
@@ -855,15 +974,26 @@ impl<'c, 'a> Fixer<'c, 'a> {
         let Some(loc) = self.loc() else { return };
         let Some((mapping, i, _)) = loc.entry(0) else { return };
         let edit = self.ed().remove_entry(mapping, i, true);
-        self.one("Remove `runAsUser: 0` (the image's user applies; `runAsNonRoot: true` keeps it off root)".into(), edit, false);
+        self.one(
+            "Remove `runAsUser: 0` (the image's user applies; `runAsNonRoot: true` keeps it off root)".into(),
+            edit,
+            false,
+        );
     }
 
     fn remove_redundant(&mut self) {
         let Some(container) = self.container() else { return };
         let Some(sc) = container.security_context_map() else { return };
-        let Some(i) = sc.as_mapping().and_then(|m| m.iter().position(|e| e.key.span.start == self.finding.span.start)) else { return };
+        let Some(i) = sc.as_mapping().and_then(|m| m.iter().position(|e| e.key.span.start == self.finding.span.start))
+        else {
+            return;
+        };
         let key = sc.as_mapping().and_then(|m| m[i].key_str()).unwrap_or_default().to_string();
-        let Some(sc_index) = container.node.as_mapping().and_then(|m| m.iter().position(|e| std::ptr::eq(&e.value, sc))) else { return };
+        let Some(sc_index) =
+            container.node.as_mapping().and_then(|m| m.iter().position(|e| std::ptr::eq(&e.value, sc)))
+        else {
+            return;
+        };
         let edit = self.ed().remove_pruned(&[(sc, i), (container.node, sc_index)], true);
         self.one(format!("Remove `{key}` (the container inherits the same value from the pod)"), edit, true);
     }

@@ -95,5 +95,12 @@ fn hoist(cx: &Cx, pod: &PodSpec, key: &str) -> Option<Action> {
     }
     let n = pod.containers.len();
     let every = if n == 1 { "its one container".to_string() } else { format!("all {n} containers") };
-    cx.action(format!("Hoist `{key}` to the pod securityContext (set alike in {every})"), ActionKind::RefactorMove, edits, false, false, Vec::new())
+    cx.action(
+        format!("Hoist `{key}` to the pod securityContext (set alike in {every})"),
+        ActionKind::RefactorMove,
+        edits,
+        false,
+        false,
+        Vec::new(),
+    )
 }

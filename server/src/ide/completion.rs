@@ -53,7 +53,9 @@ pub fn complete(text: &str, offset: usize, config: &Config) -> Vec<CompletionIte
     let Some(position) = context::position(&outline, doc.cursor) else { return Vec::new() };
     let ctx = Ctx { doc: &doc, outline: &outline, config, style: outline.style() };
     let mut items = match position {
-        Position::Key { path, col, existing, replace, has_colon } => ctx.keys(&path, col, &existing, replace, has_colon),
+        Position::Key { path, col, existing, replace, has_colon } => {
+            ctx.keys(&path, col, &existing, replace, has_colon)
+        }
         Position::Value { path, key, replace, needs_space } => ctx.values(&path, key, replace, needs_space),
         Position::Item { path, existing, replace, needs_space, col, item_keys } => {
             ctx.items(&path, &existing, replace, needs_space, col, &item_keys)
@@ -70,7 +72,10 @@ pub fn complete(text: &str, offset: usize, config: &Config) -> Vec<CompletionIte
 /// What the mapping at a path is.
 enum Place {
     /// A securityContext (or an object nested in one) at pod or container level.
-    Object { object: &'static Object, scope: Scope },
+    Object {
+        object: &'static Object,
+        scope: Scope,
+    },
     Container,
     PodSpec,
     Other,
@@ -87,7 +92,14 @@ fn is_container_item(path: &[Seg]) -> bool {
     matches!(path, [.., Seg::Key(k), Seg::Item] if CONTAINER_LISTS.contains(k))
 }
 
-fn item(label: impl Into<String>, detail: impl Into<String>, documentation: String, insert_text: String, kind: CompletionKind, replace: Span) -> CompletionItem {
+fn item(
+    label: impl Into<String>,
+    detail: impl Into<String>,
+    documentation: String,
+    insert_text: String,
+    kind: CompletionKind,
+    replace: Span,
+) -> CompletionItem {
     CompletionItem {
         label: label.into(),
         detail: detail.into(),
@@ -127,8 +139,10 @@ impl Ctx<'_> {
             return Place::Container;
         }
         let keys: Option<Vec<&str>> = path.iter().map(|s| if let Seg::Key(k) = s { Some(*k) } else { None }).collect();
-        let by_kind = self.outline.top_level("kind").and_then(pod_spec_path).zip(keys).is_some_and(|(p, k)| p == k.as_slice());
-        let by_shape = siblings.iter().any(|s| CONTAINER_LISTS.contains(s)) || path.ends_with(&[Seg::Key("template"), Seg::Key("spec")]);
+        let by_kind =
+            self.outline.top_level("kind").and_then(pod_spec_path).zip(keys).is_some_and(|(p, k)| p == k.as_slice());
+        let by_shape = siblings.iter().any(|s| CONTAINER_LISTS.contains(s))
+            || path.ends_with(&[Seg::Key("template"), Seg::Key("spec")]);
         if by_kind || by_shape {
             Place::PodSpec
         } else {
@@ -142,7 +156,10 @@ impl Ctx<'_> {
                 let mut fields: Vec<&Field> = object
                     .fields
                     .iter()
-                    .filter(|f| object.name != "securityContext" || if scope == Scope::Pod { f.scope.allows_pod() } else { f.scope.allows_container() })
+                    .filter(|f| {
+                        object.name != "securityContext"
+                            || if scope == Scope::Pod { f.scope.allows_pod() } else { f.scope.allows_container() }
+                    })
                     .filter(|f| !existing.contains(&f.name.as_str()))
                     .collect();
                 if object.name == "securityContext" {
@@ -153,7 +170,9 @@ impl Ctx<'_> {
             Place::Container if !existing.contains(&"securityContext") => {
                 vec![self.security_context_item(Scope::Container, col, replace, has_colon)]
             }
-            Place::PodSpec if !existing.contains(&"securityContext") => vec![self.security_context_item(Scope::Pod, col, replace, has_colon)],
+            Place::PodSpec if !existing.contains(&"securityContext") => {
+                vec![self.security_context_item(Scope::Pod, col, replace, has_colon)]
+            }
             _ => Vec::new(),
         }
     }
@@ -177,7 +196,15 @@ impl Ctx<'_> {
         (too_new, order)
     }
 
-    fn field_item(&self, object: &str, field: &Field, scope: Scope, col: usize, replace: Span, has_colon: bool) -> CompletionItem {
+    fn field_item(
+        &self,
+        object: &str,
+        field: &Field,
+        scope: Scope,
+        col: usize,
+        replace: Span,
+        has_colon: bool,
+    ) -> CompletionItem {
         let scope_word = match (object, field.scope) {
             ("securityContext", Scope::Pod) => " · pod-only",
             ("securityContext", Scope::Container) => " · container-only",
@@ -209,7 +236,13 @@ impl Ctx<'_> {
         if !controls.is_empty() {
             md.push_str("\n\n**Pod Security Standards**");
             for c in &controls {
-                let _ = write!(md, "\n- {} · `{}`: {}", c.level, c.rule.code, (c.requirement)(self.config.kubernetes_version));
+                let _ = write!(
+                    md,
+                    "\n- {} · `{}`: {}",
+                    c.level,
+                    c.rule.code,
+                    (c.requirement)(self.config.kubernetes_version)
+                );
             }
         }
         md.push_str(&official(object, scope, field));
@@ -228,7 +261,9 @@ impl Ctx<'_> {
                 format!("capabilities:\n{child}drop:\n{}- ALL$0", pad(col + self.style.unit + self.style.list))
             }
             ("securityContext", "seLinuxOptions") => format!("seLinuxOptions:\n{child}level: ${{1:\"s0:c123,c456\"}}"),
-            ("securityContext", "windowsOptions") => format!("windowsOptions:\n{child}runAsUserName: ${{1:ContainerUser}}"),
+            ("securityContext", "windowsOptions") => {
+                format!("windowsOptions:\n{child}runAsUserName: ${{1:ContainerUser}}")
+            }
             ("securityContext", "supplementalGroups") => format!("supplementalGroups:\n{item}- ${{1:10000}}"),
             ("securityContext", "sysctls") => format!(
                 "sysctls:\n{item}- name: ${{1:net.ipv4.ip_unprivileged_port_start}}\n{}value: \"${{2:1024}}\"",
@@ -259,7 +294,12 @@ impl Ctx<'_> {
             }
             _ => {
                 let (pod_non_root, pod_seccomp) = self.pod_covers(replace);
-                lines.extend([(1, "allowPrivilegeEscalation: false"), (1, "capabilities:"), (2, "drop:"), (3, "- ALL")]);
+                lines.extend([
+                    (1, "allowPrivilegeEscalation: false"),
+                    (1, "capabilities:"),
+                    (2, "drop:"),
+                    (3, "- ALL"),
+                ]);
                 if self.config.best_practices {
                     lines.push((1, "readOnlyRootFilesystem: true"));
                 }
@@ -311,14 +351,22 @@ impl Ctx<'_> {
         }
         let file = syntax::parse(&patched);
         let cursor = self.doc.cursor;
-        let Some(root) = file.documents.iter().find(|d| d.span.start <= cursor && cursor <= d.span.end).and_then(|d| d.root.as_ref()) else {
+        let Some(root) = file
+            .documents
+            .iter()
+            .find(|d| d.span.start <= cursor && cursor <= d.span.end)
+            .and_then(|d| d.root.as_ref())
+        else {
             return (false, false);
         };
         let workloads = Workloads::find(root);
         let Some(pod) = workloads.pods.iter().rfind(|p| p.spec.span.start <= cursor) else { return (false, false) };
         let Some(sc) = pod.security_context_map() else { return (false, false) };
         let non_root = sc.get("runAsNonRoot").and_then(values::as_bool) == Some(true);
-        let seccomp = sc.get_path(&["seccompProfile", "type"]).and_then(Node::as_str).is_some_and(|t| t == "RuntimeDefault" || t == "Localhost");
+        let seccomp = sc
+            .get_path(&["seccompProfile", "type"])
+            .and_then(Node::as_str)
+            .is_some_and(|t| t == "RuntimeDefault" || t == "Localhost");
         (non_root, seccomp)
     }
 
@@ -329,9 +377,17 @@ impl Ctx<'_> {
         let mut out = Vec::new();
         if object.name == "sysctl" && key == "name" {
             for name in safe_sysctls(self.config.kubernetes_version) {
-                let since = sysctl_safe_since(name).filter(|s| s.minor > 0).map(|s| format!(" since {s}")).unwrap_or_default();
+                let since =
+                    sysctl_safe_since(name).filter(|s| s.minor > 0).map(|s| format!(" since {s}")).unwrap_or_default();
                 let meaning = knowledge::sysctl_meaning(name).unwrap_or_default();
-                out.push(item(name, format!("safe sysctl{since}"), format!("{meaning}."), format!("{lead}{name}"), CompletionKind::Value, replace));
+                out.push(item(
+                    name,
+                    format!("safe sysctl{since}"),
+                    format!("{meaning}."),
+                    format!("{lead}{name}"),
+                    CompletionKind::Value,
+                    replace,
+                ));
             }
             return out;
         }
@@ -348,7 +404,9 @@ impl Ctx<'_> {
             if let Some(verdict) = &verdict {
                 detail = if detail.is_empty() { verdict.clone() } else { format!("{verdict} · {detail}") };
             }
-            let default = field.default.as_deref().is_some_and(|d| d == *value || d.starts_with(&format!("{value}:")) || d.starts_with(&format!("{value},")));
+            let default = field.default.as_deref().is_some_and(|d| {
+                d == *value || d.starts_with(&format!("{value}:")) || d.starts_with(&format!("{value},"))
+            });
             let mut docs = meaning.map(|m| format!("{m}.")).unwrap_or_default();
             if default {
                 docs.push_str(if docs.is_empty() { "The default when unset." } else { " The default when unset." });
@@ -358,7 +416,15 @@ impl Ctx<'_> {
         out
     }
 
-    fn items(&self, path: &[Seg], existing: &[&str], replace: Span, needs_space: bool, col: usize, item_keys: &[&str]) -> Vec<CompletionItem> {
+    fn items(
+        &self,
+        path: &[Seg],
+        existing: &[&str],
+        replace: Span,
+        needs_space: bool,
+        col: usize,
+        item_keys: &[&str],
+    ) -> Vec<CompletionItem> {
         let Some((Seg::Key(list), parent)) = path.split_last() else { return Vec::new() };
         let Place::Object { object, scope } = self.place(parent, &[]) else { return Vec::new() };
         let Some(field) = object.field(list) else { return Vec::new() };
@@ -366,7 +432,9 @@ impl Ctx<'_> {
             Some(FieldType::Capability) => self.capabilities(list, existing, replace, needs_space),
             Some(FieldType::Object) => {
                 // A new item of a list of mappings: its first key.
-                let Some(nested) = field.object.as_deref().and_then(|o| Catalog::embedded().object(o)) else { return Vec::new() };
+                let Some(nested) = field.object.as_deref().and_then(|o| Catalog::embedded().object(o)) else {
+                    return Vec::new();
+                };
                 let lead = if needs_space { " " } else { "" };
                 nested
                     .fields
@@ -375,7 +443,10 @@ impl Ctx<'_> {
                     .map(|f| {
                         let mut it = self.field_item(&nested.name, f, scope, col, replace, false);
                         if nested.name == "sysctl" && f.name == "name" && !item_keys.contains(&"value") {
-                            it.insert_text = format!("name: ${{1:net.ipv4.ip_unprivileged_port_start}}\n{}value: \"${{2:1024}}\"", pad(col));
+                            it.insert_text = format!(
+                                "name: ${{1:net.ipv4.ip_unprivileged_port_start}}\n{}value: \"${{2:1024}}\"",
+                                pad(col)
+                            );
                         }
                         it.insert_text.insert_str(0, lead);
                         it
@@ -406,9 +477,15 @@ impl Ctx<'_> {
             .map(|name| {
                 let (detail, docs) = if name == "ALL" {
                     if list == "drop" {
-                        ("every capability · restricted requires it".to_string(), "Drops every capability; add back only what the process needs.".to_string())
+                        (
+                            "every capability · restricted requires it".to_string(),
+                            "Drops every capability; add back only what the process needs.".to_string(),
+                        )
                     } else {
-                        ("every capability · forbidden by baseline and restricted".to_string(), "Adds every capability: nearly a privileged container.".to_string())
+                        (
+                            "every capability · forbidden by baseline and restricted".to_string(),
+                            "Adds every capability: nearly a privileged container.".to_string(),
+                        )
                     }
                 } else {
                     let mut notes = Vec::new();

@@ -56,7 +56,9 @@ impl<'a> Line<'a> {
         let rest = &line[i..];
         let content = dashes > 0 || !(rest.is_empty() || rest.starts_with('#') || rest.starts_with("{{"));
         let (key, value) = match split_key(rest) {
-            Some((k_start, k_end, after)) => (Some((&rest[k_start..k_end], i + k_start)), strip_comment(&rest[after..])),
+            Some((k_start, k_end, after)) => {
+                (Some((&rest[k_start..k_end], i + k_start)), strip_comment(&rest[after..]))
+            }
             None => (None, strip_comment(rest)),
         };
         Line { start, end, indent, first_dash, dashes, key, value, content }
@@ -78,7 +80,9 @@ fn strip_comment(s: &str) -> &str {
 /// of `rest`; quotes around the key are not part of it.
 pub(crate) fn split_key(rest: &str) -> Option<(usize, usize, usize)> {
     let bytes = rest.as_bytes();
-    let colon_at = |p: usize| bytes.get(p) == Some(&b':') && bytes.get(p + 1).is_none_or(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
+    let colon_at = |p: usize| {
+        bytes.get(p) == Some(&b':') && bytes.get(p + 1).is_none_or(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+    };
     match bytes.first()? {
         quote @ (b'"' | b'\'') => {
             let close = rest[1..].find(*quote as char)? + 1;
@@ -266,7 +270,10 @@ impl<'a> Outline<'a> {
 
     /// The value of a top-level `key:` (`kind`, `apiVersion`).
     pub fn top_level(&self, key: &str) -> Option<&'a str> {
-        self.lines.iter().find(|l| l.indent == 0 && l.first_dash.is_none() && l.key.is_some_and(|(k, _)| k == key)).map(|l| l.value)
+        self.lines
+            .iter()
+            .find(|l| l.indent == 0 && l.first_dash.is_none() && l.key.is_some_and(|(k, _)| k == key))
+            .map(|l| l.value)
     }
 
     /// The document's indentation step and how far its block lists are
@@ -323,7 +330,14 @@ pub(crate) enum Position<'a> {
     /// An item of the list at `path` (the path ends with the list's key).
     /// `col` is where an item's own keys would sit; `item_keys` are the keys
     /// already below it, for a list of mappings.
-    Item { path: Vec<Seg<'a>>, existing: Vec<&'a str>, replace: Span, needs_space: bool, col: usize, item_keys: Vec<&'a str> },
+    Item {
+        path: Vec<Seg<'a>>,
+        existing: Vec<&'a str>,
+        replace: Span,
+        needs_space: bool,
+        col: usize,
+        item_keys: Vec<&'a str>,
+    },
 }
 
 fn is_word(b: u8) -> bool {
@@ -401,7 +415,12 @@ pub(crate) fn position<'a>(outline: &Outline<'a>, cursor: usize) -> Option<Posit
                 item_keys: Vec::new(),
             });
         }
-        if trimmed.starts_with('{') || trimmed.starts_with('&') || trimmed.starts_with('*') || trimmed.starts_with('|') || trimmed.starts_with('>') {
+        if trimmed.starts_with('{')
+            || trimmed.starts_with('&')
+            || trimmed.starts_with('*')
+            || trimmed.starts_with('|')
+            || trimmed.starts_with('>')
+        {
             return None;
         }
         let mut end = cursor;
@@ -461,16 +480,23 @@ mod tests {
     fn keys_in_indented_and_flat_lists() {
         let p = path_of("spec:\n  containers:\n  - name: a\n    securityContext:\n      runAs$0\n      privileged: true\n    image: x\n");
         assert!(p.starts_with("Key { path: [Key(\"spec\"), Key(\"containers\"), Item, Key(\"securityContext\")], col: 6, existing: [\"privileged\"]"), "{p}");
-        let p = path_of("spec:\n    containers:\n        -   name: a\n            securityContext:\n                $0\n");
+        let p =
+            path_of("spec:\n    containers:\n        -   name: a\n            securityContext:\n                $0\n");
         assert!(p.starts_with("Key { path: [Key(\"spec\"), Key(\"containers\"), Item, Key(\"securityContext\")], col: 16, existing: []"), "{p}");
     }
 
     #[test]
     fn items_values_and_flow_lists() {
         let p = path_of("sc:\n  capabilities:\n    drop:\n    - ALL\n    - $0\n");
-        assert!(p.starts_with("Item { path: [Key(\"sc\"), Key(\"capabilities\"), Key(\"drop\")], existing: [\"ALL\"]"), "{p}");
+        assert!(
+            p.starts_with("Item { path: [Key(\"sc\"), Key(\"capabilities\"), Key(\"drop\")], existing: [\"ALL\"]"),
+            "{p}"
+        );
         let p = path_of("sc:\n  capabilities:\n    add: [CHOWN, NE$0]\n");
-        assert!(p.starts_with("Item { path: [Key(\"sc\"), Key(\"capabilities\"), Key(\"add\")], existing: [\"CHOWN\"]"), "{p}");
+        assert!(
+            p.starts_with("Item { path: [Key(\"sc\"), Key(\"capabilities\"), Key(\"add\")], existing: [\"CHOWN\"]"),
+            "{p}"
+        );
         let p = path_of("sc:\n  seccompProfile:\n    type:$0\n");
         assert!(p.contains("key: \"type\"") && p.contains("needs_space: true"), "{p}");
         let p = path_of("a:\n  - name: x\n    value: y\n  - name: $0\n");

@@ -29,7 +29,8 @@ pub fn hover(text: &str, offset: usize, config: &Config) -> Option<Hover> {
     let document = file.documents.iter().find(|d| d.span.start <= cursor && cursor <= d.span.end)?;
     let workloads = Workloads::find(document.root.as_ref()?);
     for pod in &workloads.pods {
-        let mut targets: Vec<(Option<&Container>, &Entry)> = pod.security_context.map(|e| (None, e)).into_iter().collect();
+        let mut targets: Vec<(Option<&Container>, &Entry)> =
+            pod.security_context.map(|e| (None, e)).into_iter().collect();
         targets.extend(pod.containers.iter().filter_map(|c| c.security_context.map(|e| (Some(c), e))));
         for (container, entry) in targets {
             if !hits(entry_span(entry), cursor) {
@@ -149,7 +150,10 @@ impl<'c, 'a> Ctx<'c, 'a> {
                         for inner in item.as_mapping()? {
                             let key = inner.key_str()?;
                             if hits(inner.key.span, cursor) {
-                                return Some((inner.key.span, self.field_hover(nested, key, inner, Parent::ListItem(name))));
+                                return Some((
+                                    inner.key.span,
+                                    self.field_hover(nested, key, inner, Parent::ListItem(name)),
+                                ));
                             }
                             if hits(inner.value.span, cursor) && inner.value.as_scalar().is_some() {
                                 let markdown = if nested == "sysctl" && key == "name" {
@@ -193,7 +197,8 @@ impl<'c, 'a> Ctx<'c, 'a> {
         };
         let mut md = String::new();
         // 1. The field and how it is written.
-        let _ = writeln!(md, "**`{}`** · {}\n\n{}", Self::dotted(name, parent), field.type_description(), field.summary);
+        let _ =
+            writeln!(md, "**`{}`** · {}\n\n{}", Self::dotted(name, parent), field.type_description(), field.summary);
         // 2. Scope, and 3. the effective value.
         md.push('\n');
         md.push_str(&self.scope_text(object, field, parent));
@@ -306,7 +311,8 @@ impl<'c, 'a> Ctx<'c, 'a> {
         }
         let mut md = String::from("**Pod Security Standards**\n");
         for control in &controls {
-            let since = if control.since > 0 { format!(", from Kubernetes 1.{}", control.since) } else { String::new() };
+            let since =
+                if control.since > 0 { format!(", from Kubernetes 1.{}", control.since) } else { String::new() };
             let _ = writeln!(
                 md,
                 "- {}{since} · `{}`: {}",
@@ -383,7 +389,12 @@ impl<'c, 'a> Ctx<'c, 'a> {
         if field.default.as_deref() == Some(value) {
             md.push_str("\n\nThis is the default when the field is unset.");
         }
-        let others: Vec<String> = field.values.iter().filter(|v| v.value != value).map(|v| format!("- `{}`: {}", v.value, v.meaning)).collect();
+        let others: Vec<String> = field
+            .values
+            .iter()
+            .filter(|v| v.value != value)
+            .map(|v| format!("- `{}`: {}", v.value, v.meaning))
+            .collect();
         if !others.is_empty() {
             let _ = write!(md, "\n\n**Other values**\n{}", others.join("\n"));
         }
@@ -405,10 +416,15 @@ impl<'c, 'a> Ctx<'c, 'a> {
         } else if let Some(meaning) = catalog.capability_meaning(name) {
             let default = catalog.capabilities.runtime_default.iter().any(|c| c == name);
             let baseline = BASELINE_CAPABILITIES.contains(&name);
-            let _ = write!(md, "Linux capability `CAP_{name}`, in `capabilities.{list}`\n\n{}.\n\n", capitalized(meaning));
+            let _ =
+                write!(md, "Linux capability `CAP_{name}`, in `capabilities.{list}`\n\n{}.\n\n", capitalized(meaning));
             let _ = writeln!(md, "- Granted by the container runtime by default: **{}**", yes_no(default));
             let _ = writeln!(md, "- Baseline allows adding it: **{}**", yes_no(baseline));
-            let _ = write!(md, "- Restricted allows adding it: **{}** (only `NET_BIND_SERVICE`)", yes_no(name == "NET_BIND_SERVICE"));
+            let _ = write!(
+                md,
+                "- Restricted allows adding it: **{}** (only `NET_BIND_SERVICE`)",
+                yes_no(name == "NET_BIND_SERVICE")
+            );
             if list == "drop" {
                 md.push_str(if default {
                     "\n\nDropping it takes it away from the runtime's default set."
@@ -496,9 +512,15 @@ impl<'c, 'a> Ctx<'c, 'a> {
                                 Origin::Pod if field.scope == Scope::Pod => "pod (pod-only)",
                                 Origin::Pod => "pod",
                             };
-                            rows.push(format!("| `{name}` | `{}` | {from}, line {} |", cell(&self.text(&e.value)), self.line(e.key.span)));
+                            rows.push(format!(
+                                "| `{name}` | `{}` | {from}, line {} |",
+                                cell(&self.text(&e.value)),
+                                self.line(e.key.span)
+                            ));
                         }
-                        None if (windows && field.linux_only) || (!windows && field.windows_only) || field.scope == Scope::Pod => {}
+                        None if (windows && field.linux_only)
+                            || (!windows && field.windows_only)
+                            || field.scope == Scope::Pod => {}
                         None => unset.push(format!("`{name}`")),
                     }
                 }
@@ -509,12 +531,15 @@ impl<'c, 'a> Ctx<'c, 'a> {
             }
             None => {
                 let names: Vec<String> = self.pod.containers.iter().map(|c| self.container_label(c)).collect();
-                let applies = if names.is_empty() { String::new() } else { format!(" · applies to {}", join_names(&names)) };
+                let applies =
+                    if names.is_empty() { String::new() } else { format!(" · applies to {}", join_names(&names)) };
                 let _ = writeln!(md, "**`securityContext`** of the pod{applies}\n");
                 for field in fields {
                     let name = field.name.as_str();
                     let Some(e) = own(self.pod.security_context_map(), name) else {
-                        if field.scope.allows_pod() && !((windows && field.linux_only) || (!windows && field.windows_only)) {
+                        if field.scope.allows_pod()
+                            && !((windows && field.linux_only) || (!windows && field.windows_only))
+                        {
                             unset.push(format!("`{name}`"));
                         }
                         continue;
@@ -537,7 +562,11 @@ impl<'c, 'a> Ctx<'c, 'a> {
                             }
                         }
                     };
-                    rows.push(format!("| `{name}` | `{}` | line {} | {note} |", cell(&self.text(&e.value)), self.line(e.key.span)));
+                    rows.push(format!(
+                        "| `{name}` | `{}` | line {} | {note} |",
+                        cell(&self.text(&e.value)),
+                        self.line(e.key.span)
+                    ));
                 }
                 if !rows.is_empty() {
                     md.push_str("| field | value | where | applies to |\n|---|---|---|---|\n");

@@ -22,7 +22,8 @@ pub(crate) struct Control {
 
 impl Control {
     pub fn applies(&self, profile: Profile, version: KubeVersion) -> bool {
-        let replaced = profile == Profile::Restricted && self.replaced_in_restricted.is_some_and(|m| version.at_least(m));
+        let replaced =
+            profile == Profile::Restricted && self.replaced_in_restricted.is_some_and(|m| version.at_least(m));
         profile >= self.level && version.at_least(self.since) && !replaced
     }
 }
@@ -67,12 +68,17 @@ fn seccomp() -> [Control; 2] {
 }
 
 fn app_armor() -> Control {
-    control(rules::PSS_APPARMOR, Profile::Baseline, 0, |_| "the type must be `RuntimeDefault` or `Localhost`, not `Unconfined`".into())
+    control(rules::PSS_APPARMOR, Profile::Baseline, 0, |_| {
+        "the type must be `RuntimeDefault` or `Localhost`, not `Unconfined`".into()
+    })
 }
 
 fn se_linux() -> Control {
     control(rules::PSS_SELINUX, Profile::Baseline, 0, |version| {
-        format!("the type must be unset or one of {}; `user` and `role` must be unset", code_list(allowed_selinux_types(version)))
+        format!(
+            "the type must be unset or one of {}; `user` and `role` must be unset",
+            code_list(allowed_selinux_types(version))
+        )
     })
 }
 
@@ -108,7 +114,9 @@ fn host_process() -> Control {
 pub(crate) fn controls(object: &str, field: &str) -> Vec<Control> {
     match (object, field) {
         ("securityContext", "privileged") => vec![privileged()],
-        ("securityContext", "capabilities") | ("capabilities", "add") => vec![capabilities_baseline(), capabilities_restricted()],
+        ("securityContext", "capabilities") | ("capabilities", "add") => {
+            vec![capabilities_baseline(), capabilities_restricted()]
+        }
         ("capabilities", "drop") => vec![capabilities_restricted()],
         ("securityContext", "seccompProfile") | ("seccompProfile", "type") => seccomp().into(),
         ("securityContext", "appArmorProfile") | ("appArmorProfile", "type") => vec![app_armor()],
@@ -116,15 +124,16 @@ pub(crate) fn controls(object: &str, field: &str) -> Vec<Control> {
         ("securityContext", "procMount") => proc_mount().into(),
         ("securityContext", "sysctls") | ("sysctl", "name") => vec![sysctls()],
         ("securityContext", "windowsOptions") | ("windowsOptions", "hostProcess") => vec![host_process()],
-        ("securityContext", "allowPrivilegeEscalation") => vec![control(
-            rules::PSS_ALLOW_PRIVILEGE_ESCALATION,
-            Profile::Restricted,
-            8,
-            |_| "every container must set it to `false`".into(),
-        )],
-        ("securityContext", "runAsNonRoot") => vec![control(rules::PSS_RUN_AS_NON_ROOT, Profile::Restricted, 0, |_| {
-            "must be `true` for every container: in the container, or in the pod for the containers that do not set it".into()
-        })],
+        ("securityContext", "allowPrivilegeEscalation") => {
+            vec![control(rules::PSS_ALLOW_PRIVILEGE_ESCALATION, Profile::Restricted, 8, |_| {
+                "every container must set it to `false`".into()
+            })]
+        }
+        ("securityContext", "runAsNonRoot") => {
+            vec![control(rules::PSS_RUN_AS_NON_ROOT, Profile::Restricted, 0, |_| {
+                "must be `true` for every container: in the container, or in the pod for the containers that do not set it".into()
+            })]
+        }
         ("securityContext", "runAsUser") => {
             vec![control(rules::PSS_RUN_AS_USER, Profile::Restricted, 23, |_| "must not be `0` (root)".into())]
         }
@@ -136,7 +145,9 @@ pub(crate) fn controls(object: &str, field: &str) -> Vec<Control> {
 /// recommended choice first.
 pub(crate) fn preferred_values(object: &str, field: &str) -> Option<&'static [&'static str]> {
     Some(match (object, field) {
-        ("securityContext", "privileged" | "allowPrivilegeEscalation") | ("windowsOptions", "hostProcess") => &["false", "true"],
+        ("securityContext", "privileged" | "allowPrivilegeEscalation") | ("windowsOptions", "hostProcess") => {
+            &["false", "true"]
+        }
         ("securityContext", "runAsNonRoot" | "readOnlyRootFilesystem") => &["true", "false"],
         ("seccompProfile" | "appArmorProfile", "type") => &["RuntimeDefault", "Localhost", "Unconfined"],
         ("securityContext", "procMount") => &["Default", "Unmasked"],
@@ -156,7 +167,9 @@ pub(crate) fn forbidden_by(object: &str, field: &str, value: &str) -> Option<Pro
         | ("seccompProfile" | "appArmorProfile", "type", "Unconfined")
         | ("securityContext", "procMount", "Unmasked")
         | ("windowsOptions", "hostProcess", "true") => Profile::Baseline,
-        ("securityContext", "allowPrivilegeEscalation", "true") | ("securityContext", "runAsNonRoot", "false") => Profile::Restricted,
+        ("securityContext", "allowPrivilegeEscalation", "true") | ("securityContext", "runAsNonRoot", "false") => {
+            Profile::Restricted
+        }
         _ => return None,
     })
 }

@@ -79,7 +79,9 @@ pub(crate) fn compact(doc: &DocText, node: &Node) -> String {
             Value::Scalar(s) if matches!(s.style, syntax::ScalarStyle::Literal | syntax::ScalarStyle::Folded) => {
                 out.push_str(&format!("{:?}", s.value))
             }
-            Value::Scalar(_) | Value::Alias => out.push_str(doc.slice(node.span).split_whitespace().collect::<Vec<_>>().join(" ").as_str()),
+            Value::Scalar(_) | Value::Alias => {
+                out.push_str(doc.slice(node.span).split_whitespace().collect::<Vec<_>>().join(" ").as_str())
+            }
             Value::Mapping(entries) => {
                 out.push('{');
                 for (i, entry) in entries.iter().enumerate() {

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use ropey::Rope;
 use tower_lsp::lsp_types::{
-    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, Diagnostic, DocumentChanges, NumberOrString, OneOf,
-    OptionalVersionedTextDocumentIdentifier, Position, TextDocumentEdit, TextEdit, Url, WorkspaceEdit,
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, Diagnostic, DocumentChanges, NumberOrString,
+    OneOf, OptionalVersionedTextDocumentIdentifier, Position, TextDocumentEdit, TextEdit, Url, WorkspaceEdit,
 };
 
 use super::diagnostics::to_diagnostic;
@@ -74,9 +74,11 @@ pub fn code_actions(document: &Document, params: &CodeActionParams) -> Vec<CodeA
     let findings = analyze(text, document.config).findings;
     let diagnostic_for = |code: &str, span: Span| -> Option<Diagnostic> {
         let lsp_range = range(text, &index, span, document.encoding);
-        let sent = params.context.diagnostics.iter().find(|d| {
-            d.range == lsp_range && matches!(&d.code, Some(NumberOrString::String(c)) if c == code)
-        });
+        let sent = params
+            .context
+            .diagnostics
+            .iter()
+            .find(|d| d.range == lsp_range && matches!(&d.code, Some(NumberOrString::String(c)) if c == code));
         sent.cloned().or_else(|| {
             findings
                 .iter()
@@ -95,7 +97,10 @@ pub fn code_actions(document: &Document, params: &CodeActionParams) -> Vec<CodeA
             let edits: Vec<TextEdit> = action
                 .edits
                 .iter()
-                .map(|e| TextEdit { range: range(text, &index, e.span, document.encoding), new_text: e.new_text.clone() })
+                .map(|e| TextEdit {
+                    range: range(text, &index, e.span, document.encoding),
+                    new_text: e.new_text.clone(),
+                })
                 .collect();
             let edit = if document.document_changes {
                 WorkspaceEdit {
@@ -109,7 +114,10 @@ pub fn code_actions(document: &Document, params: &CodeActionParams) -> Vec<CodeA
                     ..WorkspaceEdit::default()
                 }
             } else {
-                WorkspaceEdit { changes: Some(HashMap::from([(document.uri.clone(), edits)])), ..WorkspaceEdit::default() }
+                WorkspaceEdit {
+                    changes: Some(HashMap::from([(document.uri.clone(), edits)])),
+                    ..WorkspaceEdit::default()
+                }
             };
             CodeActionOrCommand::CodeAction(CodeAction {
                 title: action.title,

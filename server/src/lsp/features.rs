@@ -36,7 +36,11 @@ pub fn completion(text: &str, position: Position, config: &Config, encoding: Pos
             })),
             sort_text: Some(item.sort_text),
             filter_text: Some(item.label.clone()),
-            insert_text_format: Some(if item.is_snippet { InsertTextFormat::SNIPPET } else { InsertTextFormat::PLAIN_TEXT }),
+            insert_text_format: Some(if item.is_snippet {
+                InsertTextFormat::SNIPPET
+            } else {
+                InsertTextFormat::PLAIN_TEXT
+            }),
             // Continuation lines already carry their indentation.
             insert_text_mode: Some(InsertTextMode::AS_IS),
             text_edit: Some(CompletionTextEdit::Edit(TextEdit {

@@ -20,7 +20,13 @@ pub fn compute(text: &str, range: Range, encoding: PositionEncoding) -> Vec<Inla
             let lines: Vec<String> = hint
                 .parts
                 .iter()
-                .map(|p| format!("- `{}` is set on line {} of the pod securityContext", p.field, index.line_of(p.source.start) + 1))
+                .map(|p| {
+                    format!(
+                        "- `{}` is set on line {} of the pod securityContext",
+                        p.field,
+                        index.line_of(p.source.start) + 1
+                    )
+                })
                 .collect();
             let tooltip = format!("{}\n\n{}", hint.tooltip(), lines.join("\n"));
             InlayHint {
@@ -28,7 +34,10 @@ pub fn compute(text: &str, range: Range, encoding: PositionEncoding) -> Vec<Inla
                 label: InlayHintLabel::String(hint.label()),
                 kind: None,
                 text_edits: None,
-                tooltip: Some(InlayHintTooltip::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value: tooltip })),
+                tooltip: Some(InlayHintTooltip::MarkupContent(MarkupContent {
+                    kind: MarkupKind::Markdown,
+                    value: tooltip,
+                })),
                 padding_left: Some(true),
                 padding_right: None,
                 data: None,

@@ -13,19 +13,20 @@ use tokio::sync::mpsc;
 use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::notification::LogTrace;
 use tower_lsp::lsp_types::{
-    CodeActionOptions, CodeActionParams, CodeActionProviderCapability, CodeActionResponse, CompletionOptions, CompletionParams, CompletionResponse, Hover, HoverParams, HoverProviderCapability,
-    ConfigurationItem, Diagnostic, DidChangeConfigurationParams, DidChangeTextDocumentParams,
-    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, InitializeParams,
-    InitializeResult, InitializedParams, InlayHint, InlayHintParams, InlayHintServerCapabilities, LogTraceParams, MessageType, SaveOptions, ServerCapabilities, ServerInfo,
-    OneOf, SetTraceParams, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    CodeActionOptions, CodeActionParams, CodeActionProviderCapability, CodeActionResponse, CompletionOptions,
+    CompletionParams, CompletionResponse, ConfigurationItem, Diagnostic, DidChangeConfigurationParams,
+    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
+    Hover, HoverParams, HoverProviderCapability, InitializeParams, InitializeResult, InitializedParams, InlayHint,
+    InlayHintParams, InlayHintServerCapabilities, LogTraceParams, MessageType, OneOf, SaveOptions, ServerCapabilities,
+    ServerInfo, SetTraceParams, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
     TextDocumentSyncSaveOptions, TraceValue, Url,
 };
 use tower_lsp::{Client, LanguageServer};
 
 use super::diagnostics;
+use super::documents::{ChangeError, Documents, Ticket};
 use super::features;
 use super::inlay;
-use super::documents::{ChangeError, Documents, Ticket};
 use super::position::PositionEncoding;
 use super::settings::{self, is_settings_file, Configuration};
 use crate::config::Config;
@@ -184,7 +185,8 @@ impl Backend {
                 let Some(snapshot) = shared.documents.snapshot(&uri, ticket) else { return };
                 let version = snapshot.version;
                 let settings_file = is_settings_file(&uri);
-                let (config, problems) = if settings_file { (Config::default(), Vec::new()) } else { shared.config_for(&uri) };
+                let (config, problems) =
+                    if settings_file { (Config::default(), Vec::new()) } else { shared.config_for(&uri) };
                 for problem in problems {
                     tracing::warn!("{problem}");
                     client.log_message(MessageType::WARNING, problem).await;
@@ -301,14 +303,11 @@ impl LanguageServer for Backend {
             .and_then(|e| e.document_changes)
             .unwrap_or(false);
         self.shared.document_changes.store(document_changes, Ordering::SeqCst);
-        let refreshes = params.capabilities.workspace.as_ref().and_then(|w| w.inlay_hint.as_ref()).and_then(|h| h.refresh_support);
+        let refreshes =
+            params.capabilities.workspace.as_ref().and_then(|w| w.inlay_hint.as_ref()).and_then(|h| h.refresh_support);
         self.shared.refreshes_inlay_hints.store(refreshes.unwrap_or(false), Ordering::SeqCst);
-        let mut roots: Vec<std::path::PathBuf> = params
-            .workspace_folders
-            .iter()
-            .flatten()
-            .filter_map(|folder| folder.uri.to_file_path().ok())
-            .collect();
+        let mut roots: Vec<std::path::PathBuf> =
+            params.workspace_folders.iter().flatten().filter_map(|folder| folder.uri.to_file_path().ok()).collect();
         #[allow(deprecated)] // Clients without workspace folders still send rootUri.
         if roots.is_empty() {
             roots.extend(params.root_uri.as_ref().and_then(|u| u.to_file_path().ok()));
@@ -376,7 +375,8 @@ impl LanguageServer for Backend {
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
         // Clients that answer `workspace/configuration` are asked; others
         // send the settings along (under `podsec`, or as they are).
-        let pulled = if self.shared.pulls_configuration.load(Ordering::SeqCst) { self.pull_configuration().await } else { None };
+        let pulled =
+            if self.shared.pulls_configuration.load(Ordering::SeqCst) { self.pull_configuration().await } else { None };
         let value = pulled.or_else(|| match params.settings {
             Value::Object(mut object) if object.contains_key(NAME) => object.remove(NAME),
             Value::Null => None,
@@ -440,7 +440,14 @@ impl LanguageServer for Backend {
         let encoding = self.shared.encoding();
         let document_changes = self.shared.document_changes.load(Ordering::SeqCst);
         let actions = tokio::task::spawn_blocking(move || {
-            let document = super::actions::Document { uri: &uri, version, text: &text, config: &config, encoding, document_changes };
+            let document = super::actions::Document {
+                uri: &uri,
+                version,
+                text: &text,
+                config: &config,
+                encoding,
+                document_changes,
+            };
             super::actions::code_actions(&document, &params)
         })
         .await;

@@ -108,7 +108,9 @@ pub fn inlay_hints_from_json(options: Option<&Value>, origin: &str) -> (Option<b
     match options.and_then(|o| o.get("inlayHints")) {
         None | Some(Value::Null) => (None, None),
         Some(Value::Bool(on)) => (Some(*on), None),
-        Some(other) => (None, Some(format!("podsec: {origin}: `inlayHints` must be true or false, got `{other}`; ignored"))),
+        Some(other) => {
+            (None, Some(format!("podsec: {origin}: `inlayHints` must be true or false, got `{other}`; ignored")))
+        }
     }
 }
 
@@ -170,7 +172,11 @@ impl Configuration {
         if root.is_none() && !self.roots.is_empty() {
             return None;
         }
-        let found = self.lookups.entry(folder.clone()).or_insert_with(|| find_settings_file(&folder, root.as_deref())).clone()?;
+        let found = self
+            .lookups
+            .entry(folder.clone())
+            .or_insert_with(|| find_settings_file(&folder, root.as_deref()))
+            .clone()?;
         if let Some(settings) = self.files.get(&found) {
             return Some(settings.clone());
         }

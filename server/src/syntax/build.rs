@@ -143,11 +143,8 @@ impl<'a> Builder<'a> {
             Event::DocumentStart => {
                 self.end_document();
                 let start = self.offset(marker);
-                self.current = Some(Document {
-                    span: Span::new(start, self.chunk.end),
-                    root: None,
-                    errors: Vec::new(),
-                });
+                self.current =
+                    Some(Document { span: Span::new(start, self.chunk.end), root: None, errors: Vec::new() });
             }
             Event::DocumentEnd => self.end_document(),
             Event::Alias(_) => {
@@ -169,9 +166,9 @@ impl<'a> Builder<'a> {
                     TScalarStyle::Folded => ScalarStyle::Folded,
                     _ => ScalarStyle::Plain,
                 };
-                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix)).map(|t| {
-                    t.strip_prefix("tag:yaml.org,2002:").map_or(t.clone(), |s| format!("!!{s}"))
-                });
+                let tag = tag
+                    .map(|t| format!("{}{}", t.handle, t.suffix))
+                    .map(|t| t.strip_prefix("tag:yaml.org,2002:").map_or(t.clone(), |s| format!("!!{s}")));
                 self.push_node(Node { value: Value::Scalar(Scalar { value, style, tag }), span });
             }
             Event::SequenceStart(..) => {

@@ -199,7 +199,9 @@ pub fn comment_start(line: &str) -> Option<usize> {
             Some(q) if b == q => quote = None,
             Some(_) => {}
             None => match b {
-                b'"' | b'\'' if i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b':' | b'[' | b'{' | b',' | b'-') => quote = Some(b),
+                b'"' | b'\'' if i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b':' | b'[' | b'{' | b',' | b'-') => {
+                    quote = Some(b)
+                }
                 b'#' if i == 0 || matches!(bytes[i - 1], b' ' | b'\t') => return Some(i),
                 _ => {}
             },
@@ -216,9 +218,6 @@ pub const MAX_DEPTH: usize = 256;
 pub fn parse(text: &str) -> ParsedFile {
     let templates = mask_templates(text);
     let source: &str = templates.masked.as_deref().unwrap_or(text);
-    let documents = split_documents(source)
-        .into_iter()
-        .flat_map(|span| build::parse_document(source, span))
-        .collect();
+    let documents = split_documents(source).into_iter().flat_map(|span| build::parse_document(source, span)).collect();
     ParsedFile { documents, templates }
 }

@@ -27,7 +27,8 @@ pub fn split_documents(text: &str) -> Vec<Span> {
 pub fn document_at(text: &str, offset: usize) -> Span {
     let bytes = text.as_bytes();
     let offset = offset.min(bytes.len());
-    let is_line_start = |p: usize| p == 0 || bytes[p - 1] == b'\n' || (bytes[p - 1] == b'\r' && bytes.get(p) != Some(&b'\n'));
+    let is_line_start =
+        |p: usize| p == 0 || bytes[p - 1] == b'\n' || (bytes[p - 1] == b'\r' && bytes.get(p) != Some(&b'\n'));
     // Back to the start of the line holding `offset`, then up line by line.
     let mut line = offset;
     while !is_line_start(line) {
@@ -82,7 +83,16 @@ mod tests {
 
     #[test]
     fn document_at_agrees_with_split_documents() {
-        for text in ["a: 1\n---\nb: 2\n--- # c\nc: 3", "---\na: 1\n", "a: 1\r\n---\r\nb: 2", "a: 1\r---\rb: 2\r", "", "x", "---", "a\n---\n"] {
+        for text in [
+            "a: 1\n---\nb: 2\n--- # c\nc: 3",
+            "---\na: 1\n",
+            "a: 1\r\n---\r\nb: 2",
+            "a: 1\r---\rb: 2\r",
+            "",
+            "x",
+            "---",
+            "a\n---\n",
+        ] {
             let spans = split_documents(text);
             for offset in 0..=text.len() {
                 let expected = spans.iter().rev().find(|s| s.start <= offset).copied().unwrap();

@@ -48,24 +48,18 @@ pub fn mask_templates(text: &str) -> TemplateMask {
     let mut line_start = 0;
     let mut action_index = 0;
     while line_start < bytes.len() {
-        let line_end = bytes[line_start..]
-            .iter()
-            .position(|&b| b == b'\n' || b == b'\r')
-            .map_or(bytes.len(), |p| line_start + p);
+        let line_end =
+            bytes[line_start..].iter().position(|&b| b == b'\n' || b == b'\r').map_or(bytes.len(), |p| line_start + p);
         let line = Span::new(line_start, line_end);
         // Actions that touch this line.
         while action_index < actions.len() && actions[action_index].end <= line.start {
             action_index += 1;
         }
-        let touching: Vec<Span> = actions[action_index..]
-            .iter()
-            .take_while(|a| a.start < line.end.max(line.start + 1))
-            .copied()
-            .collect();
+        let touching: Vec<Span> =
+            actions[action_index..].iter().take_while(|a| a.start < line.end.max(line.start + 1)).copied().collect();
         if !touching.is_empty() {
-            let only_actions = (line.start..line.end).all(|p| {
-                bytes[p] == b' ' || bytes[p] == b'\t' || touching.iter().any(|a| a.contains(p))
-            });
+            let only_actions = (line.start..line.end)
+                .all(|p| bytes[p] == b' ' || bytes[p] == b'\t' || touching.iter().any(|a| a.contains(p)));
             if only_actions {
                 mask.control_lines.push(line);
             }
