@@ -8,7 +8,7 @@ use super::structure::LineNumbers;
 use super::values;
 use super::Finding;
 use crate::model::{ContainerKind, Origin, PodSpec};
-use crate::syntax::{Node, ParsedFile, Span, Value};
+use crate::syntax::{Node, ParsedFile, Span};
 
 const DANGEROUS_CAPABILITIES: &[&str] =
     &["ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "BPF", "PERFMON", "DAC_READ_SEARCH"];
@@ -226,7 +226,7 @@ impl Check<'_> {
                     .security_context()
                     .field(key)
                     .is_some_and(|f| f.scope == crate::catalog::Scope::Both);
-                if shared && !entry.value.is_null() && same_value(&entry.value, pod_value) {
+                if shared && !entry.value.is_null() && values::same_value(&entry.value, pod_value) {
                     let who = self.name(container);
                     let line = self.lines.of(pod_value.span.start);
                     self.report(
@@ -238,24 +238,5 @@ impl Check<'_> {
                 }
             }
         }
-    }
-}
-
-/// Whether two values mean the same to Kubernetes (positions and styles aside).
-fn same_value(a: &Node, b: &Node) -> bool {
-    match (&a.value, &b.value) {
-        (Value::Scalar(_), Value::Scalar(_)) => match (values::read(a), values::read(b)) {
-            (Some(values::Reading::String), Some(values::Reading::String)) => a.as_str() == b.as_str(),
-            (Some(x), Some(y)) => x == y,
-            _ => false,
-        },
-        (Value::Mapping(x), Value::Mapping(y)) => {
-            x.len() == y.len()
-                && x.iter().all(|e| e.key_str().is_some_and(|k| b.get(k).is_some_and(|v| same_value(&e.value, v))))
-        }
-        (Value::Sequence(x), Value::Sequence(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q))
-        }
-        _ => false,
     }
 }

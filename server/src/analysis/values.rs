@@ -122,6 +122,25 @@ fn is_float(v: &str) -> bool {
         && body.parse::<f64>().is_ok()
 }
 
+/// Whether two values mean the same to Kubernetes (positions and styles aside).
+pub(crate) fn same_value(a: &Node, b: &Node) -> bool {
+    match (&a.value, &b.value) {
+        (Value::Scalar(_), Value::Scalar(_)) => match (read(a), read(b)) {
+            (Some(Reading::String), Some(Reading::String)) => a.as_str() == b.as_str(),
+            (Some(x), Some(y)) => x == y,
+            _ => false,
+        },
+        (Value::Mapping(x), Value::Mapping(y)) => {
+            x.len() == y.len()
+                && x.iter().all(|e| e.key_str().is_some_and(|k| b.get(k).is_some_and(|v| same_value(&e.value, v))))
+        }
+        (Value::Sequence(x), Value::Sequence(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q))
+        }
+        _ => false,
+    }
+}
+
 /// The candidate closest to `name`, when it is close enough to be what the
 /// user meant: same letters in another case, a small edit, or a near prefix.
 pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {

@@ -2,7 +2,7 @@
 
 use super::edit::{self, Editor, New, NewEntry, Style};
 use super::{Action, ActionKind, Target, TextEdit};
-use crate::analysis::values::{self, Reading};
+use crate::analysis::values::{self, same_value, Reading};
 use crate::analysis::{Finding, BASELINE_CAPABILITIES};
 use crate::catalog::{Catalog, Field, FieldType};
 use crate::model::{Container, PodSpec, Workloads};
@@ -171,25 +171,6 @@ fn locate_in<'a>(node: &'a Node, span: Span, steps: &mut Vec<(&'a Node, usize)>,
 /// A field of any catalog object, by name (names do not clash in type).
 fn field_named(name: &str) -> Option<&'static Field> {
     Catalog::embedded().objects.iter().find_map(|o| o.field(name))
-}
-
-/// Whether two values mean the same to Kubernetes (positions and styles aside).
-pub(super) fn same_value(a: &Node, b: &Node) -> bool {
-    match (&a.value, &b.value) {
-        (Value::Scalar(_), Value::Scalar(_)) => match (values::read(a), values::read(b)) {
-            (Some(Reading::String), Some(Reading::String)) => a.as_str() == b.as_str(),
-            (Some(x), Some(y)) => x == y,
-            _ => false,
-        },
-        (Value::Mapping(x), Value::Mapping(y)) => {
-            x.len() == y.len()
-                && x.iter().all(|e| e.key_str().is_some_and(|k| b.get(k).is_some_and(|v| same_value(&e.value, v))))
-        }
-        (Value::Sequence(x), Value::Sequence(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q))
-        }
-        _ => false,
-    }
 }
 
 /// A string as a YAML scalar: plain where that reads back as the same string.

@@ -2,8 +2,9 @@
 //! field that all containers set alike to the pod, and pushing a pod value
 //! down into the containers.
 
-use super::quick::{merge, same_value, without_comments, Cx};
+use super::quick::{merge, without_comments, Cx};
 use super::{Action, ActionKind, TextEdit};
+use crate::analysis::values::same_value;
 use crate::catalog::{Catalog, Scope};
 use crate::model::{PodSpec, Workloads};
 use crate::syntax::{Node, Span};
