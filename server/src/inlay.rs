@@ -10,7 +10,7 @@
 //!   its name.
 
 use crate::model::{Container, Origin, PodSpec, Workloads};
-use crate::syntax::{parse, Node, Span, Value};
+use crate::syntax::{parse, Node, Span};
 
 /// The longest a rendered value gets before it is cut with `…`.
 const MAX_VALUE_CHARS: usize = 40;
@@ -90,7 +90,7 @@ fn container_hints(text: &str, pod: &PodSpec<'_>, container: &Container<'_>) -> 
         .filter(|(_, effective)| effective.origin == Origin::Pod)
         .map(|(field, effective)| HintPart {
             field,
-            value: render(text, effective.value()),
+            value: crate::syntax::flow_text(text, effective.value(), MAX_VALUE_CHARS),
             source: effective.entry.key.span,
         })
         .collect();
@@ -152,62 +152,6 @@ fn container_anchor(text: &str, container: &Container<'_>) -> usize {
 
 fn single_line(text: &str, node: &Node) -> bool {
     !text[node.span.start..node.span.end].contains(['\n', '\r'])
-}
-
-/// A compact one-line rendering of a value, as it is written where it can be.
-fn render(text: &str, node: &Node) -> String {
-    let mut out = String::new();
-    render_into(text, node, &mut out, 0);
-    shorten(out)
-}
-
-fn render_into(text: &str, node: &Node, out: &mut String, depth: usize) {
-    if depth > 8 || out.chars().count() > MAX_VALUE_CHARS {
-        out.push('…');
-        return;
-    }
-    match &node.value {
-        Value::Scalar(scalar) => {
-            let written = &text[node.span.start..node.span.end];
-            if single_line(text, node) && !written.is_empty() {
-                out.push_str(written);
-            } else {
-                out.push_str(&scalar.value.replace(['\n', '\r'], " "));
-            }
-        }
-        Value::Mapping(entries) => {
-            out.push('{');
-            for (i, entry) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                render_into(text, &entry.key, out, depth + 1);
-                out.push_str(": ");
-                render_into(text, &entry.value, out, depth + 1);
-            }
-            out.push('}');
-        }
-        Value::Sequence(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                render_into(text, item, out, depth + 1);
-            }
-            out.push(']');
-        }
-        Value::Alias => out.push_str(&text[node.span.start..node.span.end]),
-    }
-}
-
-fn shorten(value: String) -> String {
-    if value.chars().count() <= MAX_VALUE_CHARS {
-        return value;
-    }
-    let mut cut: String = value.chars().take(MAX_VALUE_CHARS - 1).collect();
-    cut.push('…');
-    cut
 }
 
 #[cfg(test)]

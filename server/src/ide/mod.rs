@@ -14,7 +14,7 @@ mod knowledge;
 pub use completion::{complete, CompletionItem, CompletionKind, TRIGGER_CHARACTERS};
 pub use hover::{hover, Hover};
 
-use crate::syntax::{self, Node, Span, Value};
+use crate::syntax::{self, Node, Span};
 
 /// The document holding the cursor, cut out of the file: offsets inside it
 /// are local; `base` turns them back into file offsets.
@@ -44,10 +44,6 @@ impl<'a> DocText<'a> {
         span.shifted(self.base)
     }
 
-    pub fn slice(&self, span: Span) -> &'a str {
-        self.text.get(span.start..span.end).unwrap_or_default()
-    }
-
     /// The 1-based line number in the file of a local offset.
     pub fn line_number(&self, local: usize) -> usize {
         let base = *self.base_line.get_or_init(|| count_line_breaks(self.file, self.base));
@@ -66,54 +62,9 @@ fn count_line_breaks(text: &str, offset: usize) -> usize {
     newlines + bytes.iter().enumerate().filter(|&(i, &b)| b == b'\r' && all.get(i + 1) != Some(&b'\n')).count()
 }
 
-/// A node as a short one-line YAML text, for hover tables: scalars as
-/// written, collections in flow style.
+/// A node as a short one-line YAML text, for hover tables.
 pub(crate) fn compact(doc: &DocText, node: &Node) -> String {
-    const LIMIT: usize = 80;
-    fn write(doc: &DocText, node: &Node, out: &mut String, depth: usize) {
-        if out.len() > LIMIT || depth > 8 {
-            return;
-        }
-        match &node.value {
-            Value::Scalar(s) if s.is_null() => out.push_str("null"),
-            Value::Scalar(s) if matches!(s.style, syntax::ScalarStyle::Literal | syntax::ScalarStyle::Folded) => {
-                out.push_str(&format!("{:?}", s.value))
-            }
-            Value::Scalar(_) | Value::Alias => {
-                out.push_str(doc.slice(node.span).split_whitespace().collect::<Vec<_>>().join(" ").as_str())
-            }
-            Value::Mapping(entries) => {
-                out.push('{');
-                for (i, entry) in entries.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    write(doc, &entry.key, out, depth + 1);
-                    out.push_str(": ");
-                    write(doc, &entry.value, out, depth + 1);
-                }
-                out.push('}');
-            }
-            Value::Sequence(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    write(doc, item, out, depth + 1);
-                }
-                out.push(']');
-            }
-        }
-    }
-    let mut out = String::new();
-    write(doc, node, &mut out, 0);
-    if out.len() > LIMIT {
-        let cut = crate::text::floor_char_boundary(&out, LIMIT);
-        out.truncate(cut);
-        out.push('…');
-    }
-    out
+    syntax::flow_text(doc.text, node, 80)
 }
 
 #[cfg(test)]

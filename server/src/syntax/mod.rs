@@ -210,6 +210,56 @@ pub fn comment_start(line: &str) -> Option<usize> {
     None
 }
 
+/// A node as one short line of YAML, for hovers and hints: scalars as
+/// written (whitespace folded, null as `null`, block scalars quoted),
+/// collections in flow style, cut to `max_chars` with `…`. `text` is the
+/// text the node's spans index into.
+pub fn flow_text(text: &str, node: &Node, max_chars: usize) -> String {
+    fn write(text: &str, node: &Node, out: &mut String, depth: usize, budget: usize) {
+        if out.len() > budget || depth > 8 {
+            return;
+        }
+        let written = text.get(node.span.start..node.span.end).unwrap_or_default();
+        match &node.value {
+            Value::Scalar(s) if s.is_null() => out.push_str("null"),
+            Value::Scalar(s) if matches!(s.style, ScalarStyle::Literal | ScalarStyle::Folded) => {
+                out.push_str(&format!("{:?}", s.value))
+            }
+            Value::Scalar(_) | Value::Alias => out.push_str(&written.split_whitespace().collect::<Vec<_>>().join(" ")),
+            Value::Mapping(entries) => {
+                out.push('{');
+                for (i, entry) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    write(text, &entry.key, out, depth + 1, budget);
+                    out.push_str(": ");
+                    write(text, &entry.value, out, depth + 1, budget);
+                }
+                out.push('}');
+            }
+            Value::Sequence(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    write(text, item, out, depth + 1, budget);
+                }
+                out.push(']');
+            }
+        }
+    }
+    let mut out = String::new();
+    // Bytes bound the work; characters bound what is shown.
+    write(text, node, &mut out, 0, max_chars * 4);
+    if out.chars().count() > max_chars {
+        out = out.chars().take(max_chars.saturating_sub(1)).collect();
+        out.push('…');
+    }
+    out
+}
+
 /// Deeper nesting than this ends the document with an error: real manifests
 /// stay far below it, and every tree walk stays well inside the stack.
 pub const MAX_DEPTH: usize = 256;
