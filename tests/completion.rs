@@ -15,20 +15,8 @@ use podsec::config::{Config, Profile};
 use podsec::ide::{complete, CompletionItem, CompletionKind, TRIGGER_CHARACTERS};
 use podsec::syntax::{parse, Node};
 
-fn config_for(text: &str) -> Config {
-    let mut config = Config::default();
-    if let Some(directive) = text.lines().next().and_then(|l| l.strip_prefix("# podsec-test:")) {
-        for setting in directive.split_whitespace() {
-            match setting.split_once('=') {
-                Some(("kubernetes-version", v)) => config.kubernetes_version = v.parse().unwrap(),
-                Some(("profile", v)) => config.profile = v.parse().unwrap(),
-                Some(("best-practices", v)) => config.best_practices = v.parse().unwrap(),
-                _ => panic!("unknown test directive `{setting}`"),
-            }
-        }
-    }
-    config
-}
+#[path = "support/mod.rs"]
+mod support;
 
 fn cursor(fixture: &str) -> (String, usize) {
     let offset = fixture.find("$0").expect("a `$0` cursor");
@@ -38,7 +26,7 @@ fn cursor(fixture: &str) -> (String, usize) {
 
 fn complete_at(fixture: &str) -> (String, Vec<CompletionItem>) {
     let (text, offset) = cursor(fixture);
-    let items = complete(&text, offset, &config_for(&text));
+    let items = complete(&text, offset, &support::config_for(&text, Config::default()));
     (text, items)
 }
 

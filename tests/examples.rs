@@ -2,12 +2,11 @@
 //! each example marks with `# expect: <code>`, and nothing else.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn repository() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
+#[path = "support/mod.rs"]
+mod support;
 
 /// `(path, line, code)` for every annotation under `dir`, paths relative to the repository.
 fn annotations(dir: &Path, skip: Option<&Path>) -> BTreeSet<(String, u64, String)> {
@@ -22,7 +21,7 @@ fn annotations(dir: &Path, skip: Option<&Path>) -> BTreeSet<(String, u64, String
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        let relative = path.strip_prefix(repository()).unwrap().to_string_lossy().into_owned();
+        let relative = path.strip_prefix(support::repository()).unwrap().to_string_lossy().into_owned();
         for (i, line) in text.lines().enumerate() {
             if let Some((_, codes)) = line.split_once("# expect: ") {
                 for code in codes.split(',') {
@@ -36,7 +35,7 @@ fn annotations(dir: &Path, skip: Option<&Path>) -> BTreeSet<(String, u64, String
 
 fn check_json(args: &[&str]) -> BTreeSet<(String, u64, String)> {
     let output = Command::new(env!("CARGO_BIN_EXE_podsec"))
-        .current_dir(repository())
+        .current_dir(support::repository())
         .args(["check", "--format", "json"])
         .args(args)
         .output()
@@ -58,13 +57,13 @@ fn check_json(args: &[&str]) -> BTreeSet<(String, u64, String)> {
 fn examples_report_exactly_what_they_mark() {
     // Folders with a `.podsec.yaml` (a baseline namespace, a 1.29 cluster)
     // are judged by it: one run checks them all.
-    let root = repository();
+    let root = support::repository();
     assert_eq!(check_json(&["examples"]), annotations(&root.join("examples"), None));
 }
 
 #[test]
 fn examples_show_every_rule() {
-    let root = repository();
+    let root = support::repository();
     let marked: BTreeSet<String> =
         annotations(&root.join("examples"), None).into_iter().map(|(_, _, code)| code).collect();
     let missing: Vec<&str> = podsec::analysis::rules::ALL

@@ -20,21 +20,8 @@ use podsec::fix::{self, Action, ActionKind};
 use podsec::syntax::Span;
 use serde::Deserialize;
 
-fn repository() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
-
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            yaml_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") && !path.ends_with(".podsec.yaml") {
-            out.push(path);
-        }
-    }
-}
+#[path = "support/mod.rs"]
+mod support;
 
 /// The configurations a file is checked with: its own (a `# podsec-test:`
 /// directive, or the nearest `.podsec.yaml`), and the defaults.
@@ -54,7 +41,9 @@ fn configs_for(path: &Path, text: &str) -> Vec<Config> {
                 _ => {}
             }
         }
-    } else if let Some(settings) = podsec::workspace::find_settings_file(path.parent().unwrap(), Some(&repository())) {
+    } else if let Some(settings) =
+        podsec::workspace::find_settings_file(path.parent().unwrap(), Some(&support::repository()))
+    {
         podsec::workspace::load_settings_file(&settings).unwrap().settings.apply(&mut own);
     }
     let mut configs = vec![own];
@@ -216,13 +205,13 @@ fn run(work: Vec<(String, String, Config)>) -> (usize, Vec<String>) {
 #[test]
 fn every_action_on_every_fixture_and_example_keeps_the_manifest_valid() {
     let mut files = Vec::new();
-    yaml_files(&repository().join("tests/fixtures"), &mut files);
-    yaml_files(&repository().join("examples"), &mut files);
+    support::yaml_files(&support::repository().join("tests/fixtures"), &mut files);
+    support::yaml_files(&support::repository().join("examples"), &mut files);
     files.sort();
     let mut work = Vec::new();
     for path in &files {
         let text = std::fs::read_to_string(path).unwrap();
-        let name = path.strip_prefix(repository()).unwrap().display().to_string();
+        let name = path.strip_prefix(support::repository()).unwrap().display().to_string();
         for config in configs_for(path, &text) {
             work.push((name.clone(), text.clone(), config.clone()));
             if !text.contains('\r') {
@@ -248,7 +237,7 @@ fn every_action_on_every_failing_pod_security_admission_fixture() {
         for minor in 0..=KubeVersion::NEWEST.minor {
             let config = Config { profile, kubernetes_version: KubeVersion::new(minor), ..Config::default() };
             let mut files = Vec::new();
-            yaml_files(&root.join(level).join(format!("v1.{minor}")).join("fail"), &mut files);
+            support::yaml_files(&root.join(level).join(format!("v1.{minor}")).join("fail"), &mut files);
             for path in files {
                 let name = path.strip_prefix(&root).unwrap().display().to_string();
                 work.push((name, std::fs::read_to_string(&path).unwrap(), config.clone()));

@@ -14,9 +14,8 @@ use podsec::config::{Config, KubeVersion, Profile};
 use podsec::fix::{self, Action, ActionKind};
 use podsec::syntax::Span;
 
-fn repository() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
+#[path = "support/mod.rs"]
+mod support;
 
 fn restricted() -> Config {
     Config { best_practices: false, ..Config::default() }
@@ -301,7 +300,7 @@ fn a_deprecated_annotation_becomes_the_field() {
 
 #[test]
 fn make_restricted_says_what_it_leaves() {
-    let text = std::fs::read_to_string(repository().join("examples/pod-security/node-agent.yaml")).unwrap();
+    let text = std::fs::read_to_string(support::repository().join("examples/pod-security/node-agent.yaml")).unwrap();
     let actions = fix::make_restricted(&text, &Config::default(), None);
     assert_eq!(actions.len(), 1);
     let action = &actions[0];
@@ -362,18 +361,6 @@ fn make_restricted_passes_every_restricted_psa_fixture_it_can() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            yaml_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") && !path.ends_with(".podsec.yaml") {
-            out.push(path);
-        }
-    }
-}
-
 /// Whether the list has a fix for this finding in this file. The
 /// others: an ID, a GID or a user to choose, a volume, host namespace or
 /// port to give up, a structure to rewrite, or a name with no near match.
@@ -416,8 +403,8 @@ fn expects_a_fix(code: &str, message: &str, severity: Severity, text: &str) -> b
 #[test]
 fn every_fixable_finding_of_the_examples_and_fixtures_gets_its_fix() {
     let mut files = Vec::new();
-    yaml_files(&repository().join("examples"), &mut files);
-    yaml_files(&repository().join("tests/fixtures"), &mut files);
+    support::yaml_files(&support::repository().join("examples"), &mut files);
+    support::yaml_files(&support::repository().join("tests/fixtures"), &mut files);
     files.sort();
     let mut missing = Vec::new();
     let mut fixed = 0;
@@ -442,7 +429,7 @@ fn every_fixable_finding_of_the_examples_and_fixtures_gets_its_fix() {
                     let line = text[..finding.span.start].lines().count();
                     missing.push(format!(
                         "{}:{line}: {} {}",
-                        path.strip_prefix(repository()).unwrap().display(),
+                        path.strip_prefix(support::repository()).unwrap().display(),
                         finding.rule.code,
                         finding.message
                     ));
@@ -475,7 +462,7 @@ fn podsec(args: &[&str], dir: &Path) -> std::process::Output {
 
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut files = Vec::new();
-    yaml_files(dir, &mut files);
+    support::yaml_files(dir, &mut files);
     files.into_iter().map(|p| (p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap())).collect()
 }
 
@@ -496,7 +483,7 @@ fn comments(text: &str) -> Vec<String> {
 #[test]
 fn check_fix_on_a_copy_of_the_examples_leaves_nothing_fixable_and_keeps_every_comment() {
     let dir = tempfile::tempdir().unwrap();
-    copy_tree(&repository().join("examples"), dir.path());
+    copy_tree(&support::repository().join("examples"), dir.path());
     let before = snapshot(dir.path());
     let broken = PathBuf::from("mistakes/rejected-by-the-api.yaml");
     #[cfg(unix)]

@@ -15,20 +15,8 @@ use podsec::config::{Config, Profile};
 use podsec::ide::{hover, Hover};
 use podsec::text::{ColumnUnit, LineIndex};
 
-fn config_for(text: &str) -> Config {
-    let mut config = Config::default();
-    if let Some(directive) = text.lines().next().and_then(|l| l.strip_prefix("# podsec-test:")) {
-        for setting in directive.split_whitespace() {
-            match setting.split_once('=') {
-                Some(("kubernetes-version", v)) => config.kubernetes_version = v.parse().unwrap(),
-                Some(("profile", v)) => config.profile = v.parse().unwrap(),
-                Some(("best-practices", v)) => config.best_practices = v.parse().unwrap(),
-                _ => panic!("unknown test directive `{setting}`"),
-            }
-        }
-    }
-    config
-}
+#[path = "support/mod.rs"]
+mod support;
 
 /// The text without its `$0` markers, and the offset of each.
 fn cursors(fixture: &str) -> (String, Vec<usize>) {
@@ -46,7 +34,7 @@ fn cursors(fixture: &str) -> (String, Vec<usize>) {
 fn hover_at(fixture: &str) -> Option<Hover> {
     let (text, offsets) = cursors(fixture);
     assert_eq!(offsets.len(), 1, "one `$0` expected");
-    hover(&text, offsets[0], &config_for(&text))
+    hover(&text, offsets[0], &support::config_for(&text, Config::default()))
 }
 
 fn render(text: &str, offsets: &[usize], config: &Config) -> Vec<(usize, Option<(String, String)>)> {
@@ -67,7 +55,7 @@ fn fixtures() {
         let fixture = std::fs::read_to_string(path).unwrap();
         let (text, offsets) = cursors(&fixture);
         assert!(!offsets.is_empty(), "{}: no `$0` cursor", path.display());
-        let config = config_for(&text);
+        let config = support::config_for(&text, Config::default());
         let hovers = render(&text, &offsets, &config);
 
         let crlf_fixture = fixture.replace('\n', "\r\n");

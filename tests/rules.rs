@@ -20,25 +20,8 @@ use podsec::analysis::{analyze, Finding};
 use podsec::config::Config;
 use podsec::text::{ColumnUnit, LineIndex};
 
-fn config_for(text: &str) -> Config {
-    let mut config =
-        Config { profile: podsec::config::Profile::Privileged, best_practices: false, ..Config::default() };
-    if let Some(directive) = text.lines().next().and_then(|l| l.strip_prefix("# podsec-test:")) {
-        for setting in directive.split_whitespace() {
-            match setting.split_once('=') {
-                Some(("kubernetes-version", v)) => config.kubernetes_version = v.parse().unwrap(),
-                Some(("profile", v)) => config.profile = v.parse().unwrap(),
-                Some(("best-practices", v)) => config.best_practices = v.parse().unwrap(),
-                Some(("rule", v)) => {
-                    let (code, level) = v.split_once(':').expect("rule=CODE:LEVEL");
-                    config.set_rule(code, level.parse().unwrap()).unwrap();
-                }
-                _ => panic!("unknown test directive `{setting}`"),
-            }
-        }
-    }
-    config
-}
+#[path = "support/mod.rs"]
+mod support;
 
 /// `(line, code, covered text)` of every annotation.
 fn expectations(text: &str) -> Vec<(usize, String, Option<String>)> {
@@ -123,7 +106,10 @@ fn render(text: &str, findings: &[Finding]) -> String {
 fn fixtures() {
     insta::glob!("fixtures/{rules,cases,pss,best-practice}/*.yaml", |path| {
         let text = std::fs::read_to_string(path).unwrap();
-        let config = config_for(&text);
+        let config = support::config_for(
+            &text,
+            Config { profile: podsec::config::Profile::Privileged, best_practices: false, ..Config::default() },
+        );
         let analysis = analyze(&text, &config);
         check_annotations(path, &text, &analysis.findings);
 
