@@ -13,6 +13,7 @@ pub(crate) mod values;
 pub(crate) use pss::BASELINE_CAPABILITIES;
 pub use pss::{allowed_selinux_types, safe_sysctls, sysctl_safe_since};
 pub use rules::{Rule, Severity};
+pub use suppress::FileWide;
 
 use crate::config::Config;
 use crate::model::Workloads;
@@ -54,8 +55,36 @@ pub fn analyze(text: &str, config: &Config) -> Analysis {
 
 /// Analyses an already parsed file.
 pub fn analyze_parsed(text: &str, file: &ParsedFile, config: &Config) -> Vec<Finding> {
+    let mut result = analyze_excerpt(text, file, config, 0);
+    result.findings.retain(|f| !result.file_wide.silences(f.code()));
+    result.findings
+}
+
+/// One `---` document analysed on its own: what the server keeps per
+/// document so that an edit re-analyses only the document it touches.
+#[derive(Clone, Debug, Default)]
+pub struct DocumentFindings {
+    /// In byte offsets from the start of the document; `ignore-file`
+    /// comments not yet applied (they may come from any document).
+    pub findings: Vec<Finding>,
+    /// What this document's `ignore-file` comments silence in the whole file.
+    pub file_wide: FileWide,
+    /// Some message names a line number of the file, so the result holds
+    /// only while the document starts on the same line.
+    pub names_lines: bool,
+}
+
+/// Analyses `text`, one `---` document that starts on line `first_line`
+/// (0-based) of its file. Joined with [`FileWide::silences`] over the
+/// `file_wide` of every document of the file, the results equal what
+/// [`analyze`] finds in the whole file.
+pub fn analyze_document(text: &str, first_line: usize, config: &Config) -> DocumentFindings {
+    analyze_excerpt(text, &syntax::parse(text), config, first_line)
+}
+
+pub(crate) fn analyze_excerpt(text: &str, file: &ParsedFile, config: &Config, first_line: usize) -> DocumentFindings {
     let mut findings = Vec::new();
-    let lines = structure::LineNumbers::new(text);
+    let lines = structure::LineNumbers::new(text, first_line);
     for document in &file.documents {
         for error in &document.errors {
             findings.push(Finding::new(rules::YAML_SYNTAX, error.span, syntax_message(&error.message)));
@@ -76,7 +105,7 @@ pub fn analyze_parsed(text: &str, file: &ParsedFile, config: &Config) -> Vec<Fin
             best_practice::check(text, file, &lines, pod, &mut findings);
         }
     }
-    suppress::apply(text, &mut findings);
+    let file_wide = suppress::apply_lines(text, &mut findings);
     findings.retain_mut(|f| match config.level_of(f.rule, f.severity) {
         Some(severity) => {
             f.severity = severity;
@@ -86,7 +115,7 @@ pub fn analyze_parsed(text: &str, file: &ParsedFile, config: &Config) -> Vec<Fin
     });
     findings.sort_by(|a, b| (a.span.start, a.span.end, a.rule.code).cmp(&(b.span.start, b.span.end, b.rule.code)));
     findings.dedup_by(|a, b| a.span == b.span && a.rule.code == b.rule.code);
-    findings
+    DocumentFindings { findings, file_wide, names_lines: lines.were_used() }
 }
 
 /// A container's name as the user wrote it, a Helm template included.

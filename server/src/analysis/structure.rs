@@ -752,16 +752,24 @@ fn first_key_span(node: &Node) -> Option<Span> {
 /// never need one, and a file with many findings needs many.
 pub(crate) struct LineNumbers<'a> {
     text: &'a str,
+    /// The line of the file `text` starts on (0-based): non-zero when `text`
+    /// is one document cut out of a longer file.
+    first_line: usize,
     index: std::cell::OnceCell<crate::text::LineIndex>,
 }
 
 impl<'a> LineNumbers<'a> {
-    pub(crate) fn new(text: &'a str) -> Self {
-        LineNumbers { text, index: std::cell::OnceCell::new() }
+    pub(crate) fn new(text: &'a str, first_line: usize) -> Self {
+        LineNumbers { text, first_line, index: std::cell::OnceCell::new() }
     }
 
     pub(crate) fn of(&self, offset: usize) -> usize {
-        self.index.get_or_init(|| crate::text::LineIndex::new(self.text)).line_of(offset) + 1
+        self.first_line + self.index.get_or_init(|| crate::text::LineIndex::new(self.text)).line_of(offset) + 1
+    }
+
+    /// Whether some message named a line, and so depends on `first_line`.
+    pub(crate) fn were_used(&self) -> bool {
+        self.index.get().is_some()
     }
 }
 
@@ -804,7 +812,8 @@ mod tests {
 
     #[test]
     fn line_numbers_count_every_break_kind() {
-        assert_eq!(LineNumbers::new("a\nb\r\nc\rd").of(7), 4);
-        assert_eq!(LineNumbers::new("abc").of(1), 1);
+        assert_eq!(LineNumbers::new("a\nb\r\nc\rd", 0).of(7), 4);
+        assert_eq!(LineNumbers::new("abc", 0).of(1), 1);
+        assert_eq!(LineNumbers::new("abc", 9).of(1), 10);
     }
 }

@@ -14,25 +14,58 @@ use crate::text::LineIndex;
 
 const MARKER: &str = "podsec:ignore";
 
+/// The codes an `ignore-file` comment silences in the whole file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum FileWide {
+    #[default]
+    Nothing,
+    Codes(Vec<String>),
+    Everything,
+}
+
+impl FileWide {
+    /// Whether `finding` is silenced. Reports about the suppression comments
+    /// themselves never are: they say a comment does not do what it seems to.
+    pub fn silences(&self, code: &str) -> bool {
+        code != rules::INVALID_SUPPRESSION.code
+            && match self {
+                FileWide::Nothing => false,
+                FileWide::Codes(codes) => codes.iter().any(|c| c == code),
+                FileWide::Everything => true,
+            }
+    }
+
+    /// Adds what another document of the same file silences.
+    pub fn merge(&mut self, other: &FileWide) {
+        match (&mut *self, other) {
+            (_, FileWide::Nothing) | (FileWide::Everything, _) => {}
+            (_, FileWide::Everything) => *self = FileWide::Everything,
+            (FileWide::Nothing, FileWide::Codes(codes)) => *self = FileWide::Codes(codes.clone()),
+            (FileWide::Codes(mine), FileWide::Codes(codes)) => mine.extend(codes.iter().cloned()),
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Suppressions {
     /// Line → codes silenced there (empty: every code).
     lines: Vec<(usize, Vec<String>)>,
-    /// `None`: nothing file-wide; `Some(empty)`: every code.
-    file: Option<Vec<String>>,
+    file: FileWide,
 }
 
 impl Suppressions {
-    fn silences(&self, line: usize, code: &str) -> bool {
+    fn silences_on_line(&self, line: usize, code: &str) -> bool {
         let matches = |codes: &Vec<String>| codes.is_empty() || codes.iter().any(|c| c == code);
-        self.file.as_ref().is_some_and(matches) || self.lines.iter().any(|(l, codes)| *l == line && matches(codes))
+        self.lines.iter().any(|(l, codes)| *l == line && matches(codes))
     }
 }
 
-/// Drops suppressed findings and reports unknown codes in suppression comments.
-pub(super) fn apply(text: &str, findings: &mut Vec<Finding>) {
+/// Drops the findings silenced on their line and reports unknown codes;
+/// returns what `ignore-file` comments silence, for the caller to apply to
+/// every document of the file.
+pub(super) fn apply_lines(text: &str, findings: &mut Vec<Finding>) -> FileWide {
     if !text.contains(MARKER) {
-        return;
+        return FileWide::Nothing;
     }
     let index = LineIndex::new(text);
     let mut suppressions = Suppressions::default();
@@ -82,18 +115,17 @@ pub(super) fn apply(text: &str, findings: &mut Vec<Finding>) {
             codes.push(token.to_string());
         }
         if file_wide {
-            suppressions.file.get_or_insert_with(Vec::new).extend(codes.iter().cloned());
-            if codes.is_empty() {
-                suppressions.file = Some(Vec::new());
-            }
+            let silenced = if codes.is_empty() { FileWide::Everything } else { FileWide::Codes(codes) };
+            suppressions.file.merge(&silenced);
         } else {
             // Alone on its line: applies to the next line; else to its own.
             let target = if content[..comment_at].trim().is_empty() { line + 1 } else { line };
             suppressions.lines.push((target, codes));
         }
     }
-    findings.retain(|f| !suppressions.silences(index.line_of(f.span.start), f.code()));
+    findings.retain(|f| !suppressions.silences_on_line(index.line_of(f.span.start), f.code()));
     findings.extend(problems);
+    suppressions.file
 }
 
 /// Where `part`, a slice of `whole`, starts in it.

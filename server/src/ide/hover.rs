@@ -23,7 +23,17 @@ pub struct Hover {
 /// The hover at byte `offset` of `text`, or `None` outside every pod and
 /// container securityContext.
 pub fn hover(text: &str, offset: usize, config: &Config) -> Option<Hover> {
-    let doc = DocText::at(text, offset);
+    hover_at(DocText::at(text, offset), config)
+}
+
+/// [`hover`] over one `---` document that starts on line `first_line` of
+/// its file (line numbers in the answer are the file's), with `offset` and
+/// the answer's range in the document's own offsets.
+pub fn hover_in_document(text: &str, first_line: usize, offset: usize, config: &Config) -> Option<Hover> {
+    hover_at(DocText::excerpt(text, first_line, offset), config)
+}
+
+fn hover_at(doc: DocText<'_>, config: &Config) -> Option<Hover> {
     let file = syntax::parse(doc.text);
     let cursor = doc.cursor;
     let document = file.documents.iter().find(|d| d.span.start <= cursor && cursor <= d.span.end)?;
@@ -76,7 +86,13 @@ enum Parent<'p> {
 
 impl<'c, 'a> Ctx<'c, 'a> {
     fn findings(&self) -> &[Finding] {
-        self.findings.get_or_init(|| analysis::analyze_parsed(self.doc.text, self.file, self.config))
+        self.findings.get_or_init(|| {
+            // Messages name lines of the file, not of the document.
+            let first_line = self.doc.line_number(0) - 1;
+            let mut result = analysis::analyze_excerpt(self.doc.text, self.file, self.config, first_line);
+            result.findings.retain(|f| !result.file_wide.silences(f.code()));
+            result.findings
+        })
     }
 
     fn scope(&self) -> Scope {

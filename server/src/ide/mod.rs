@@ -12,7 +12,7 @@ mod hover;
 mod knowledge;
 
 pub use completion::{complete, CompletionItem, CompletionKind, TRIGGER_CHARACTERS};
-pub use hover::{hover, Hover};
+pub use hover::{hover, hover_in_document, Hover};
 
 use crate::syntax::{self, Node, Span};
 
@@ -38,6 +38,14 @@ impl<'a> DocText<'a> {
             cursor: offset - span.start,
             base_line: std::cell::OnceCell::new(),
         }
+    }
+
+    /// `text` is one whole `---` document, cut out of a file where it
+    /// starts on line `first_line` (0-based).
+    pub fn excerpt(text: &'a str, first_line: usize, offset: usize) -> Self {
+        let doc = DocText::at(text, offset);
+        let _ = doc.base_line.set(first_line);
+        doc
     }
 
     pub fn to_file(&self, span: Span) -> Span {

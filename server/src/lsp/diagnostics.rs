@@ -1,20 +1,106 @@
-//! Findings as LSP diagnostics.
+//! Findings as LSP diagnostics, computed per `---` document and cached.
+
+use std::collections::HashMap;
 
 use tower_lsp::lsp_types::{CodeDescription, Diagnostic, DiagnosticSeverity, DiagnosticTag, NumberOrString, Url};
 
+use super::documents::PlacedSegment;
 use super::position::{range, PositionEncoding};
-use crate::analysis::{analyze, Finding, Severity};
+use crate::analysis::{analyze_document, FileWide, Finding, Severity};
 use crate::config::Config;
 use crate::text::LineIndex;
 
 pub const SOURCE: &str = "podsec";
 
-/// Analyses `text` and converts every finding. CPU-bound: run it off the
-/// message loop.
-pub fn compute(text: &str, config: &Config, encoding: PositionEncoding) -> Vec<Diagnostic> {
-    let analysis = analyze(text, config);
+/// The diagnostics of each segment of one open document, as of the last
+/// analysis, with lines counted from the segment's first line.
+#[derive(Default)]
+pub struct SegmentCache {
+    /// What the entries were computed with; anything else empties the cache.
+    computed_with: Option<(Config, PositionEncoding)>,
+    entries: HashMap<u64, SegmentDiagnostics>,
+}
+
+struct SegmentDiagnostics {
+    first_line: usize,
+    /// A message names a line of the file: valid only at `first_line`.
+    names_lines: bool,
+    file_wide: FileWide,
+    diagnostics: Vec<(&'static str, Diagnostic)>,
+}
+
+/// What [`compute_segments`] did, for the trace log and the tests.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Work {
+    pub analysed: usize,
+    pub reused: usize,
+}
+
+/// The diagnostics of a whole document from its segments, analysing only
+/// the segments the cache has no valid result for. `superseded` is asked
+/// between segments: once it says yes, the work stops and `None` comes
+/// back, and what was analysed so far stays cached for the next version.
+pub fn compute_segments(
+    segments: &[PlacedSegment],
+    config: &Config,
+    encoding: PositionEncoding,
+    cache: &mut SegmentCache,
+    superseded: impl Fn() -> bool,
+) -> Option<(Vec<Diagnostic>, Work)> {
+    if cache.computed_with.as_ref().is_none_or(|(c, e)| c != config || *e != encoding) {
+        cache.entries.clear();
+        cache.computed_with = Some((config.clone(), encoding));
+    }
+    let mut work = Work::default();
+    let mut current = HashMap::with_capacity(segments.len());
+    for placed in segments {
+        let id = placed.segment.id;
+        let entry = match cache.entries.remove(&id) {
+            Some(entry) if !entry.names_lines || entry.first_line == placed.first_line => {
+                work.reused += 1;
+                entry
+            }
+            _ => {
+                if superseded() {
+                    // Keep what is still valid for the next round.
+                    cache.entries.extend(current);
+                    return None;
+                }
+                work.analysed += 1;
+                analyse_segment(placed, config, encoding)
+            }
+        };
+        current.insert(id, entry);
+    }
+    cache.entries = current;
+    let mut file_wide = FileWide::default();
+    for entry in cache.entries.values() {
+        file_wide.merge(&entry.file_wide);
+    }
+    let mut diagnostics = Vec::new();
+    for placed in segments {
+        let entry = &cache.entries[&placed.segment.id];
+        let line_shift = placed.first_line as u32;
+        diagnostics.extend(entry.diagnostics.iter().filter(|(code, _)| !file_wide.silences(code)).map(|(_, d)| {
+            let mut diagnostic = d.clone();
+            diagnostic.range.start.line += line_shift;
+            diagnostic.range.end.line += line_shift;
+            diagnostic
+        }));
+    }
+    Some((diagnostics, work))
+}
+
+fn analyse_segment(placed: &PlacedSegment, config: &Config, encoding: PositionEncoding) -> SegmentDiagnostics {
+    let text = &*placed.segment.text;
+    let result = analyze_document(text, placed.first_line, config);
     let index = LineIndex::new(text);
-    analysis.findings.iter().map(|finding| to_diagnostic(text, &index, finding, encoding)).collect()
+    SegmentDiagnostics {
+        first_line: placed.first_line,
+        names_lines: result.names_lines,
+        file_wide: result.file_wide,
+        diagnostics: result.findings.iter().map(|f| (f.code(), to_diagnostic(text, &index, f, encoding))).collect(),
+    }
 }
 
 /// The problems of a `.podsec.yaml`, as diagnostics on it.
@@ -63,6 +149,11 @@ mod tests {
     use tower_lsp::lsp_types::{Position, Range};
 
     use super::*;
+
+    fn compute(text: &str, config: &Config, encoding: PositionEncoding) -> Vec<Diagnostic> {
+        let index = LineIndex::new(text);
+        crate::analysis::analyze(text, config).findings.iter().map(|f| to_diagnostic(text, &index, f, encoding)).collect()
+    }
 
     #[test]
     fn a_syntax_error_after_emoji_has_utf16_and_utf8_columns() {

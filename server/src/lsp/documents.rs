@@ -1,20 +1,61 @@
-//! Open documents: a rope and a version each.
+//! Open documents: a rope, a version, and the text cut into `---` documents.
 //!
 //! Every mutation happens synchronously under one lock, so the order in
 //! which handlers call in is the order in which edits apply. The store also
 //! tracks whether an analysis of a document is running, so a burst of edits
 //! starts one analysis at a time and the newest text is what gets analysed.
+//!
+//! Each `---` document is kept as a [`Segment`] of its own text. An edit
+//! re-cuts only the segments it touches; the others keep their identity,
+//! which is what the analysis cache is keyed on, so a keystroke costs what
+//! the edited document costs, whatever the size of the file, and a document
+//! moved down by lines typed above it keeps its results.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use ropey::Rope;
 use tower_lsp::lsp_types::{TextDocumentContentChangeEvent, Url};
 
+use super::diagnostics::SegmentCache;
 use super::position::{char_range, PositionEncoding};
+use crate::syntax::{is_document_start, split_documents};
+
+/// One `---` document of an open file.
+#[derive(Clone, Debug)]
+pub struct Segment {
+    /// Unique among the segments of this server; a segment keeps it for as
+    /// long as its text is unchanged.
+    pub id: u64,
+    pub text: Arc<str>,
+    /// Line breaks in `text` (`\n`, `\r\n`, lone `\r`): where the next one starts.
+    pub line_breaks: usize,
+}
+
+impl Segment {
+    fn new(id: u64, text: &str) -> Self {
+        Segment { id, text: Arc::from(text), line_breaks: count_line_breaks(text) }
+    }
+}
+
+fn count_line_breaks(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
+    let lone_returns = bytes.iter().enumerate().filter(|&(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n')).count();
+    newlines + lone_returns
+}
+
+/// A segment and the line of the file it starts on (0-based).
+#[derive(Clone, Debug)]
+pub struct PlacedSegment {
+    pub segment: Segment,
+    pub first_line: usize,
+}
 
 struct Document {
     rope: Rope,
+    /// In order; together they hold exactly the rope's text.
+    segments: Vec<Segment>,
     version: i32,
     /// Distinguishes this opening from an earlier one of the same URI, so
     /// work started for a closed document never touches a reopened one.
@@ -23,12 +64,27 @@ struct Document {
     analysing: bool,
     /// The running analysis must go round once more at the same version.
     again: bool,
+    /// Analysis results per segment; dropped with the document.
+    cache: Arc<Mutex<SegmentCache>>,
 }
 
-/// A copy of a document's text at one version, for analysis.
+/// What the analysis of one version of a document needs: the segments
+/// (shared, not copied) and the cache of the document's earlier results.
 pub struct Snapshot {
-    pub text: String,
+    pub segments: Vec<PlacedSegment>,
     pub version: i32,
+    pub cache: Arc<Mutex<SegmentCache>>,
+}
+
+impl Snapshot {
+    /// The whole text, for the small files analysed as a whole.
+    pub fn text(&self) -> String {
+        self.segments.iter().map(|s| &*s.segment.text).collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.segments.iter().map(|s| s.segment.text.len()).sum()
+    }
 }
 
 /// Permission to start the analysis task of an opened document.
@@ -52,6 +108,57 @@ pub struct Documents {
 struct State {
     documents: HashMap<Url, Document>,
     next_open_id: u64,
+    next_segment_id: u64,
+}
+
+impl State {
+    fn segments_of(&mut self, text: &str) -> Vec<Segment> {
+        split_documents(text)
+            .into_iter()
+            .map(|span| {
+                self.next_segment_id += 1;
+                Segment::new(self.next_segment_id, &text[span.start..span.end])
+            })
+            .collect()
+    }
+}
+
+impl Document {
+    /// Re-cuts the segments after the rope's bytes `start..old_end` were
+    /// replaced by `new_len` bytes. Only the segments the edit touches (an
+    /// edit at a boundary touches both sides) are cut again; a new segment
+    /// with the text of a replaced one takes over its identity.
+    fn resegment(&mut self, start: usize, old_end: usize, new_len: usize, next_id: &mut u64) {
+        let mut starts = Vec::with_capacity(self.segments.len());
+        let mut offset = 0;
+        for segment in &self.segments {
+            starts.push(offset);
+            offset += segment.text.len();
+        }
+        let end_of = |i: usize| starts[i] + self.segments[i].text.len();
+        let mut first = (0..self.segments.len()).find(|&i| end_of(i) >= start).unwrap_or(self.segments.len() - 1);
+        let last = (first..self.segments.len()).rev().find(|&i| starts[i] <= old_end).unwrap_or(first);
+        let region_end = end_of(last) + new_len - (old_end - start);
+        let mut text = self.rope.byte_slice(starts[first]..region_end).to_string();
+        // An edit that broke the `---` line opening the region joins it to
+        // the document before.
+        if first > 0 && !is_document_start(&text) {
+            first -= 1;
+            text.insert_str(0, &self.segments[first].text);
+        }
+        let replaced: Vec<Segment> = self.segments.drain(first..=last).collect();
+        let pieces: Vec<Segment> = split_documents(&text)
+            .into_iter()
+            .map(|span| {
+                let piece = &text[span.start..span.end];
+                replaced.iter().find(|old| &*old.text == piece).cloned().unwrap_or_else(|| {
+                    *next_id += 1;
+                    Segment::new(*next_id, piece)
+                })
+            })
+            .collect();
+        self.segments.splice(first..first, pieces);
+    }
 }
 
 impl Documents {
@@ -67,9 +174,17 @@ impl Documents {
         let mut state = self.lock();
         state.next_open_id += 1;
         let open_id = state.next_open_id;
-        state
-            .documents
-            .insert(uri, Document { rope: Rope::from_str(text), version, open_id, analysing: true, again: false });
+        let segments = state.segments_of(text);
+        let document = Document {
+            rope: Rope::from_str(text),
+            segments,
+            version,
+            open_id,
+            analysing: true,
+            again: false,
+            cache: Arc::default(),
+        };
+        state.documents.insert(uri, document);
         Ticket { open_id }
     }
 
@@ -83,7 +198,8 @@ impl Documents {
         changes: Vec<TextDocumentContentChangeEvent>,
         encoding: PositionEncoding,
     ) -> Result<Option<Ticket>, ChangeError> {
-        let mut state = self.lock();
+        let mut guard = self.lock();
+        let state = &mut *guard;
         let document = state.documents.get_mut(uri).ok_or(ChangeError::NotOpen)?;
         if version <= document.version {
             return Err(ChangeError::Stale { current: document.version });
@@ -92,10 +208,17 @@ impl Documents {
             match change.range {
                 Some(range) => {
                     let chars = char_range(&document.rope, range, encoding);
+                    let start = document.rope.char_to_byte(chars.start);
+                    let old_end = document.rope.char_to_byte(chars.end);
                     document.rope.remove(chars.clone());
                     document.rope.insert(chars.start, &change.text);
+                    document.resegment(start, old_end, change.text.len(), &mut state.next_segment_id);
                 }
-                None => document.rope = Rope::from_str(&change.text),
+                None => {
+                    document.rope = Rope::from_str(&change.text);
+                    let old_end = document.segments.iter().map(|s| s.text.len()).sum();
+                    document.resegment(0, old_end, change.text.len(), &mut state.next_segment_id);
+                }
             }
         }
         document.version = version;
@@ -125,12 +248,12 @@ impl Documents {
         Some(Ticket { open_id: document.open_id })
     }
 
-    /// The current text of the document this ticket belongs to, or `None`
-    /// once it was closed (or reopened).
+    /// The current segments of the document this ticket belongs to, or
+    /// `None` once it was closed (or reopened). Copies no text.
     pub fn snapshot(&self, uri: &Url, ticket: Ticket) -> Option<Snapshot> {
         let state = self.lock();
         let document = state.documents.get(uri).filter(|d| d.open_id == ticket.open_id)?;
-        Some(Snapshot { text: document.rope.to_string(), version: document.version })
+        Some(Snapshot { segments: placed(&document.segments), version: document.version, cache: document.cache.clone() })
     }
 
     /// Called by the analysis task after analysing `version`: `true` if the
@@ -166,11 +289,38 @@ impl Documents {
         self.lock().documents.get(uri).map(|d| (d.rope.to_string(), d.version))
     }
 
+    /// The `---` document holding `line` (the last one for a line past the
+    /// end): what hover and completion read, without copying the file.
+    pub fn segment_at(&self, uri: &Url, line: usize) -> Option<PlacedSegment> {
+        let state = self.lock();
+        let segments = &state.documents.get(uri)?.segments;
+        let mut first_line = 0;
+        for (i, segment) in segments.iter().enumerate() {
+            if line < first_line + segment.line_breaks || i + 1 == segments.len() {
+                return Some(PlacedSegment { segment: segment.clone(), first_line });
+            }
+            first_line += segment.line_breaks;
+        }
+        None
+    }
+
     /// Whether `version` is still the newest text of this opening of `uri`.
     pub fn is_current(&self, uri: &Url, ticket: Ticket, version: i32) -> bool {
         let state = self.lock();
         state.documents.get(uri).is_some_and(|d| d.open_id == ticket.open_id && d.version == version)
     }
+}
+
+fn placed(segments: &[Segment]) -> Vec<PlacedSegment> {
+    let mut first_line = 0;
+    segments
+        .iter()
+        .map(|segment| {
+            let placed = PlacedSegment { segment: segment.clone(), first_line };
+            first_line += segment.line_breaks;
+            placed
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -14,6 +14,8 @@ mod actions;
 mod diagnostics;
 mod documents;
 mod features;
+#[cfg(test)]
+mod incremental_tests;
 mod inlay;
 mod position;
 mod server;

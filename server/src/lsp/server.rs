@@ -174,9 +174,10 @@ impl Backend {
         }
     }
 
-    /// Starts the analysis task of a document. The task re-reads the text
-    /// until the version it analysed is still the newest, so a burst of
-    /// edits costs one analysis at a time.
+    /// Starts the analysis task of a document. The task re-reads the
+    /// document until the version it analysed is still the newest, so a
+    /// burst of edits costs one analysis at a time, and work on a version
+    /// that an edit superseded stops between `---` documents.
     fn analyse(&self, uri: Url, ticket: Ticket) {
         let shared = self.shared.clone();
         let client = self.client.clone();
@@ -194,29 +195,36 @@ impl Backend {
                 let summary = format!("profile {}, Kubernetes {}", config.profile, config.kubernetes_version);
                 let encoding = shared.encoding();
                 let started = Instant::now();
-                let text = snapshot.text;
-                let length = text.len();
-                let result = tokio::task::spawn_blocking(move || {
-                    if settings_file {
-                        diagnostics::compute_settings(&text, encoding)
-                    } else {
-                        diagnostics::compute(&text, &config, encoding)
-                    }
-                })
-                .await;
-                match result {
-                    Ok(diagnostics) => {
+                let length = snapshot.len();
+                let task = {
+                    let (shared, uri) = (shared.clone(), uri.clone());
+                    tokio::task::spawn_blocking(move || {
+                        if settings_file {
+                            return Some((diagnostics::compute_settings(&snapshot.text(), encoding), None));
+                        }
+                        let superseded = || !shared.documents.is_current(&uri, ticket, version);
+                        let mut cache = lock(&snapshot.cache);
+                        diagnostics::compute_segments(&snapshot.segments, &config, encoding, &mut cache, superseded)
+                            .map(|(diagnostics, work)| (diagnostics, Some(work)))
+                    })
+                };
+                match task.await {
+                    Ok(Some((diagnostics, work))) => {
                         let elapsed = started.elapsed();
-                        tracing::debug!(%uri, version, count = diagnostics.len(), ?elapsed, "analysed");
+                        tracing::debug!(%uri, version, count = diagnostics.len(), ?work, ?elapsed, "analysed");
                         let trace = shared.trace();
                         if trace != TraceValue::Off {
                             let message = format!(
-                                "analysed {uri} version {version}: {} diagnostics in {} ms",
+                                "analysed {uri} version {version}: {} diagnostics in {:.1} ms",
                                 diagnostics.len(),
-                                elapsed.as_millis()
+                                elapsed.as_secs_f64() * 1000.0
                             );
-                            let verbose = (trace == TraceValue::Verbose)
-                                .then(|| format!("{length} bytes, {summary}, {encoding:?}"));
+                            let verbose = (trace == TraceValue::Verbose).then(|| {
+                                let work = work.map_or(String::new(), |w| {
+                                    format!(", {} documents analysed, {} reused", w.analysed, w.reused)
+                                });
+                                format!("{length} bytes{work}, {summary}, {encoding:?}")
+                            });
                             client.send_notification::<LogTrace>(LogTraceParams { message, verbose }).await;
                         }
                         let _ = shared.publisher.send(Publish::Diagnostics {
@@ -226,6 +234,7 @@ impl Backend {
                             diagnostics,
                         });
                     }
+                    Ok(None) => tracing::debug!(%uri, version, "analysis of a superseded version stopped"),
                     Err(error) => {
                         tracing::error!(%uri, version, "analysis failed: {error}");
                         client
@@ -463,25 +472,26 @@ impl LanguageServer for Backend {
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let place = params.text_document_position_params;
         let uri = place.text_document.uri;
-        let Some(text) = self.shared.documents.text(&uri) else {
+        let Some(placed) = self.shared.documents.segment_at(&uri, place.position.line as usize) else {
             tracing::debug!(%uri, "hover on a document that is not open");
             return Ok(None);
         };
         let (config, _) = self.shared.config_for(&uri);
         let encoding = self.shared.encoding();
-        guarded("hover", &uri, || features::hover(&text, place.position, &config, encoding))
+        guarded("hover", &uri, || features::hover(&placed, place.position, &config, encoding))
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let place = params.text_document_position;
         let uri = place.text_document.uri;
-        let Some(text) = self.shared.documents.text(&uri) else {
+        let Some(placed) = self.shared.documents.segment_at(&uri, place.position.line as usize) else {
             tracing::debug!(%uri, "completion in a document that is not open");
             return Ok(None);
         };
         let (config, _) = self.shared.config_for(&uri);
         let encoding = self.shared.encoding();
-        let items = guarded("completion", &uri, || features::completion(&text, place.position, &config, encoding))?;
+        let items =
+            guarded("completion", &uri, || features::completion(&placed, place.position, &config, encoding))?;
         Ok(Some(CompletionResponse::Array(items)))
     }
 

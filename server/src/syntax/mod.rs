@@ -11,7 +11,7 @@ mod build;
 mod split;
 mod template;
 
-pub use split::{document_at, split_documents};
+pub use split::{document_at, is_document_start, split_documents};
 pub use template::{mask_templates, TemplateMask};
 
 /// A byte range in the file text.

@@ -50,6 +50,12 @@ pub fn document_at(text: &str, offset: usize) -> Span {
     Span::new(start, end.min(bytes.len()))
 }
 
+/// Whether `text` opens with a `---` line: the line a document after the
+/// first starts with.
+pub fn is_document_start(text: &str) -> bool {
+    is_document_marker(text.as_bytes())
+}
+
 fn is_document_marker(line: &[u8]) -> bool {
     line.starts_with(b"---") && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
 }
