@@ -152,7 +152,11 @@ mod tests {
 
     fn compute(text: &str, config: &Config, encoding: PositionEncoding) -> Vec<Diagnostic> {
         let index = LineIndex::new(text);
-        crate::analysis::analyze(text, config).findings.iter().map(|f| to_diagnostic(text, &index, f, encoding)).collect()
+        crate::analysis::analyze(text, config)
+            .findings
+            .iter()
+            .map(|f| to_diagnostic(text, &index, f, encoding))
+            .collect()
     }
 
     #[test]

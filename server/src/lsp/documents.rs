@@ -41,7 +41,8 @@ impl Segment {
 fn count_line_breaks(text: &str) -> usize {
     let bytes = text.as_bytes();
     let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
-    let lone_returns = bytes.iter().enumerate().filter(|&(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n')).count();
+    let lone_returns =
+        bytes.iter().enumerate().filter(|&(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n')).count();
     newlines + lone_returns
 }
 
@@ -253,7 +254,11 @@ impl Documents {
     pub fn snapshot(&self, uri: &Url, ticket: Ticket) -> Option<Snapshot> {
         let state = self.lock();
         let document = state.documents.get(uri).filter(|d| d.open_id == ticket.open_id)?;
-        Some(Snapshot { segments: placed(&document.segments), version: document.version, cache: document.cache.clone() })
+        Some(Snapshot {
+            segments: placed(&document.segments),
+            version: document.version,
+            cache: document.cache.clone(),
+        })
     }
 
     /// Called by the analysis task after analysing `version`: `true` if the
@@ -370,6 +375,43 @@ mod tests {
             Err(ChangeError::Stale { current: 5 })
         );
         assert_eq!(docs.text(&uri()).unwrap(), "x");
+    }
+
+    #[test]
+    fn closing_frees_the_text_and_the_cached_results() {
+        let docs = Documents::default();
+        let ticket = docs.open(uri(), 1, "kind: Pod\n---\nkind: Job\n");
+        let snapshot = docs.snapshot(&uri(), ticket).unwrap();
+        assert_eq!(Arc::strong_count(&snapshot.cache), 2);
+        assert!(docs.close(&uri()));
+        // Only this snapshot (an analysis still running) holds them now.
+        assert_eq!(Arc::strong_count(&snapshot.cache), 1);
+        assert!(snapshot.segments.iter().all(|s| Arc::strong_count(&s.segment.text) == 1));
+    }
+
+    #[test]
+    fn an_edit_recuts_only_the_documents_it_touches() {
+        let docs = Documents::default();
+        let ticket = docs.open(uri(), 1, "a: 1\n---\nb: 2\n---\nc: 3\n");
+        let ids = |docs: &Documents| -> Vec<u64> {
+            docs.snapshot(&uri(), ticket).unwrap().segments.iter().map(|s| s.segment.id).collect()
+        };
+        let before = ids(&docs);
+        let enc = PositionEncoding::Utf16;
+        // Inside the middle document: only it gets a new identity.
+        docs.change(&uri(), 2, vec![edit(2, 3, 2, 4, "20")], enc).unwrap();
+        let after = ids(&docs);
+        assert_eq!((after[0], after[2]), (before[0], before[2]));
+        assert_ne!(after[1], before[1]);
+        // A new `---` line splits a document in two; deleting it joins them.
+        docs.change(&uri(), 3, vec![edit(0, 4, 0, 4, "\n---\nz: 0")], enc).unwrap();
+        let texts = |docs: &Documents| -> Vec<String> {
+            docs.snapshot(&uri(), ticket).unwrap().segments.iter().map(|s| s.segment.text.to_string()).collect()
+        };
+        assert_eq!(texts(&docs), ["a: 1\n", "---\nz: 0\n", "---\nb: 20\n", "---\nc: 3\n"]);
+        docs.change(&uri(), 4, vec![edit(1, 0, 1, 1, "")], enc).unwrap();
+        assert_eq!(texts(&docs), ["a: 1\n--\nz: 0\n", "---\nb: 20\n", "---\nc: 3\n"]);
+        assert_eq!(ids(&docs)[2], after[2], "the last document was never touched");
     }
 
     #[test]

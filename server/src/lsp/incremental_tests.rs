@@ -268,9 +268,7 @@ fn a_file_wide_suppression_in_one_document_silences_the_others() {
     let (before, _) = analyse(&documents.snapshot(&uri(), ticket).unwrap(), &config, encoding);
     assert!(before.iter().any(|d| d.message.contains("privileged")));
     let last_line = STREAM.lines().count() as u32;
-    documents
-        .change(&uri(), 2, vec![insert_at(last_line, "# podsec:ignore-file pss/privileged\n")], encoding)
-        .unwrap();
+    documents.change(&uri(), 2, vec![insert_at(last_line, "# podsec:ignore-file pss/privileged\n")], encoding).unwrap();
     let (after, work) = analyse(&documents.snapshot(&uri(), ticket).unwrap(), &config, encoding);
     assert_eq!(work, Work { analysed: 1, reused: 2 });
     assert!(!after.iter().any(|d| d.message.contains("privileged")), "{after:#?}");

@@ -490,8 +490,7 @@ impl LanguageServer for Backend {
         };
         let (config, _) = self.shared.config_for(&uri);
         let encoding = self.shared.encoding();
-        let items =
-            guarded("completion", &uri, || features::completion(&placed, place.position, &config, encoding))?;
+        let items = guarded("completion", &uri, || features::completion(&placed, place.position, &config, encoding))?;
         Ok(Some(CompletionResponse::Array(items)))
     }
 
