@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use tower_lsp::lsp_types::{CodeDescription, Diagnostic, DiagnosticSeverity, DiagnosticTag, NumberOrString, Url};
+use tower_lsp::lsp_types::{
+    CodeDescription, Diagnostic, DiagnosticSeverity, DiagnosticTag, NumberOrString, Range, Url,
+};
 
 use super::documents::PlacedSegment;
 use super::position::{range, PositionEncoding};
@@ -26,7 +28,67 @@ struct SegmentDiagnostics {
     /// A message names a line of the file: valid only at `first_line`.
     names_lines: bool,
     file_wide: FileWide,
-    diagnostics: Vec<(&'static str, Diagnostic)>,
+    diagnostics: Vec<CachedDiagnostic>,
+}
+
+/// One diagnostic, serialized once: only its lines change when the
+/// document moves, so a publication copies bytes instead of serializing
+/// every message of the file again.
+struct CachedDiagnostic {
+    code: &'static str,
+    /// Lines relative to the segment.
+    range: Range,
+    /// The JSON object after its `range` member: `"severity":1,...}`.
+    rest: Box<str>,
+}
+
+impl CachedDiagnostic {
+    fn new(code: &'static str, diagnostic: &Diagnostic) -> Self {
+        // `range` is the first member lsp-types writes; checked below.
+        let json = serde_json::to_string(diagnostic).unwrap_or_default();
+        let prefix = format!("{{\"range\":{},", serde_json::to_string(&diagnostic.range).unwrap_or_default());
+        let rest = json.strip_prefix(&prefix).unwrap_or_else(|| {
+            tracing::error!("unexpected diagnostic serialization: {json}");
+            "\"message\":\"\"}"
+        });
+        CachedDiagnostic { code, range: diagnostic.range, rest: rest.into() }
+    }
+
+    fn write(&self, line_shift: u32, out: &mut Vec<u8>) {
+        use std::io::Write;
+        let (start, end) = (self.range.start, self.range.end);
+        let _ = write!(
+            out,
+            "{{\"range\":{{\"start\":{{\"line\":{},\"character\":{}}},\"end\":{{\"line\":{},\"character\":{}}}}},",
+            start.line + line_shift,
+            start.character,
+            end.line + line_shift,
+            end.character
+        );
+        out.extend_from_slice(self.rest.as_bytes());
+    }
+}
+
+/// The diagnostics of a document as the JSON array a `publishDiagnostics`
+/// carries.
+#[derive(Debug)]
+pub struct DiagnosticsJson {
+    pub array: Vec<u8>,
+    pub count: usize,
+}
+
+impl DiagnosticsJson {
+    pub fn from_diagnostics(diagnostics: &[Diagnostic]) -> Self {
+        DiagnosticsJson {
+            array: serde_json::to_vec(diagnostics).unwrap_or_else(|_| b"[]".to_vec()),
+            count: diagnostics.len(),
+        }
+    }
+
+    #[cfg(test)]
+    pub fn parse(&self) -> Vec<Diagnostic> {
+        serde_json::from_slice(&self.array).expect("valid diagnostics JSON")
+    }
 }
 
 /// What [`compute_segments`] did, for the trace log and the tests.
@@ -46,7 +108,7 @@ pub fn compute_segments(
     encoding: PositionEncoding,
     cache: &mut SegmentCache,
     superseded: impl Fn() -> bool,
-) -> Option<(Vec<Diagnostic>, Work)> {
+) -> Option<(DiagnosticsJson, Work)> {
     if cache.computed_with.as_ref().is_none_or(|(c, e)| c != config || *e != encoding) {
         cache.entries.clear();
         cache.computed_with = Some((config.clone(), encoding));
@@ -77,18 +139,21 @@ pub fn compute_segments(
     for entry in cache.entries.values() {
         file_wide.merge(&entry.file_wide);
     }
-    let mut diagnostics = Vec::new();
+    let mut array = Vec::with_capacity(cache.entries.values().map(|e| e.diagnostics.len() * 400).sum::<usize>() + 2);
+    let mut count = 0;
+    array.push(b'[');
     for placed in segments {
         let entry = &cache.entries[&placed.segment.id];
-        let line_shift = placed.first_line as u32;
-        diagnostics.extend(entry.diagnostics.iter().filter(|(code, _)| !file_wide.silences(code)).map(|(_, d)| {
-            let mut diagnostic = d.clone();
-            diagnostic.range.start.line += line_shift;
-            diagnostic.range.end.line += line_shift;
-            diagnostic
-        }));
+        for diagnostic in entry.diagnostics.iter().filter(|d| !file_wide.silences(d.code)) {
+            if count > 0 {
+                array.push(b',');
+            }
+            diagnostic.write(placed.first_line as u32, &mut array);
+            count += 1;
+        }
     }
-    Some((diagnostics, work))
+    array.push(b']');
+    Some((DiagnosticsJson { array, count }, work))
 }
 
 fn analyse_segment(placed: &PlacedSegment, config: &Config, encoding: PositionEncoding) -> SegmentDiagnostics {
@@ -99,7 +164,11 @@ fn analyse_segment(placed: &PlacedSegment, config: &Config, encoding: PositionEn
         first_line: placed.first_line,
         names_lines: result.names_lines,
         file_wide: result.file_wide,
-        diagnostics: result.findings.iter().map(|f| (f.code(), to_diagnostic(text, &index, f, encoding))).collect(),
+        diagnostics: result
+            .findings
+            .iter()
+            .map(|f| CachedDiagnostic::new(f.code(), &to_diagnostic(text, &index, f, encoding)))
+            .collect(),
     }
 }
 

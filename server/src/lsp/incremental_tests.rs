@@ -110,7 +110,11 @@ impl Edit {
 
 fn analyse(snapshot: &Snapshot, config: &Config, encoding: PositionEncoding) -> (Vec<Diagnostic>, Work) {
     let mut cache = snapshot.cache.lock().unwrap();
-    compute_segments(&snapshot.segments, config, encoding, &mut cache, || false).expect("never superseded")
+    let (json, work) =
+        compute_segments(&snapshot.segments, config, encoding, &mut cache, || false).expect("never superseded");
+    let diagnostics = json.parse();
+    assert_eq!(diagnostics.len(), json.count);
+    (diagnostics, work)
 }
 
 fn from_scratch(text: &str, config: &Config, encoding: PositionEncoding) -> Vec<Diagnostic> {

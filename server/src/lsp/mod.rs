@@ -9,6 +9,7 @@
 //! - [`features`], hover and completion
 //! - [`inlay`], inherited securityContext values as inlay hints
 //! - [`settings`], where each document's configuration comes from
+//! - [`transport`], the one writer of stdout
 
 mod actions;
 mod diagnostics;
@@ -20,6 +21,7 @@ mod inlay;
 mod position;
 mod server;
 mod settings;
+mod transport;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -60,18 +62,23 @@ pub fn serve() -> ExitCode {
 }
 
 async fn run() -> ExitCode {
-    let (service, socket) = LspService::build(Backend::new).custom_method("$/setTrace", Backend::set_trace).finish();
+    let (stdout, output, _writer) = transport::start(std::io::stdout());
+    let (service, socket) = LspService::build(|client| Backend::new(client, output.clone()))
+        .custom_method("$/setTrace", Backend::set_trace)
+        .finish();
     let shared = service.inner().shared();
     let exit = Arc::new(Notify::new());
     let service = WatchExit { inner: service, exit: exit.clone() };
     // One message at a time: `didChange` edits apply in the order sent
     // (tower-lsp 0.20 otherwise runs up to four handlers at once, see its
     // issue 284). Handlers stay short; analysis runs on other tasks.
-    let server = Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).concurrency_level(1).serve(service);
+    let server = Server::new(tokio::io::stdin(), stdout, socket).concurrency_level(1).serve(service);
     tokio::select! {
         () = server => tracing::info!("end of input"),
         () = exit.notified() => tracing::info!("exit"),
     }
+    // What is queued (the answer to `shutdown`, say) still reaches the client.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), output.flushed()).await;
     if shared.shutdown_requested.load(Ordering::SeqCst) {
         ExitCode::SUCCESS
     } else {

@@ -11,24 +11,25 @@ use std::time::Instant;
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tower_lsp::jsonrpc::Result;
-use tower_lsp::lsp_types::notification::LogTrace;
+use tower_lsp::lsp_types::notification::{LogTrace, Notification, PublishDiagnostics};
 use tower_lsp::lsp_types::{
     CodeActionOptions, CodeActionParams, CodeActionProviderCapability, CodeActionResponse, CompletionOptions,
-    CompletionParams, CompletionResponse, ConfigurationItem, Diagnostic, DidChangeConfigurationParams,
-    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
-    Hover, HoverParams, HoverProviderCapability, InitializeParams, InitializeResult, InitializedParams, InlayHint,
-    InlayHintParams, InlayHintServerCapabilities, LogTraceParams, MessageType, OneOf, SaveOptions, ServerCapabilities,
-    ServerInfo, SetTraceParams, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
-    TextDocumentSyncSaveOptions, TraceValue, Url,
+    CompletionParams, CompletionResponse, ConfigurationItem, DidChangeConfigurationParams, DidChangeTextDocumentParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, Hover, HoverParams,
+    HoverProviderCapability, InitializeParams, InitializeResult, InitializedParams, InlayHint, InlayHintParams,
+    InlayHintServerCapabilities, LogTraceParams, MessageType, OneOf, PublishDiagnosticsParams, SaveOptions,
+    ServerCapabilities, ServerInfo, SetTraceParams, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, TraceValue, Url,
 };
 use tower_lsp::{Client, LanguageServer};
 
-use super::diagnostics;
+use super::diagnostics::{self, DiagnosticsJson};
 use super::documents::{ChangeError, Documents, Ticket};
 use super::features;
 use super::inlay;
 use super::position::PositionEncoding;
 use super::settings::{self, is_settings_file, Configuration};
+use super::transport::Output;
 use crate::config::Config;
 
 pub const NAME: &str = "podsec";
@@ -58,7 +59,7 @@ pub struct Shared {
 }
 
 enum Publish {
-    Diagnostics { uri: Url, ticket: Ticket, version: i32, diagnostics: Vec<Diagnostic> },
+    Diagnostics { uri: Url, ticket: Ticket, version: i32, diagnostics: DiagnosticsJson },
     Clear { uri: Url },
 }
 
@@ -86,7 +87,7 @@ impl Shared {
 
 impl Backend {
     /// Must be called inside the runtime: it starts the publisher task.
-    pub fn new(client: Client) -> Self {
+    pub fn new(client: Client, output: Output) -> Self {
         let (publisher, queue) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             documents: Documents::default(),
@@ -100,7 +101,7 @@ impl Backend {
             shutdown_requested: AtomicBool::new(false),
             document_changes: AtomicBool::new(false),
         });
-        tokio::spawn(publish(client.clone(), shared.clone(), queue));
+        tokio::spawn(publish(output, shared.clone(), queue));
         Backend { client, shared }
     }
 
@@ -200,7 +201,8 @@ impl Backend {
                     let (shared, uri) = (shared.clone(), uri.clone());
                     tokio::task::spawn_blocking(move || {
                         if settings_file {
-                            return Some((diagnostics::compute_settings(&snapshot.text(), encoding), None));
+                            let diagnostics = diagnostics::compute_settings(&snapshot.text(), encoding);
+                            return Some((DiagnosticsJson::from_diagnostics(&diagnostics), None));
                         }
                         let superseded = || !shared.documents.is_current(&uri, ticket, version);
                         let mut cache = lock(&snapshot.cache);
@@ -211,12 +213,12 @@ impl Backend {
                 match task.await {
                     Ok(Some((diagnostics, work))) => {
                         let elapsed = started.elapsed();
-                        tracing::debug!(%uri, version, count = diagnostics.len(), ?work, ?elapsed, "analysed");
+                        tracing::debug!(%uri, version, count = diagnostics.count, ?work, ?elapsed, "analysed");
                         let trace = shared.trace();
                         if trace != TraceValue::Off {
                             let message = format!(
                                 "analysed {uri} version {version}: {} diagnostics in {:.1} ms",
-                                diagnostics.len(),
+                                diagnostics.count,
                                 elapsed.as_secs_f64() * 1000.0
                             );
                             let verbose = (trace == TraceValue::Verbose).then(|| {
@@ -271,17 +273,28 @@ fn guarded<T>(method: &str, uri: &Url, work: impl FnOnce() -> T) -> Result<T> {
 /// sends: a result for a superseded version or a closed document is
 /// dropped, and a close (queued after the store forgot the document) always
 /// comes after any result published for that document.
-async fn publish(client: Client, shared: Arc<Shared>, mut queue: mpsc::UnboundedReceiver<Publish>) {
+async fn publish(output: Output, shared: Arc<Shared>, mut queue: mpsc::UnboundedReceiver<Publish>) {
     while let Some(item) = queue.recv().await {
         match item {
             Publish::Diagnostics { uri, ticket, version, diagnostics } => {
                 if shared.documents.is_current(&uri, ticket, version) {
-                    client.publish_diagnostics(uri, diagnostics, Some(version)).await;
+                    let uri = serde_json::to_string(&uri).unwrap_or_default();
+                    output.notify_with(PublishDiagnostics::METHOD, |params| {
+                        params.reserve(diagnostics.array.len() + uri.len() + 64);
+                        params.extend_from_slice(
+                            format!(r#"{{"uri":{uri},"version":{version},"diagnostics":"#).as_bytes(),
+                        );
+                        params.extend_from_slice(&diagnostics.array);
+                        params.push(b'}');
+                    });
                 } else {
                     tracing::debug!(%uri, version, "dropping diagnostics of a superseded version");
                 }
             }
-            Publish::Clear { uri } => client.publish_diagnostics(uri, Vec::new(), None).await,
+            Publish::Clear { uri } => output.notify(
+                PublishDiagnostics::METHOD,
+                &PublishDiagnosticsParams { uri, diagnostics: Vec::new(), version: None },
+            ),
         }
     }
 }
