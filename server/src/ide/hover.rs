@@ -10,6 +10,7 @@ use crate::catalog::{Catalog, Field, FieldType, Scope};
 use crate::config::{Config, Profile};
 use crate::docs;
 use crate::model::{Container, Origin, PodSpec, Workloads};
+use crate::namespaces::{self, Mode};
 use crate::syntax::{self, Entry, Node, ParsedFile, Span};
 
 /// A hover: the key or value under the cursor (file byte offsets) and
@@ -28,6 +29,9 @@ pub fn hover(text: &str, offset: usize, config: &Config) -> Option<Hover> {
     let cursor = doc.cursor;
     let document = file.documents.iter().find(|d| d.span.start <= cursor && cursor <= d.span.end)?;
     let workloads = Workloads::find(document.root.as_ref()?);
+    if let Some(found) = namespace_hover(&doc, &workloads, config) {
+        return Some(found);
+    }
     for pod in &workloads.pods {
         let mut targets: Vec<(Option<&Container>, &Entry)> =
             pod.security_context.map(|e| (None, e)).into_iter().collect();
@@ -42,6 +46,68 @@ pub fn hover(text: &str, offset: usize, config: &Config) -> Option<Hover> {
         }
     }
     None
+}
+
+/// Hover on a workload's `metadata.namespace` value: the Pod Security
+/// labels in force there, and the file that set them.
+fn namespace_hover(doc: &DocText, workloads: &Workloads, config: &Config) -> Option<Hover> {
+    let pod = workloads.pods.iter().find(|pod| {
+        pod.object.get_path(&["metadata", "namespace"]).is_some_and(|value| hits(value.span, doc.cursor))
+    })?;
+    let value = pod.object.get_path(&["metadata", "namespace"])?;
+    let name = value.as_str()?.trim();
+    if name.is_empty() {
+        return None;
+    }
+    let policy = namespaces::policy_for(config, pod.object);
+    let configured = format!("the configured profile, {}, Kubernetes {}", config.profile, config.kubernetes_version);
+    let mut md = String::new();
+    let Some(labels) = policy.labels else {
+        let why = if config.namespace_labels {
+            format!("No Namespace `{name}` with Pod Security labels in the workspace")
+        } else {
+            "Namespace labels are off (`namespaceLabels: false`)".to_string()
+        };
+        let _ = write!(md, "**namespace `{name}`**\n\n{why}: this workload is judged by {configured}.");
+        return Some(Hover { range: doc.to_file(value.span), markdown: md });
+    };
+    let _ = writeln!(md, "**namespace `{name}`** · Pod Security labels set in `{}:{}`\n", labels.path, labels.line);
+    let _ = writeln!(md, "| mode | level | version |\n|---|---|---|");
+    for mode in Mode::ALL {
+        let Some(set) = labels.mode(mode) else { continue };
+        let level = match (&set.level_text, set.level) {
+            (Some(text), Some(level)) if text == level.as_str() => text.clone(),
+            (Some(text), Some(level)) => format!("`{text}` → {level}"),
+            _ => format!("(not set) → {}", config.profile),
+        };
+        let version = match (&set.version_text, set.version) {
+            (Some(text), Some(version)) => format!("{text} → {version}"),
+            (Some(text), None) => format!("{text} → {}", config.kubernetes_version),
+            (None, _) => format!("(not set) → {}", config.kubernetes_version),
+        };
+        let _ = writeln!(md, "| {} (line {}) | {level} | {version} |", mode.as_str(), set.line);
+    }
+    let enforce = &policy.enforce;
+    if enforce.source.is_enforced() {
+        let _ = write!(
+            md,
+            "\nThis workload is judged at **{}**, Kubernetes {}: a violation is an error, since admission rejects the pod.",
+            enforce.profile, enforce.version
+        );
+    } else {
+        let _ = write!(md, "\nThe namespace enforces no level: this workload is judged by {configured}.");
+    }
+    if let Some(warn) = &policy.warn {
+        let _ = write!(
+            md,
+            " Its `warn` label adds the {} violations at Kubernetes {} as warnings.",
+            warn.profile, warn.version
+        );
+    }
+    for problem in Mode::ALL.iter().filter_map(|&m| labels.mode(m)).flat_map(|set| &set.problems) {
+        let _ = write!(md, "\n\n⚠ {problem}.");
+    }
+    Some(Hover { range: doc.to_file(value.span), markdown: md })
 }
 
 /// Whether the cursor is on a span; its end counts, so a cursor just after

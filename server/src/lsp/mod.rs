@@ -9,12 +9,16 @@
 //! - [`features`], hover and completion
 //! - [`inlay`], inherited securityContext values as inlay hints
 //! - [`settings`], where each document's configuration comes from
+//! - [`index`], the workspace's labelled Namespaces and kustomizations
+//! - [`lens`], each workload's verdict as code lenses and its command
 
 mod actions;
 mod diagnostics;
 mod documents;
 mod features;
+mod index;
 mod inlay;
+mod lens;
 mod position;
 mod server;
 mod settings;
