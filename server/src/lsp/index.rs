@@ -293,11 +293,13 @@ async fn run(hooks: Hooks, sender: mpsc::UnboundedSender<IndexEvent>, mut events
         }
         if let Some((files, progress, elapsed)) = scanned {
             let snapshot = index.snapshot();
+            let plural = |n: usize| if n == 1 { "" } else { "s" };
+            let (namespaces, kustomizations) = (snapshot.policies.len(), snapshot.kustomizations.len());
             let message = format!(
-                "{files} YAML files in {} ms: {} labelled namespaces, {} kustomizations with a namespace",
+                "{files} YAML files in {} ms: {namespaces} labelled namespace{}, {kustomizations} kustomization{} with a namespace",
                 elapsed.as_millis(),
-                snapshot.policies.len(),
-                snapshot.kustomizations.len()
+                plural(namespaces),
+                plural(kustomizations)
             );
             tracing::info!("indexed {message}");
             // Only now: once the end is reported, every answer reflects the index.
