@@ -293,3 +293,25 @@ fn check_json_carries_the_profile_source() {
     let off = check_json(&["--no-namespace-labels", "."]);
     assert!(off.iter().all(|f| f["profile_source"].is_null() || f["profile_source"] == "config"), "{off:#?}");
 }
+
+#[test]
+fn check_standard_input_alone_applies_its_own_namespaces() {
+    // What `kustomize build | podsec check -` sees: the Namespace and the
+    // workloads in one stream.
+    let workspace = workspace();
+    let read = |name: &str| workspace.files.iter().find(|(p, _)| p.ends_with(name)).unwrap().1.clone();
+    let stream = format!("{}\n---\n{}", read("namespaces.yaml"), read("payments/card-reader.yaml"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_podsec"))
+        .args(["check", "--format", "json", "--stdin-filename", "build.yaml", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), stream.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let findings: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let privileged = findings.iter().find(|f| f["rule"] == "pss/privileged").unwrap();
+    assert_eq!(privileged["severity"], "error");
+    assert_eq!(privileged["profile_source"], "namespace payments (build.yaml:8)");
+    assert_eq!(output.status.code(), Some(1));
+}

@@ -195,9 +195,12 @@ pub fn check(mut args: CheckArgs) -> ExitCode {
 
     let (inputs, mut walk_errors) = inputs::collect(&args.paths, &stdin_name);
     let mut resolved = settings::resolve(&inputs, args.config.as_deref(), &args.flag_settings());
-    // Standard input is read once, before anything is checked: a Namespace
-    // in it applies to the other inputs too.
-    let stdin_text = inputs.iter().find(|i| i.source == Source::Stdin).map(inputs::read);
+    // Standard input alone (`kustomize build | podsec check -`) is read
+    // before it is checked, so its Namespaces apply to its workloads. Beside
+    // other inputs it is read when its turn comes, so that their findings
+    // stream while it is still open.
+    let stdin_alone = matches!(inputs.as_slice(), [only] if only.source == Source::Stdin);
+    let stdin_text = stdin_alone.then(|| inputs::read(&inputs[0]));
     let mut namespace_scan =
         namespaces::NamespaceScan::new(&inputs, stdin_text.as_ref().and_then(|t| t.as_deref().ok()));
     for (input, config) in inputs.iter().zip(&mut resolved.configs) {

@@ -479,8 +479,10 @@ impl LanguageServer for Backend {
             }
         }
         let roots = lock(&self.shared.configuration).roots.clone();
-        let progress = self.shared.work_done_progress.load(Ordering::SeqCst);
-        let _ = self.shared.index.send(IndexEvent::Scan { roots, progress });
+        if !roots.is_empty() {
+            let progress = self.shared.work_done_progress.load(Ordering::SeqCst);
+            let _ = self.shared.index.send(IndexEvent::Scan { roots, progress });
+        }
         if self.shared.registers_file_watchers.load(Ordering::SeqCst) {
             self.watch_files();
         }
