@@ -163,14 +163,16 @@ fn verdict_lenses_of_clean_baseline_only_and_privileged_workloads() {
     );
 }
 
-/// One workload under a table of label sets: (labels, metadata.namespace,
-/// kustomization namespace) → (profile, version, source) it is judged by.
+/// One workload under a table of label sets and namespaces: the profile,
+/// version and source it is judged by.
 #[test]
 fn resolution_table() {
     let namespace =
         |labels: &str| format!("kind: Namespace\nmetadata:\n  name: shop\n  labels:\n    team: shop\n{labels}");
     let label = |mode: &str, value: &str| format!("    pod-security.kubernetes.io/{mode}: {value}\n");
-    let cases: &[(String, Option<&str>, Option<&str>, (Profile, u32, &str))] = &[
+    // (labels, metadata.namespace, kustomization's namespace, (profile, minor, source)).
+    type Case = (String, Option<&'static str>, Option<&'static str>, (Profile, u32, &'static str));
+    let cases: &[Case] = &[
         // Enforce level and version replace the configuration.
         (
             label("enforce", "baseline") + &label("enforce-version", "v1.28"),

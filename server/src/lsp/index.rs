@@ -213,11 +213,13 @@ pub enum IndexEvent {
     },
 }
 
+/// An open document's current text.
+pub type TextOf = Box<dyn Fn(&Url) -> Option<String> + Send + Sync>;
+
 /// What the worker needs from the server.
 pub struct Hooks {
     pub client: Client,
-    /// An open document's current text.
-    pub text_of: Box<dyn Fn(&Url) -> Option<String> + Send + Sync>,
+    pub text_of: TextOf,
     /// Called with the new snapshot whenever it changes.
     pub changed: Box<dyn Fn(Snapshot) + Send + Sync>,
 }
@@ -257,6 +259,9 @@ async fn run(hooks: Hooks, sender: mpsc::UnboundedSender<IndexEvent>, mut events
                     opened.retain(|u| *u != uri);
                     if let Ok(path) = uri.to_file_path() {
                         index.close(&path);
+                        // What was saved while it was open, for clients
+                        // that do not watch files.
+                        on_disk.push(path);
                     }
                 }
                 IndexEvent::Scanned { outcome, progress, elapsed } => {
