@@ -219,8 +219,13 @@ impl Backend {
     /// to every other open document.
     fn settings_file_changed(&self, uri: &Url) {
         if is_settings_file(uri) {
-            lock(&self.shared.configuration).forget_files();
+            let verdict_hints = {
+                let mut configuration = lock(&self.shared.configuration);
+                configuration.forget_files();
+                configuration.verdict_hints_enabled()
+            };
             self.analyse_all();
+            self.refresh_views(verdict_hints);
         }
     }
 
@@ -248,19 +253,17 @@ impl Backend {
             tracing::warn!("{warning}");
             self.client.log_message(MessageType::WARNING, warning).await;
         }
-        let (hints_changed, namespace_labels_changed) = {
+        let (hints_changed, verdict_hints) = {
             let mut configuration = lock(&self.shared.configuration);
-            let labels_before = configuration.editor.namespace_labels;
             configuration.editor = settings;
             let before = (configuration.inlay_hints_enabled(), configuration.verdict_hints_enabled());
             configuration.inlay_hints = inlay_hints;
             configuration.verdict_hints = verdict_hints;
             let after = (configuration.inlay_hints_enabled(), configuration.verdict_hints_enabled());
-            (before != after, labels_before != configuration.editor.namespace_labels)
+            (before != after, after.1)
         };
-        if namespace_labels_changed {
-            self.refresh_views(false);
-        }
+        // Verdicts depend on the profile, version and namespace settings.
+        self.refresh_views(verdict_hints && !hints_changed);
         self.analyse_all();
         if hints_changed && self.shared.refreshes_inlay_hints.load(Ordering::SeqCst) {
             // Not awaited here: one handler runs at a time, and the answer
