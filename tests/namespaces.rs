@@ -240,6 +240,21 @@ fn hover_on_the_namespace_value_shows_the_labels_in_force_and_their_file() {
     assert!(md.contains("| enforce (line 8) | baseline | v1.30 → 1.30 |"), "{md}");
     assert!(md.contains("| warn (line 10) | restricted | latest → 1.37 |"), "{md}");
     assert!(md.contains("judged at **baseline**, Kubernetes 1.30"), "{md}");
+    // Hover on a setting judges it at the level and version in force.
+    let (path, text) = workspace.files.iter().find(|(p, _)| p.ends_with("payments/card-reader.yaml")).unwrap();
+    let config = workspace.config_for(path);
+    let hover = podsec::ide::hover(text, text.find("privileged: true").unwrap(), &config).unwrap();
+    assert!(
+        hover.markdown.contains("Namespace `payments` enforces: **baseline**, Kubernetes 1.30"),
+        "{}",
+        hover.markdown
+    );
+    let hover = podsec::ide::hover(text, text.find("tcp_rmem").unwrap(), &config).unwrap();
+    assert!(
+        hover.markdown.contains("**Not safe** at Kubernetes 1.30: it joins the safe sysctls in Kubernetes 1.32"),
+        "{}",
+        hover.markdown
+    );
     // In a namespace without labels, the hover says the configuration applies.
     let (path, text) = workspace.files.iter().find(|(p, _)| p.ends_with("tools/debug.yaml")).unwrap();
     let at = text.find("namespace: tools").unwrap() + "namespace: ".len();

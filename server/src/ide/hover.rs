@@ -145,6 +145,17 @@ impl<'c, 'a> Ctx<'c, 'a> {
         self.findings.get_or_init(|| analysis::analyze_parsed(self.doc.text, self.file, self.config))
     }
 
+    /// The level and version this workload is judged at, and who chose
+    /// them: `Configured`, or `Namespace `payments` enforces`.
+    fn in_force(&self) -> (Profile, crate::config::KubeVersion, String) {
+        let policy = namespaces::policy_for(self.config, self.pod.object);
+        let decided_by = match policy.enforce.source.label() {
+            Some(label) => format!("Namespace `{}` enforces", label.namespace),
+            None => "Configured".to_string(),
+        };
+        (policy.enforce.profile, policy.enforce.version, decided_by)
+    }
+
     fn scope(&self) -> Scope {
         if self.container.is_some() {
             Scope::Container
@@ -384,7 +395,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
                 "- {}{since} · `{}`: {}",
                 control.level,
                 control.rule.code,
-                (control.requirement)(self.config.kubernetes_version)
+                (control.requirement)(self.in_force().1)
             );
         }
         md.push('\n');
@@ -394,9 +405,9 @@ impl<'c, 'a> Ctx<'c, 'a> {
 
     /// The configured profile's judgement of the value in `span`.
     fn verdict(&self, controls: &[Control], span: Span) -> String {
-        let (profile, version) = (self.config.profile, self.config.kubernetes_version);
+        let (profile, version, decided_by) = self.in_force();
         let applying: Vec<&Control> = controls.iter().filter(|c| c.applies(profile, version)).collect();
-        let mut head = format!("Configured: **{profile}**, Kubernetes {version}");
+        let mut head = format!("{decided_by}: **{profile}**, Kubernetes {version}");
         if !applying.is_empty() {
             let codes: Vec<String> = applying.iter().map(|c| format!("`{}`", c.rule.code)).collect();
             let _ = write!(head, " ({})", codes.join(", "));
@@ -521,7 +532,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
 
     fn sysctl_hover(&self, entry: &Entry) -> String {
         let name = entry.value.as_str().unwrap_or_default();
-        let version = self.config.kubernetes_version;
+        let version = self.in_force().1;
         let mut md = format!("**`{name}`** · sysctl");
         if let Some(meaning) = knowledge::sysctl_meaning(name) {
             let _ = write!(md, "\n\n{}.", capitalized(meaning));
@@ -649,7 +660,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
         if !unset.is_empty() {
             let _ = writeln!(md, "\nUnset: {}.", unset.join(", "));
         }
-        let (profile, version) = (self.config.profile, self.config.kubernetes_version);
+        let (profile, version, _) = self.in_force();
         let problems: Vec<&Finding> = self
             .findings()
             .iter()
