@@ -102,7 +102,8 @@ fn json_reports_every_fixture_finding_at_its_exact_position() {
         ]
     );
     let keys: Vec<&str> = findings[0].as_object().unwrap().keys().map(String::as_str).collect();
-    let mut expected = vec!["path", "rule", "severity", "message", "line", "column", "end_line", "end_column"];
+    let mut expected =
+        vec!["path", "rule", "severity", "message", "line", "column", "end_line", "end_column", "profile_source"];
     expected.sort_unstable();
     let mut keys = keys;
     keys.sort_unstable();

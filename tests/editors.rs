@@ -119,7 +119,11 @@ fn helix_settings_and_their_commented_examples_are_accepted_by_the_server() {
     let config = helix_config();
     let settings = &config["language-server"]["podsec"]["config"]["podsec"];
     for key in settings.as_table().unwrap().keys() {
-        assert!(podsec::lsp::ANALYSIS_KEYS.contains(&key.as_str()) || key == "inlayHints", "unknown setting {key}");
+        let client_side = ["inlayHints", "verdictHints"];
+        assert!(
+            podsec::lsp::ANALYSIS_KEYS.contains(&key.as_str()) || client_side.contains(&key.as_str()),
+            "unknown setting {key}"
+        );
     }
     // Helix sends `config` as it is: the server finds the `podsec` section.
     let options = serde_json::to_value(&config["language-server"]["podsec"]["config"]).unwrap();
@@ -135,7 +139,8 @@ fn helix_settings_and_their_commented_examples_are_accepted_by_the_server() {
         .join("\n");
     let config: toml::Table = uncommented.parse().unwrap();
     let settings = config["language-server"]["podsec"]["config"]["podsec"].as_table().unwrap();
-    assert_eq!(settings.len(), podsec::lsp::ANALYSIS_KEYS.len() + 1, "every setting has an example");
+    // inlayHints and verdictHints are set already.
+    assert_eq!(settings.len(), podsec::lsp::ANALYSIS_KEYS.len() + 2, "every setting has an example");
     let options = serde_json::to_value(&config["language-server"]["podsec"]["config"]).unwrap();
     assert_accepted(&options, "profile baseline, Kubernetes 1.30");
 }
@@ -149,11 +154,11 @@ fn vscode_settings_are_the_server_keys_and_rules() {
     let mut keys: Vec<&str> = properties.keys().map(|k| k.strip_prefix("podsec.").expect("podsec.*")).collect();
     keys.sort();
     let mut expected: Vec<&str> = podsec::lsp::ANALYSIS_KEYS.to_vec();
-    expected.extend(["inlayHints", "server.path", "trace.server"]);
+    expected.extend(["inlayHints", "verdictHints", "server.path", "trace.server"]);
     expected.sort();
     assert_eq!(keys, expected);
     // The client-side ones are those the server ignores.
-    for key in ["server", "trace", "inlayHints"] {
+    for key in ["server", "trace", "inlayHints", "verdictHints"] {
         assert!(podsec::lsp::CLIENT_SIDE_KEYS.contains(&key), "{key}");
     }
     for value in properties["podsec.profile"]["enum"].as_array().unwrap().iter().filter_map(Value::as_str) {
@@ -170,7 +175,7 @@ fn vscode_settings_are_the_server_keys_and_rules() {
         }
     }
     // Unset settings are null, so a .podsec.yaml is not overridden.
-    for key in ["profile", "kubernetesVersion", "bestPractices"] {
+    for key in ["profile", "kubernetesVersion", "bestPractices", "namespaceLabels"] {
         assert_eq!(properties[&format!("podsec.{key}")]["default"], Value::Null, "{key}");
     }
 }

@@ -6,6 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::analysis::rules::{Rule, RuleGroup, Severity};
+use crate::namespaces::NamespacePolicies;
 
 /// A Kubernetes minor version, `1.N`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -129,6 +130,13 @@ pub struct Config {
     pub best_practices: bool,
     /// Per-rule levels, by code.
     pub rules: BTreeMap<String, RuleLevel>,
+    /// A labelled namespace's `enforce` level and version replace
+    /// `profile` and `kubernetes_version` for its workloads.
+    pub namespace_labels: bool,
+    /// The labelled Namespaces the front end found.
+    pub namespaces: NamespacePolicies,
+    /// The namespace of workloads that name none (a kustomization's `namespace:`).
+    pub default_namespace: Option<String>,
 }
 
 impl Default for Config {
@@ -138,6 +146,9 @@ impl Default for Config {
             profile: Profile::default(),
             best_practices: true,
             rules: BTreeMap::new(),
+            namespace_labels: true,
+            namespaces: NamespacePolicies::default(),
+            default_namespace: None,
         }
     }
 }
@@ -171,6 +182,7 @@ pub struct Settings {
     pub kubernetes_version: Option<KubeVersion>,
     pub best_practices: Option<bool>,
     pub rules: BTreeMap<String, RuleLevel>,
+    pub namespace_labels: Option<bool>,
 }
 
 impl Settings {
@@ -186,6 +198,9 @@ impl Settings {
             config.best_practices = best_practices;
         }
         config.rules.extend(self.rules.iter().map(|(k, v)| (k.clone(), *v)));
+        if let Some(namespace_labels) = self.namespace_labels {
+            config.namespace_labels = namespace_labels;
+        }
     }
 }
 
@@ -236,6 +251,11 @@ pub fn parse_settings(text: &str) -> (Settings, Vec<SettingsProblem>) {
                 Some("false") => settings.best_practices = Some(false),
                 _ => problem(value.span, "`bestPractices` is true or false".to_string()),
             },
+            Some("namespaceLabels") => match scalar(value).as_deref() {
+                Some("true") => settings.namespace_labels = Some(true),
+                Some("false") => settings.namespace_labels = Some(false),
+                _ => problem(value.span, "`namespaceLabels` is true or false".to_string()),
+            },
             Some("rules") => {
                 let Some(rules) = value.as_mapping() else {
                     if !value.is_null() {
@@ -268,7 +288,7 @@ pub fn parse_settings(text: &str) -> (Settings, Vec<SettingsProblem>) {
                 }
             }
             Some(other) => {
-                let known = ["profile", "kubernetesVersion", "bestPractices", "rules"];
+                let known = ["profile", "kubernetesVersion", "bestPractices", "rules", "namespaceLabels"];
                 let hint = crate::analysis::nearest_name(other, &known)
                     .map(|c| format!("; did you mean `{c}`?"))
                     .unwrap_or_default();

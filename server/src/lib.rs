@@ -16,6 +16,7 @@ pub mod ide;
 pub mod inlay;
 pub mod lsp;
 pub mod model;
+pub mod namespaces;
 pub mod syntax;
 pub mod text;
 pub mod workspace;

@@ -21,14 +21,19 @@
 ---       kubernetesVersion = '1.30',      -- a string: 1.30 is not 1.3
 ---       bestPractices = false,
 ---       rules = { ['pss/runAsUser'] = 'error', ['low-user-id'] = 'off' },
+---       namespaceLabels = true,          -- judge by the workspace's Namespace labels
 ---       inlayHints = true,               -- inherited pod values on containers
+---       verdictHints = false,            -- the verdict as a hint instead of a code lens
 ---     },
 ---   },
 --- })
 --- ```
 ---
 --- The inherited pod values are inlay hints: turn them on with
---- `vim.lsp.inlay_hint.enable(true)`.
+--- `vim.lsp.inlay_hint.enable(true)`. Each workload's verdict
+--- (`baseline ✓ · restricted ✗ 3`) is a code lens: refresh lenses with
+--- `vim.lsp.codelens.refresh()` (e.g. on `BufEnter`, `InsertLeave`) and run
+--- one with `vim.lsp.codelens.run()` to list the violations.
 
 ---@type vim.lsp.Config
 return {

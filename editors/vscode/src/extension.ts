@@ -11,6 +11,7 @@ import {
 
 import { findServer } from './binary';
 import { RESTART_SETTINGS, SECTION, toServerSettings } from './settings';
+import { isViolationList, SHOW_VIOLATIONS, VIOLATION_LIST_CAPABILITY, ViolationList, violationItems } from './violations';
 
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel;
@@ -63,6 +64,15 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     initializationOptions: settingsFor(folder?.uri),
     outputChannel: output,
     middleware: {
+      // A verdict lens runs the server's command; its answer is shown as a
+      // list to jump from (the server then sends no message of its own).
+      executeCommand: async (command, args, next) => {
+        const result = await next(command, args);
+        if (command === SHOW_VIOLATIONS && isViolationList(result)) {
+          await showViolations(result);
+        }
+        return result;
+      },
       workspace: {
         // Answer `workspace/configuration` with the server's keys only.
         configuration: (params) =>
@@ -73,7 +83,29 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     },
   };
   client = new LanguageClient(SECTION, 'podsec', serverOptions, clientOptions);
+  client.registerFeature({
+    fillClientCapabilities(capabilities) {
+      capabilities.experimental = { ...(capabilities.experimental ?? {}), [VIOLATION_LIST_CAPABILITY]: true };
+    },
+    initialize() {},
+    getState() {
+      return { kind: 'static' };
+    },
+    clear() {},
+  });
   await client.start();
+}
+
+async function showViolations(list: ViolationList): Promise<void> {
+  const picked = await vscode.window.showQuickPick(violationItems(list), {
+    title: list.title,
+    placeHolder: 'Go to a violation',
+    matchOnDetail: true,
+  });
+  if (!picked) return;
+  const { start, end } = picked.range;
+  const selection = new vscode.Range(start.line, start.character, end.line, end.character);
+  await vscode.window.showTextDocument(vscode.Uri.parse(list.uri), { selection });
 }
 
 async function stop(): Promise<void> {

@@ -11,7 +11,9 @@ export interface ServerSettings {
   kubernetesVersion: unknown;
   bestPractices: unknown;
   rules: Record<string, unknown>;
+  namespaceLabels: unknown;
   inlayHints: boolean;
+  verdictHints: boolean;
 }
 
 /** Reads one setting below `podsec.` (as `WorkspaceConfiguration.get` does). */
@@ -32,12 +34,15 @@ export function toServerSettings(read: Read): ServerSettings {
   };
   const rules = read('rules');
   const inlayHints = read('inlayHints');
+  const verdictHints = read('verdictHints');
   return {
     profile: optional('profile'),
     kubernetesVersion: optional('kubernetesVersion'),
     bestPractices: optional('bestPractices'),
     rules: rules !== null && typeof rules === 'object' && !Array.isArray(rules) ? { ...(rules as Record<string, unknown>) } : {},
+    namespaceLabels: optional('namespaceLabels'),
     inlayHints: typeof inlayHints === 'boolean' ? inlayHints : true,
+    verdictHints: verdictHints === true,
   };
 }
 

@@ -13,7 +13,9 @@ test('unset settings are null, so a .podsec.yaml still applies', () => {
     kubernetesVersion: null,
     bestPractices: null,
     rules: {},
+    namespaceLabels: null,
     inlayHints: true,
+    verdictHints: false,
   });
   assert.equal(toServerSettings(reader({ profile: '  ', kubernetesVersion: '' })).profile, null);
 });
@@ -25,7 +27,9 @@ test('set values are sent under the server keys', () => {
       kubernetesVersion: ' 1.30 ',
       bestPractices: false,
       rules: { 'pss/runAsUser': 'error' },
+      namespaceLabels: false,
       inlayHints: false,
+      verdictHints: true,
       'trace.server': 'verbose',
       'server.path': '/opt/podsec',
     }),
@@ -35,7 +39,9 @@ test('set values are sent under the server keys', () => {
     kubernetesVersion: '1.30',
     bestPractices: false,
     rules: { 'pss/runAsUser': 'error' },
+    namespaceLabels: false,
     inlayHints: false,
+    verdictHints: true,
   });
 });
 
@@ -54,7 +60,8 @@ test('every contributed setting is mapped or is a client setting', () => {
   assert.deepEqual([...keys].sort(), [...sent, ...clientSide].sort());
   for (const key of sent) {
     const property = manifest.contributes.configuration.properties[`${SECTION}.${key}`];
-    const expected = key === 'rules' ? {} : key === 'inlayHints' ? true : null;
+    const defaults: Record<string, unknown> = { rules: {}, inlayHints: true, verdictHints: false };
+    const expected = key in defaults ? defaults[key] : null;
     assert.deepEqual(property.default, expected, `default of ${key}`);
   }
 });

@@ -9,14 +9,17 @@ pub mod rules;
 mod structure;
 mod suppress;
 pub(crate) mod values;
+mod verdict;
 
 pub(crate) use pss::BASELINE_CAPABILITIES;
 pub use pss::{allowed_selinux_types, safe_sysctls, sysctl_safe_since};
 pub use rules::{Rule, Severity};
 pub use suppress::FileWide;
+pub use verdict::{verdicts, Enforcement, Verdict};
 
 use crate::config::Config;
 use crate::model::Workloads;
+use crate::namespaces::ProfileSource;
 use crate::syntax::{self, ParsedFile, Span};
 
 /// One problem, at the key or value it is about.
@@ -26,11 +29,19 @@ pub struct Finding {
     pub severity: Severity,
     pub message: String,
     pub span: Span,
+    /// Where the profile of a Pod Security finding came from.
+    pub profile_source: ProfileSource,
 }
 
 impl Finding {
     pub fn new(rule: &'static Rule, span: Span, message: impl Into<String>) -> Self {
-        Finding { rule, severity: rule.default_severity, message: message.into(), span }
+        Finding {
+            rule,
+            severity: rule.default_severity,
+            message: message.into(),
+            span,
+            profile_source: ProfileSource::Config,
+        }
     }
 
     pub fn code(&self) -> &'static str {
@@ -101,14 +112,16 @@ pub(crate) fn analyze_excerpt(text: &str, file: &ParsedFile, config: &Config, fi
         let cut_short = error_at
             .and_then(|at| workloads.pods.iter().filter(|p| p.spec.span.start <= at).map(|p| p.spec.span.start).max());
         for pod in workloads.pods.iter().filter(|p| Some(p.spec.span.start) != cut_short) {
-            pss::check(text, file, config.profile, config.kubernetes_version, pod, &mut findings);
+            pss::check_workload(text, file, config, pod, &mut findings);
             best_practice::check(text, file, &lines, pod, &mut findings);
         }
     }
     let file_wide = suppress::apply_lines(text, &mut findings);
     findings.retain_mut(|f| match config.level_of(f.rule, f.severity) {
         Some(severity) => {
-            f.severity = severity;
+            // A namespace enforcing the profile rejects the pod: an error
+            // whatever level the rule is set to (`off` still silences it).
+            f.severity = if f.profile_source.is_enforced() { Severity::Error } else { severity };
             true
         }
         None => false,

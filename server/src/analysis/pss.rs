@@ -6,11 +6,12 @@
 //! cover containers that do not set their own; where a restricted check
 //! replaces a baseline one at this version, only the restricted one runs.
 
-use super::rules::{self, Rule};
+use super::rules::{self, Rule, Severity};
 use super::values;
 use super::Finding;
-use crate::config::{KubeVersion, Profile};
+use crate::config::{Config, KubeVersion, Profile};
 use crate::model::{Container, PodSpec};
+use crate::namespaces::{self, Judgement, Mode, ProfileSource};
 use crate::syntax::{Entry, Node, ParsedFile, Span};
 
 /// Capabilities baseline allows adding: the runtime default set minus NET_RAW.
@@ -74,22 +75,38 @@ pub fn allowed_selinux_types(version: KubeVersion) -> &'static [&'static str] {
 const PROBES: &[&str] = &["livenessProbe", "readinessProbe", "startupProbe"];
 const LIFECYCLE_HANDLERS: &[&str] = &["postStart", "preStop"];
 
-pub(super) fn check(
+/// Checks one pod spec as admission judges its workload: at the level and
+/// version its namespace enforces (errors: the pod would be rejected), else
+/// the configured ones; a namespace's stricter `warn` level adds warnings.
+pub(super) fn check_workload(
     text: &str,
     file: &ParsedFile,
-    profile: Profile,
-    version: KubeVersion,
+    config: &Config,
     pod: &PodSpec,
     findings: &mut Vec<Finding>,
 ) {
-    if profile == Profile::Privileged {
+    let policy = namespaces::policy_for(config, pod.object);
+    let first = findings.len();
+    check(text, file, &policy.enforce, pod, findings);
+    if let Some(warn) = &policy.warn {
+        let mut warnings = Vec::new();
+        check(text, file, warn, pod, &mut warnings);
+        warnings.retain(|w| !findings[first..].iter().any(|f| f.span == w.span && f.rule == w.rule));
+        findings.extend(warnings);
+    }
+}
+
+/// Checks one pod spec at one level and version.
+pub(super) fn check(text: &str, file: &ParsedFile, judgement: &Judgement, pod: &PodSpec, findings: &mut Vec<Finding>) {
+    if judgement.profile == Profile::Privileged {
         return;
     }
     let mut check = PodCheck {
         text,
         file,
-        version,
-        level: profile,
+        version: judgement.version,
+        level: judgement.profile,
+        source: &judgement.source,
         pod,
         windows: pod.os_name() == Some("windows"),
         user_namespaces: pod.spec.get("hostUsers").and_then(values::as_bool) == Some(false),
@@ -103,6 +120,8 @@ struct PodCheck<'c, 'a> {
     file: &'c ParsedFile,
     version: KubeVersion,
     level: Profile,
+    /// Who chose the level: shown in messages, kept on findings.
+    source: &'c ProfileSource,
     pod: &'c PodSpec<'a>,
     windows: bool,
     /// `hostUsers: false`: the pod runs in its own user namespace.
@@ -187,11 +206,23 @@ impl<'a> PodCheck<'_, 'a> {
             | "pss/procMount_restricted" => "restricted",
             _ => "baseline",
         };
-        self.findings.push(Finding::new(
+        let decided = match self.source.label() {
+            Some(label) if label.mode == Mode::Enforce => {
+                format!("; namespace `{}` enforces {}: the pod will be rejected", label.namespace, self.level)
+            }
+            Some(label) => format!("; namespace `{}` warns at {}", label.namespace, self.level),
+            None => String::new(),
+        };
+        let mut finding = Finding::new(
             rule,
             span,
-            format!("{who}{message} (Pod Security Standards: {standard}, Kubernetes {})", self.version),
-        ));
+            format!("{who}{message} (Pod Security Standards: {standard}, Kubernetes {}{decided})", self.version),
+        );
+        if self.source.is_enforced() {
+            finding.severity = Severity::Error;
+        }
+        finding.profile_source = self.source.clone();
+        self.findings.push(finding);
     }
 
     fn container_name(&self, container: &Container) -> String {

@@ -11,6 +11,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::report::{FileReport, Located, Totals};
 use crate::analysis::Severity;
+use crate::namespaces::ProfileSource;
 
 const BOLD: Style = Style::new().bold();
 const GUTTER: Style = AnsiColor::Blue.on_default().bold();
@@ -60,6 +61,9 @@ fn write_finding(out: &mut dyn Write, report: &FileReport, f: &Located) -> io::R
     writeln!(out, "{GUTTER}{blank} |{GUTTER:#}")?;
     writeln!(out, "{GUTTER}{number} |{GUTTER:#} {}", snippet.text)?;
     writeln!(out, "{GUTTER}{blank} |{GUTTER:#} {}{sev}{}{sev:#}", " ".repeat(snippet.pad), "^".repeat(snippet.carets))?;
+    if let Some(source @ ProfileSource::Namespace(_)) = &f.profile_source {
+        writeln!(out, "{GUTTER}{blank} ={GUTTER:#} profile from {source}")?;
+    }
     writeln!(out)
 }
 

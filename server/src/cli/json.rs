@@ -19,6 +19,9 @@ pub struct JsonFinding<'a> {
     pub column: u32,
     pub end_line: u32,
     pub end_column: u32,
+    /// Pod Security findings: `config`, or the namespace label that chose
+    /// the profile (`namespace payments (ns.yaml:7)`); `null` for the others.
+    pub profile_source: Option<String>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -32,6 +35,7 @@ impl<'a> JsonFinding<'a> {
             column: f.start.column,
             end_line: f.end.line,
             end_column: f.end.column,
+            profile_source: f.profile_source.as_ref().map(ToString::to_string),
         }
     }
 }
@@ -100,9 +104,9 @@ mod tests {
         assert_eq!(
             out,
             "[\n  {\"path\":\"a.yaml\",\"rule\":\"yaml-syntax\",\"severity\":\"error\",\"message\":\"bad \\\"x\\\"\",\
-             \"line\":1,\"column\":6,\"end_line\":1,\"end_column\":7},\n  \
+             \"line\":1,\"column\":6,\"end_line\":1,\"end_column\":7,\"profile_source\":null},\n  \
              {\"path\":\"b.yml\",\"rule\":\"yaml-syntax\",\"severity\":\"error\",\"message\":\"m\",\
-             \"line\":2,\"column\":1,\"end_line\":3,\"end_column\":1}\n]\n"
+             \"line\":2,\"column\":1,\"end_line\":3,\"end_column\":1,\"profile_source\":null}\n]\n"
         );
         let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(parsed.as_array().unwrap().len(), 2);

@@ -7,6 +7,7 @@ mod fix;
 mod human;
 mod inputs;
 mod json;
+mod namespaces;
 mod ordered;
 mod report;
 mod sarif;
@@ -124,6 +125,11 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_best_practices: bool,
 
+    /// Ignore the Pod Security labels of Namespaces among the paths: judge
+    /// every workload by the configured profile.
+    #[arg(long)]
+    pub no_namespace_labels: bool,
+
     /// Print only the findings: no summary line, no progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -172,6 +178,7 @@ impl CheckArgs {
             kubernetes_version: self.kubernetes_version,
             best_practices: self.no_best_practices.then_some(false),
             rules: self.rules.iter().cloned().collect(),
+            namespace_labels: self.no_namespace_labels.then_some(false),
         }
     }
 }
@@ -188,6 +195,17 @@ pub fn check(mut args: CheckArgs) -> ExitCode {
 
     let (inputs, mut walk_errors) = inputs::collect(&args.paths, &stdin_name);
     let mut resolved = settings::resolve(&inputs, args.config.as_deref(), &args.flag_settings());
+    // Standard input alone (`kustomize build | podsec check -`) is read
+    // before it is checked, so its Namespaces apply to its workloads. Beside
+    // other inputs it is read when its turn comes, so that their findings
+    // stream while it is still open.
+    let stdin_alone = matches!(inputs.as_slice(), [only] if only.source == Source::Stdin);
+    let stdin_text = stdin_alone.then(|| inputs::read(&inputs[0]));
+    let mut namespace_scan =
+        namespaces::NamespaceScan::new(&inputs, stdin_text.as_ref().and_then(|t| t.as_deref().ok()));
+    for (input, config) in inputs.iter().zip(&mut resolved.configs) {
+        *config = namespace_scan.config_for(input, config);
+    }
     walk_errors.extend(resolved.errors.iter().cloned());
     let mut totals = Totals::default();
     for error in &walk_errors {
@@ -281,7 +299,8 @@ pub fn check(mut args: CheckArgs) -> ExitCode {
         going = going && sink(outcome);
     }
     if going {
-        ordered::for_each_ordered(&work, jobs, |(input, config)| check_one(input, config, mode), &mut sink);
+        let stdin_text = stdin_text.as_ref();
+        ordered::for_each_ordered(&work, jobs, |(input, config)| check_one(input, config, mode, stdin_text), &mut sink);
     }
     if let Some(bar) = &progress {
         bar.finish_and_clear();
@@ -353,8 +372,18 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-fn check_one(input: &Input, config: &Config, mode: Option<fix::Mode>) -> Outcome {
-    let text = match inputs::read(input) {
+/// `stdin` is standard input's text, read before the checks began.
+fn check_one(
+    input: &Input,
+    config: &Config,
+    mode: Option<fix::Mode>,
+    stdin: Option<&Result<String, InputError>>,
+) -> Outcome {
+    let read = match (&input.source, stdin) {
+        (Source::Stdin, Some(text)) => text.clone(),
+        _ => inputs::read(input),
+    };
+    let text = match read {
         Ok(text) => text,
         Err(error) => return Outcome::Failed(error),
     };

@@ -1,7 +1,9 @@
 //! A checked file's findings with the line and column numbers the output
 //! formats print.
 
+use crate::analysis::rules::RuleGroup;
 use crate::analysis::{Finding, Rule, Severity};
+use crate::namespaces::ProfileSource;
 use crate::text::{ColumnUnit, LineIndex};
 
 /// A 1-based line and column, the column both in characters (Unicode scalar
@@ -25,6 +27,9 @@ pub struct Located {
     pub end_offset: usize,
     pub start: Position,
     pub end: Position,
+    /// Where the profile of a Pod Security finding came from (`None` for
+    /// the other rules, which do not depend on it).
+    pub profile_source: Option<ProfileSource>,
 }
 
 /// The findings of one file, in order, with its text for source snippets.
@@ -52,6 +57,7 @@ impl FileReport {
                     end_offset: f.span.end.min(text.len()),
                     start,
                     end,
+                    profile_source: (f.rule.group == RuleGroup::PodSecurity).then_some(f.profile_source),
                 }
             })
             .collect();

@@ -371,9 +371,10 @@ pub fn fix_all(text: &str, config: &Config) -> Option<Action> {
     })
 }
 
-/// The restricted profile at the configured version, other settings kept.
+/// The restricted profile at the configured version, other settings kept
+/// (a namespace's enforced level, which would replace it, aside).
 fn restricted(config: &Config) -> Config {
-    Config { profile: Profile::Restricted, ..config.clone() }
+    Config { profile: Profile::Restricted, namespace_labels: false, ..config.clone() }
 }
 
 /// Codes "make this workload restricted" leaves to the user: removing a

@@ -10,6 +10,7 @@ use crate::catalog::{Catalog, Field, FieldType, Scope};
 use crate::config::{Config, Profile};
 use crate::docs;
 use crate::model::{Container, Origin, PodSpec, Workloads};
+use crate::namespaces::{self, Mode};
 use crate::syntax::{self, Entry, Node, ParsedFile, Span};
 
 /// A hover: the key or value under the cursor (file byte offsets) and
@@ -38,6 +39,9 @@ fn hover_at(doc: DocText<'_>, config: &Config) -> Option<Hover> {
     let cursor = doc.cursor;
     let document = file.documents.iter().find(|d| d.span.start <= cursor && cursor <= d.span.end)?;
     let workloads = Workloads::find(document.root.as_ref()?);
+    if let Some(found) = namespace_hover(&doc, &workloads, config) {
+        return Some(found);
+    }
     for pod in &workloads.pods {
         let mut targets: Vec<(Option<&Container>, &Entry)> =
             pod.security_context.map(|e| (None, e)).into_iter().collect();
@@ -52,6 +56,68 @@ fn hover_at(doc: DocText<'_>, config: &Config) -> Option<Hover> {
         }
     }
     None
+}
+
+/// Hover on a workload's `metadata.namespace` value: the Pod Security
+/// labels in force there, and the file that set them.
+fn namespace_hover(doc: &DocText, workloads: &Workloads, config: &Config) -> Option<Hover> {
+    let pod = workloads.pods.iter().find(|pod| {
+        pod.object.get_path(&["metadata", "namespace"]).is_some_and(|value| hits(value.span, doc.cursor))
+    })?;
+    let value = pod.object.get_path(&["metadata", "namespace"])?;
+    let name = value.as_str()?.trim();
+    if name.is_empty() {
+        return None;
+    }
+    let policy = namespaces::policy_for(config, pod.object);
+    let configured = format!("the configured profile, {}, Kubernetes {}", config.profile, config.kubernetes_version);
+    let mut md = String::new();
+    let Some(labels) = policy.labels else {
+        let why = if config.namespace_labels {
+            format!("No Namespace `{name}` with Pod Security labels in the workspace")
+        } else {
+            "Namespace labels are off (`namespaceLabels: false`)".to_string()
+        };
+        let _ = write!(md, "**namespace `{name}`**\n\n{why}: this workload is judged by {configured}.");
+        return Some(Hover { range: doc.to_file(value.span), markdown: md });
+    };
+    let _ = writeln!(md, "**namespace `{name}`** · Pod Security labels set in `{}:{}`\n", labels.path, labels.line);
+    let _ = writeln!(md, "| mode | level | version |\n|---|---|---|");
+    for mode in Mode::ALL {
+        let Some(set) = labels.mode(mode) else { continue };
+        let level = match (&set.level_text, set.level) {
+            (Some(text), Some(level)) if text == level.as_str() => text.clone(),
+            (Some(text), Some(level)) => format!("`{text}` → {level}"),
+            _ => format!("(not set) → {}", config.profile),
+        };
+        let version = match (&set.version_text, set.version) {
+            (Some(text), Some(version)) => format!("{text} → {version}"),
+            (Some(text), None) => format!("{text} → {}", config.kubernetes_version),
+            (None, _) => format!("(not set) → {}", config.kubernetes_version),
+        };
+        let _ = writeln!(md, "| {} (line {}) | {level} | {version} |", mode.as_str(), set.line);
+    }
+    let enforce = &policy.enforce;
+    if enforce.source.is_enforced() {
+        let _ = write!(
+            md,
+            "\nThis workload is judged at **{}**, Kubernetes {}: a violation is an error, since admission rejects the pod.",
+            enforce.profile, enforce.version
+        );
+    } else {
+        let _ = write!(md, "\nThe namespace enforces no level: this workload is judged by {configured}.");
+    }
+    if let Some(warn) = &policy.warn {
+        let _ = write!(
+            md,
+            " Its `warn` label adds the {} violations at Kubernetes {} as warnings.",
+            warn.profile, warn.version
+        );
+    }
+    for problem in Mode::ALL.iter().filter_map(|&m| labels.mode(m)).flat_map(|set| &set.problems) {
+        let _ = write!(md, "\n\n⚠ {problem}.");
+    }
+    Some(Hover { range: doc.to_file(value.span), markdown: md })
 }
 
 /// Whether the cursor is on a span; its end counts, so a cursor just after
@@ -93,6 +159,17 @@ impl<'c, 'a> Ctx<'c, 'a> {
             result.findings.retain(|f| !result.file_wide.silences(f.code()));
             result.findings
         })
+    }
+
+    /// The level and version this workload is judged at, and who chose
+    /// them: `Configured`, or `Namespace `payments` enforces`.
+    fn in_force(&self) -> (Profile, crate::config::KubeVersion, String) {
+        let policy = namespaces::policy_for(self.config, self.pod.object);
+        let decided_by = match policy.enforce.source.label() {
+            Some(label) => format!("Namespace `{}` enforces", label.namespace),
+            None => "Configured".to_string(),
+        };
+        (policy.enforce.profile, policy.enforce.version, decided_by)
     }
 
     fn scope(&self) -> Scope {
@@ -334,7 +411,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
                 "- {}{since} · `{}`: {}",
                 control.level,
                 control.rule.code,
-                (control.requirement)(self.config.kubernetes_version)
+                (control.requirement)(self.in_force().1)
             );
         }
         md.push('\n');
@@ -344,9 +421,9 @@ impl<'c, 'a> Ctx<'c, 'a> {
 
     /// The configured profile's judgement of the value in `span`.
     fn verdict(&self, controls: &[Control], span: Span) -> String {
-        let (profile, version) = (self.config.profile, self.config.kubernetes_version);
+        let (profile, version, decided_by) = self.in_force();
         let applying: Vec<&Control> = controls.iter().filter(|c| c.applies(profile, version)).collect();
-        let mut head = format!("Configured: **{profile}**, Kubernetes {version}");
+        let mut head = format!("{decided_by}: **{profile}**, Kubernetes {version}");
         if !applying.is_empty() {
             let codes: Vec<String> = applying.iter().map(|c| format!("`{}`", c.rule.code)).collect();
             let _ = write!(head, " ({})", codes.join(", "));
@@ -471,7 +548,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
 
     fn sysctl_hover(&self, entry: &Entry) -> String {
         let name = entry.value.as_str().unwrap_or_default();
-        let version = self.config.kubernetes_version;
+        let version = self.in_force().1;
         let mut md = format!("**`{name}`** · sysctl");
         if let Some(meaning) = knowledge::sysctl_meaning(name) {
             let _ = write!(md, "\n\n{}.", capitalized(meaning));
@@ -599,7 +676,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
         if !unset.is_empty() {
             let _ = writeln!(md, "\nUnset: {}.", unset.join(", "));
         }
-        let (profile, version) = (self.config.profile, self.config.kubernetes_version);
+        let (profile, version, _) = self.in_force();
         let problems: Vec<&Finding> = self
             .findings()
             .iter()

@@ -10,6 +10,8 @@
 //! - [`inlay`], inherited securityContext values as inlay hints
 //! - [`settings`], where each document's configuration comes from
 //! - [`transport`], the one writer of stdout
+//! - [`index`], the workspace's labelled Namespaces and kustomizations
+//! - [`lens`], each workload's verdict as code lenses and its command
 
 mod actions;
 mod diagnostics;
@@ -17,7 +19,9 @@ mod documents;
 mod features;
 #[cfg(test)]
 mod incremental_tests;
+mod index;
 mod inlay;
+mod lens;
 mod position;
 mod server;
 mod settings;

@@ -21,12 +21,18 @@ use tower_lsp::lsp_types::{
     ServerCapabilities, ServerInfo, SetTraceParams, TextDocumentSyncCapability, TextDocumentSyncKind,
     TextDocumentSyncOptions, TextDocumentSyncSaveOptions, TraceValue, Url,
 };
+use tower_lsp::lsp_types::{
+    CodeLens, CodeLensOptions, CodeLensParams, DidChangeWatchedFilesParams, DidChangeWatchedFilesRegistrationOptions,
+    ExecuteCommandOptions, ExecuteCommandParams, FileSystemWatcher, GlobPattern, Registration,
+};
 use tower_lsp::{Client, LanguageServer};
 
 use super::diagnostics::{self, DiagnosticsJson};
 use super::documents::{ChangeError, Documents, Ticket};
 use super::features;
+use super::index::{self, IndexEvent};
 use super::inlay;
+use super::lens;
 use super::position::PositionEncoding;
 use super::settings::{self, is_settings_file, Configuration};
 use super::transport::Output;
@@ -56,6 +62,16 @@ pub struct Shared {
     pub shutdown_requested: AtomicBool,
     /// The client takes versioned `documentChanges` in workspace edits.
     document_changes: AtomicBool,
+    /// The workspace index's worker.
+    index: mpsc::UnboundedSender<IndexEvent>,
+    /// The client shows work-done progress, registers file watchers
+    /// dynamically, accepts `workspace/codeLens/refresh`.
+    work_done_progress: AtomicBool,
+    registers_file_watchers: AtomicBool,
+    refreshes_code_lenses: AtomicBool,
+    /// The client shows the list `podsec.showViolations` returns itself
+    /// (experimental capability `podsecViolationList`): no message then.
+    lists_violations: AtomicBool,
 }
 
 enum Publish {
@@ -89,6 +105,7 @@ impl Backend {
     /// Must be called inside the runtime: it starts the publisher task.
     pub fn new(client: Client, output: Output) -> Self {
         let (publisher, queue) = mpsc::unbounded_channel();
+        let (index_sender, index_events) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             documents: Documents::default(),
             configuration: Mutex::new(Configuration::default()),
@@ -100,9 +117,84 @@ impl Backend {
             publisher,
             shutdown_requested: AtomicBool::new(false),
             document_changes: AtomicBool::new(false),
+            index: index_sender.clone(),
+            work_done_progress: AtomicBool::new(false),
+            registers_file_watchers: AtomicBool::new(false),
+            refreshes_code_lenses: AtomicBool::new(false),
+            lists_violations: AtomicBool::new(false),
         });
         tokio::spawn(publish(output, shared.clone(), queue));
+        let backend = Backend { client: client.clone(), shared: shared.clone() };
+        let documents = shared.clone();
+        let hooks = index::Hooks {
+            client: client.clone(),
+            text_of: Box::new(move |uri| documents.documents.text(uri)),
+            changed: Box::new(move |snapshot| backend.workspace_changed(snapshot)),
+        };
+        index::spawn(hooks, index_sender, index_events);
         Backend { client, shared }
+    }
+
+    /// The index learnt something new about namespaces: every open
+    /// document is judged again, and lenses and hints are asked for again.
+    fn workspace_changed(&self, snapshot: index::Snapshot) {
+        let verdict_hints = {
+            let mut configuration = lock(&self.shared.configuration);
+            configuration.workspace = snapshot;
+            configuration.verdict_hints_enabled()
+        };
+        self.analyse_all();
+        self.refresh_views(verdict_hints);
+    }
+
+    /// Asks the client for code lenses (and, with verdict hints on, inlay
+    /// hints) again, without holding up other messages.
+    fn refresh_views(&self, inlay_hints: bool) {
+        let client = self.client.clone();
+        let lenses = self.shared.refreshes_code_lenses.load(Ordering::SeqCst);
+        let hints = inlay_hints && self.shared.refreshes_inlay_hints.load(Ordering::SeqCst);
+        tokio::spawn(async move {
+            if lenses {
+                if let Err(error) = client.code_lens_refresh().await {
+                    tracing::warn!("workspace/codeLens/refresh failed: {error}");
+                }
+            }
+            if hints {
+                if let Err(error) = client.inlay_hint_refresh().await {
+                    tracing::warn!("workspace/inlayHint/refresh failed: {error}");
+                }
+            }
+        });
+    }
+
+    /// Tells the index an open document's text changed (or it closed).
+    fn index_document(&self, uri: &Url, open: bool) {
+        if uri.scheme() != "file" || is_settings_file(uri) {
+            return;
+        }
+        let event = if open { IndexEvent::Open(uri.clone()) } else { IndexEvent::Closed(uri.clone()) };
+        let _ = self.shared.index.send(event);
+    }
+
+    /// Asks the client to report changes to manifests on disk.
+    fn watch_files(&self) {
+        let watchers = ["**/*.{yaml,yml}", "**/kustomization.{yaml,yml}", "**/Kustomization"]
+            .into_iter()
+            .map(|glob| FileSystemWatcher { glob_pattern: GlobPattern::String(glob.to_string()), kind: None })
+            .collect();
+        let options = DidChangeWatchedFilesRegistrationOptions { watchers };
+        let registration = Registration {
+            id: "podsec-watched-files".to_string(),
+            method: "workspace/didChangeWatchedFiles".to_string(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        let client = self.client.clone();
+        // Not awaited here: the client answers while other messages flow.
+        tokio::spawn(async move {
+            if let Err(error) = client.register_capability(vec![registration]).await {
+                tracing::warn!("registering file watchers failed: {error}");
+            }
+        });
     }
 
     pub fn shared(&self) -> Arc<Shared> {
@@ -128,8 +220,13 @@ impl Backend {
     /// to every other open document.
     fn settings_file_changed(&self, uri: &Url) {
         if is_settings_file(uri) {
-            lock(&self.shared.configuration).forget_files();
+            let verdict_hints = {
+                let mut configuration = lock(&self.shared.configuration);
+                configuration.forget_files();
+                configuration.verdict_hints_enabled()
+            };
             self.analyse_all();
+            self.refresh_views(verdict_hints);
         }
     }
 
@@ -151,17 +248,23 @@ impl Backend {
         let (settings, mut warnings) = settings::settings_from_json(value, origin);
         let (inlay_hints, warning) = settings::inlay_hints_from_json(value, origin);
         warnings.extend(warning);
+        let (verdict_hints, warning) = settings::bool_from_json(value, "verdictHints", origin);
+        warnings.extend(warning);
         for warning in warnings {
             tracing::warn!("{warning}");
             self.client.log_message(MessageType::WARNING, warning).await;
         }
-        let hints_changed = {
+        let (hints_changed, verdict_hints) = {
             let mut configuration = lock(&self.shared.configuration);
             configuration.editor = settings;
-            let before = configuration.inlay_hints_enabled();
+            let before = (configuration.inlay_hints_enabled(), configuration.verdict_hints_enabled());
             configuration.inlay_hints = inlay_hints;
-            before != configuration.inlay_hints_enabled()
+            configuration.verdict_hints = verdict_hints;
+            let after = (configuration.inlay_hints_enabled(), configuration.verdict_hints_enabled());
+            (before != after, after.1)
         };
+        // Verdicts depend on the profile, version and namespace settings.
+        self.refresh_views(verdict_hints && !hints_changed);
         self.analyse_all();
         if hints_changed && self.shared.refreshes_inlay_hints.load(Ordering::SeqCst) {
             // Not awaited here: one handler runs at a time, and the answer
@@ -311,6 +414,8 @@ impl LanguageServer for Backend {
         let (editor, mut warnings) = settings::settings_from_json(options, "initializationOptions");
         let (inlay_hints, warning) = settings::inlay_hints_from_json(options, "initializationOptions");
         warnings.extend(warning);
+        let (verdict_hints, warning) = settings::bool_from_json(options, "verdictHints", "initializationOptions");
+        warnings.extend(warning);
         for warning in &warnings {
             tracing::warn!("{warning}");
         }
@@ -328,6 +433,17 @@ impl LanguageServer for Backend {
         let refreshes =
             params.capabilities.workspace.as_ref().and_then(|w| w.inlay_hint.as_ref()).and_then(|h| h.refresh_support);
         self.shared.refreshes_inlay_hints.store(refreshes.unwrap_or(false), Ordering::SeqCst);
+        let capabilities = &params.capabilities;
+        let workspace = capabilities.workspace.as_ref();
+        let progress = capabilities.window.as_ref().and_then(|w| w.work_done_progress).unwrap_or(false);
+        self.shared.work_done_progress.store(progress, Ordering::SeqCst);
+        let watchers = workspace.and_then(|w| w.did_change_watched_files.as_ref()).and_then(|w| w.dynamic_registration);
+        self.shared.registers_file_watchers.store(watchers.unwrap_or(false), Ordering::SeqCst);
+        let lens_refresh = workspace.and_then(|w| w.code_lens.as_ref()).and_then(|c| c.refresh_support);
+        self.shared.refreshes_code_lenses.store(lens_refresh.unwrap_or(false), Ordering::SeqCst);
+        let lists =
+            capabilities.experimental.as_ref().and_then(|e| e.get("podsecViolationList")).and_then(Value::as_bool);
+        self.shared.lists_violations.store(lists.unwrap_or(false), Ordering::SeqCst);
         let mut roots: Vec<std::path::PathBuf> =
             params.workspace_folders.iter().flatten().filter_map(|folder| folder.uri.to_file_path().ok()).collect();
         #[allow(deprecated)] // Clients without workspace folders still send rootUri.
@@ -339,6 +455,7 @@ impl LanguageServer for Backend {
             let mut configuration = lock(&self.shared.configuration);
             configuration.editor = editor;
             configuration.inlay_hints = inlay_hints;
+            configuration.verdict_hints = verdict_hints;
             configuration.roots = roots;
         }
 
@@ -362,6 +479,11 @@ impl LanguageServer for Backend {
                     ..CompletionOptions::default()
                 }),
                 inlay_hint_provider: Some(OneOf::Right(InlayHintServerCapabilities::Options(Default::default()))),
+                code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: vec![lens::SHOW_VIOLATIONS.to_string()],
+                    ..ExecuteCommandOptions::default()
+                }),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo { name: NAME.to_string(), version: Some(VERSION.to_string()) }),
@@ -380,6 +502,14 @@ impl LanguageServer for Backend {
             if let Some(value) = self.pull_configuration().await.filter(|v| !v.is_null()) {
                 self.apply_editor_settings(Some(&value), "settings").await;
             }
+        }
+        let roots = lock(&self.shared.configuration).roots.clone();
+        if !roots.is_empty() {
+            let progress = self.shared.work_done_progress.load(Ordering::SeqCst);
+            let _ = self.shared.index.send(IndexEvent::Scan { roots, progress });
+        }
+        if self.shared.registers_file_watchers.load(Ordering::SeqCst) {
+            self.watch_files();
         }
         let mut defaults = Config::default();
         lock(&self.shared.configuration).editor.apply(&mut defaults);
@@ -417,6 +547,7 @@ impl LanguageServer for Backend {
         tracing::debug!(uri = %document.uri, version = document.version, "didOpen");
         let ticket = self.shared.documents.open(document.uri.clone(), document.version, &document.text);
         self.settings_file_changed(&document.uri);
+        self.index_document(&document.uri, true);
         self.analyse(document.uri, ticket);
     }
 
@@ -429,11 +560,13 @@ impl LanguageServer for Backend {
         let problem = match outcome {
             Ok(Some(ticket)) => {
                 self.settings_file_changed(&uri);
+                self.index_document(&uri, true);
                 self.analyse(uri, ticket);
                 return;
             }
             Ok(None) => {
                 self.settings_file_changed(&uri);
+                self.index_document(&uri, true);
                 return;
             }
             Err(ChangeError::NotOpen) => format!("podsec: ignored a change to {uri}, which is not open"),
@@ -509,12 +642,24 @@ impl LanguageServer for Backend {
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
         let uri = params.text_document.uri;
-        if !lock(&self.shared.configuration).inlay_hints_enabled() || is_settings_file(&uri) {
+        let (inherited, verdicts) = {
+            let configuration = lock(&self.shared.configuration);
+            (configuration.inlay_hints_enabled(), configuration.verdict_hints_enabled())
+        };
+        if !(inherited || verdicts) || is_settings_file(&uri) {
             return Ok(None);
         }
         let Some(text) = self.shared.documents.text(&uri) else { return Ok(None) };
         let encoding = self.shared.encoding();
-        match tokio::task::spawn_blocking(move || inlay::compute(&text, params.range, encoding)).await {
+        let config = verdicts.then(|| self.shared.config_for(&uri).0);
+        let compute = move || {
+            let mut hints = if inherited { inlay::compute(&text, params.range, encoding) } else { Vec::new() };
+            if let Some(config) = config {
+                hints.extend(lens::verdict_hints(&text, &config, params.range, encoding));
+            }
+            hints
+        };
+        match tokio::task::spawn_blocking(compute).await {
             Ok(hints) => Ok(Some(hints)),
             Err(error) => {
                 tracing::error!(%uri, "inlay hints failed: {error}");
@@ -523,11 +668,80 @@ impl LanguageServer for Backend {
         }
     }
 
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let uri = params.text_document.uri;
+        if is_settings_file(&uri) {
+            return Ok(None);
+        }
+        let Some(text) = self.shared.documents.text(&uri) else { return Ok(None) };
+        let (config, _) = self.shared.config_for(&uri);
+        let encoding = self.shared.encoding();
+        let lenses = tokio::task::spawn_blocking({
+            let uri = uri.clone();
+            move || lens::code_lenses(&uri, &text, &config, encoding)
+        })
+        .await;
+        match lenses {
+            Ok(lenses) => Ok(Some(lenses)),
+            Err(error) => {
+                tracing::error!(%uri, "code lenses failed: {error}");
+                Ok(None)
+            }
+        }
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
+        let invalid = |message: String| tower_lsp::jsonrpc::Error::invalid_params(message);
+        if params.command != lens::SHOW_VIOLATIONS {
+            return Err(invalid(format!("podsec has no command `{}`", params.command)));
+        }
+        let (argument, level) = lens::parse_arguments(&params.arguments).map_err(invalid)?;
+        let uri = argument.uri;
+        let Some(text) = self.shared.documents.text(&uri) else {
+            return Err(invalid(format!("{uri} is not open")));
+        };
+        let (config, _) = self.shared.config_for(&uri);
+        let encoding = self.shared.encoding();
+        let list = guarded("workspace/executeCommand", &uri, || {
+            lens::violations(&uri, &text, &config, argument.line, level, encoding)
+        })?;
+        let Some(list) = list else {
+            let message = "podsec: the workload has moved since; try the lens again".to_string();
+            self.client.show_message(MessageType::INFO, message).await;
+            return Ok(None);
+        };
+        if !self.shared.lists_violations.load(Ordering::SeqCst) {
+            self.client.show_message(MessageType::INFO, list.to_message()).await;
+        }
+        Ok(serde_json::to_value(list).ok())
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let mut settings_changed = false;
+        let mut paths = Vec::new();
+        for change in params.changes {
+            tracing::debug!(uri = %change.uri, kind = ?change.typ, "watched file changed");
+            settings_changed |= is_settings_file(&change.uri);
+            match change.uri.to_file_path() {
+                Ok(path) if !is_settings_file(&change.uri) => paths.push(path),
+                _ => {}
+            }
+        }
+        if settings_changed {
+            lock(&self.shared.configuration).forget_files();
+            self.analyse_all();
+        }
+        if !paths.is_empty() {
+            let _ = self.shared.index.send(IndexEvent::Disk(paths));
+        }
+    }
+
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         if self.shared.documents.close(&uri) {
             // Closing an unsaved settings file brings back what the disk says.
             self.settings_file_changed(&uri);
+            self.index_document(&uri, false);
             let _ = self.shared.publisher.send(Publish::Clear { uri });
         } else {
             tracing::warn!(%uri, "didClose for a document that is not open");

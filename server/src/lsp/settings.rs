@@ -17,11 +17,11 @@ use crate::config::{parse_settings, Config, KubeVersion, Profile, RuleLevel, Set
 use crate::workspace::{find_settings_file, SETTINGS_FILE};
 
 /// The analysis settings an editor may send, as in `.podsec.yaml`.
-pub const ANALYSIS_KEYS: &[&str] = &["profile", "kubernetesVersion", "bestPractices", "rules"];
+pub const ANALYSIS_KEYS: &[&str] = &["profile", "kubernetesVersion", "bestPractices", "rules", "namespaceLabels"];
 
 /// Keys the editor clients send that are not analysis settings: they
-/// configure the client, or (`inlayHints`) are read by [`inlay_hints_from_json`].
-pub const CLIENT_SIDE_KEYS: &[&str] = &["trace", "server", "inlayHints", "namespaceLabels"];
+/// configure the client, or (`inlayHints`, `verdictHints`) are read by [`bool_from_json`].
+pub const CLIENT_SIDE_KEYS: &[&str] = &["trace", "server", "inlayHints", "verdictHints"];
 
 /// Reads editor settings (`{profile, kubernetesVersion, bestPractices,
 /// rules}`, each optional). A bad value is skipped with a warning for the user.
@@ -62,6 +62,10 @@ pub fn settings_from_json(options: Option<&Value>, origin: &str) -> (Settings, V
                 Some(on) => settings.best_practices = Some(on),
                 None => warnings.push(format!("podsec: {origin}: `bestPractices` must be true or false, got `{value}`; ignored")),
             },
+            "namespaceLabels" => match value.as_bool() {
+                Some(on) => settings.namespace_labels = Some(on),
+                None => warnings.push(format!("podsec: {origin}: `namespaceLabels` must be true or false, got `{value}`; ignored")),
+            },
             "rules" => match value.as_object() {
                 Some(rules) => {
                     for (code, level) in rules {
@@ -85,7 +89,7 @@ pub fn settings_from_json(options: Option<&Value>, origin: &str) -> (Settings, V
             },
             other if CLIENT_SIDE_KEYS.contains(&other) => {}
             other => warnings.push(format!(
-                "podsec: {origin}: unknown setting `{other}` (known: profile, kubernetesVersion, bestPractices, rules); ignored"
+                "podsec: {origin}: unknown setting `{other}` (known: profile, kubernetesVersion, bestPractices, rules, namespaceLabels); ignored"
             )),
         }
     }
@@ -105,12 +109,16 @@ pub fn podsec_section(value: Option<&Value>) -> Option<&Value> {
 /// Reads `inlayHints` (`true` or `false`; absent or null: unset, which
 /// means on). A bad value is skipped with a warning for the user.
 pub fn inlay_hints_from_json(options: Option<&Value>, origin: &str) -> (Option<bool>, Option<String>) {
-    match options.and_then(|o| o.get("inlayHints")) {
+    bool_from_json(options, "inlayHints", origin)
+}
+
+/// Reads a `true`/`false` setting; absent or null is unset. A bad value is
+/// skipped with a warning for the user.
+pub fn bool_from_json(options: Option<&Value>, key: &str, origin: &str) -> (Option<bool>, Option<String>) {
+    match options.and_then(|o| o.get(key)) {
         None | Some(Value::Null) => (None, None),
         Some(Value::Bool(on)) => (Some(*on), None),
-        Some(other) => {
-            (None, Some(format!("podsec: {origin}: `inlayHints` must be true or false, got `{other}`; ignored")))
-        }
+        Some(other) => (None, Some(format!("podsec: {origin}: `{key}` must be true or false, got `{other}`; ignored"))),
     }
 }
 
@@ -126,7 +134,11 @@ pub struct Configuration {
     pub editor: Settings,
     /// The editor's `inlayHints` setting; unset means on.
     pub inlay_hints: Option<bool>,
+    /// The editor's `verdictHints` setting; unset means off.
+    pub verdict_hints: Option<bool>,
     pub roots: Vec<PathBuf>,
+    /// What the workspace index knows of namespaces.
+    pub workspace: super::index::Snapshot,
     /// Folder → its nearest settings file, found once per folder.
     lookups: HashMap<PathBuf, Option<PathBuf>>,
     /// Settings file → what it says, read once.
@@ -146,6 +158,10 @@ impl Configuration {
         self.inlay_hints.unwrap_or(true)
     }
 
+    pub fn verdict_hints_enabled(&self) -> bool {
+        self.verdict_hints.unwrap_or(false)
+    }
+
     /// Forgets every settings file read, after one changed.
     pub fn forget_files(&mut self) {
         self.lookups.clear();
@@ -160,7 +176,24 @@ impl Configuration {
             settings.apply(&mut config);
         }
         self.editor.apply(&mut config);
+        if config.namespace_labels {
+            config.namespaces = self.workspace.policies.clone();
+            config.default_namespace = self.kustomized_namespace(uri);
+        }
         config
+    }
+
+    /// The namespace the nearest kustomization above `uri` sets, inside
+    /// its workspace folder.
+    fn kustomized_namespace(&self, uri: &Url) -> Option<String> {
+        if self.workspace.kustomizations.is_empty() {
+            return None;
+        }
+        let path = uri.to_file_path().ok()?;
+        let folder = path.parent()?;
+        let root = self.roots.iter().filter(|r| folder.starts_with(r)).max_by_key(|r| r.as_os_str().len());
+        crate::namespaces::kustomized_namespace(folder, root.map(PathBuf::as_path), &self.workspace.kustomizations)
+            .map(str::to_string)
     }
 
     fn file_settings(&mut self, uri: &Url, open_text: impl Fn(&Path) -> Option<String>) -> Option<Arc<Settings>> {
