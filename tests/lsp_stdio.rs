@@ -592,6 +592,43 @@ fn hostile_input_keeps_the_server_answering() {
 }
 
 #[test]
+fn a_file_over_the_size_limit_gets_one_notice_and_no_analysis() {
+    let (mut lsp, _) = Lsp::start(json!({}), json!({ "maxFileSizeMB": 1 }));
+    // Over 1 MB of privileged pods: each would be reported, were it analysed.
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: i\n    securityContext:\n      privileged: true\n";
+    let text = vec![pod; 1024 * 1024 / pod.len() + 100].join("---\n");
+    let uri = "file:///big/pods.yaml";
+    lsp.open(uri, 1, &text);
+    let diagnostics = lsp.diagnostics(uri, 1);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    let notice = &diagnostics[0];
+    assert_eq!(notice["severity"], 3, "information");
+    assert_eq!(notice["range"], range(0, 0, 0, 0));
+    let message = notice["message"].as_str().unwrap();
+    assert!(message.contains(" MB, over the 1 MB limit") && message.contains("maxFileSizeMB"), "{message}");
+    let at = json!({ "textDocument": { "uri": uri }, "position": { "line": 9, "character": 8 } });
+    assert_eq!(lsp.request("textDocument/hover", at)["result"], Value::Null);
+
+    // Raised, the limit lets the same text be analysed.
+    lsp.notify("workspace/didChangeConfiguration", json!({ "settings": { "podsec": { "maxFileSizeMB": 5 } } }));
+    let (params, _) = lsp.diagnostics_at(uri, Some(1));
+    let diagnostics = params["diagnostics"].as_array().unwrap();
+    assert!(diagnostics.iter().filter(|d| d["code"] == "pss/privileged").count() > 1000, "{}", diagnostics.len());
+    assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
+}
+
+#[test]
+fn a_bad_size_limit_is_named_in_a_warning_and_the_default_kept() {
+    let (mut lsp, _) = Lsp::start(json!({}), json!({ "maxFileSizeMB": "big" }));
+    let warning = lsp.wait_for("the warning", |m| m["method"] == "window/logMessage" && m["params"]["type"] == 2);
+    let message = warning["params"]["message"].as_str().unwrap();
+    assert!(message.contains("`maxFileSizeMB` must be a whole number"), "{message}");
+    lsp.open("file:///a.yaml", 1, "kind: Pod\nspec:\n  containers: []\n");
+    assert!(lsp.diagnostics("file:///a.yaml", 1).iter().all(|d| d["severity"] != 3 || d["range"] != range(0, 0, 0, 0)));
+    assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
+}
+
+#[test]
 fn requests_before_initialize_and_unknown_methods_get_errors() {
     let mut lsp = Lsp::spawn();
     let early = lsp.request("textDocument/hover", json!({}));

@@ -172,6 +172,24 @@ fn analyse_segment(placed: &PlacedSegment, config: &Config, encoding: PositionEn
     }
 }
 
+/// The one diagnostic of a document over the size limit, which is not
+/// analysed.
+pub fn too_large(length: usize, limit: usize) -> Diagnostic {
+    const MB: f64 = 1024.0 * 1024.0;
+    Diagnostic {
+        range: Range::default(),
+        severity: Some(DiagnosticSeverity::INFORMATION),
+        source: Some(SOURCE.to_string()),
+        message: format!(
+            "podsec does not analyse this file: it is {:.1} MB, over the {:.0} MB limit. Raise the `maxFileSizeMB` \
+             setting to analyse it, or run `podsec check` on it.",
+            length as f64 / MB,
+            limit as f64 / MB
+        ),
+        ..Diagnostic::default()
+    }
+}
+
 /// The problems of a `.podsec.yaml`, as diagnostics on it.
 pub fn compute_settings(text: &str, encoding: PositionEncoding) -> Vec<Diagnostic> {
     let index = LineIndex::new(text);

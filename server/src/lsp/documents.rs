@@ -289,6 +289,11 @@ impl Documents {
         self.lock().documents.get(uri).map(|d| d.rope.to_string())
     }
 
+    /// The length in bytes of an open document.
+    pub fn byte_len(&self, uri: &Url) -> Option<usize> {
+        self.lock().documents.get(uri).map(|d| d.rope.len_bytes())
+    }
+
     /// The current text of an open document and its version.
     pub fn text_and_version(&self, uri: &Url) -> Option<(String, i32)> {
         self.lock().documents.get(uri).map(|d| (d.rope.to_string(), d.version))

@@ -230,6 +230,13 @@ impl Backend {
         }
     }
 
+    /// Whether `uri` is open and over the size limit: requests on it get
+    /// no answer, as its analysis is skipped (its one diagnostic says so).
+    fn too_large(&self, uri: &Url) -> bool {
+        let limit = lock(&self.shared.configuration).max_file_size();
+        self.shared.documents.byte_len(uri).is_some_and(|length| length > limit)
+    }
+
     /// Asks the client for the `podsec` section of its settings.
     async fn pull_configuration(&self) -> Option<Value> {
         let item = ConfigurationItem { scope_uri: None, section: Some(NAME.to_string()) };
@@ -250,6 +257,8 @@ impl Backend {
         warnings.extend(warning);
         let (verdict_hints, warning) = settings::bool_from_json(value, "verdictHints", origin);
         warnings.extend(warning);
+        let (max_file_size_mb, warning) = settings::max_file_size_from_json(value, origin);
+        warnings.extend(warning);
         for warning in warnings {
             tracing::warn!("{warning}");
             self.client.log_message(MessageType::WARNING, warning).await;
@@ -260,6 +269,7 @@ impl Backend {
             let before = (configuration.inlay_hints_enabled(), configuration.verdict_hints_enabled());
             configuration.inlay_hints = inlay_hints;
             configuration.verdict_hints = verdict_hints;
+            configuration.max_file_size_mb = max_file_size_mb;
             let after = (configuration.inlay_hints_enabled(), configuration.verdict_hints_enabled());
             (before != after, after.1)
         };
@@ -300,9 +310,14 @@ impl Backend {
                 let encoding = shared.encoding();
                 let started = Instant::now();
                 let length = snapshot.len();
+                let limit = lock(&shared.configuration).max_file_size();
                 let task = {
                     let (shared, uri) = (shared.clone(), uri.clone());
                     tokio::task::spawn_blocking(move || {
+                        if length > limit {
+                            let notice = diagnostics::too_large(length, limit);
+                            return Some((DiagnosticsJson::from_diagnostics(&[notice]), None));
+                        }
                         if settings_file {
                             let diagnostics = diagnostics::compute_settings(&snapshot.text(), encoding);
                             return Some((DiagnosticsJson::from_diagnostics(&diagnostics), None));
@@ -416,6 +431,8 @@ impl LanguageServer for Backend {
         warnings.extend(warning);
         let (verdict_hints, warning) = settings::bool_from_json(options, "verdictHints", "initializationOptions");
         warnings.extend(warning);
+        let (max_file_size_mb, warning) = settings::max_file_size_from_json(options, "initializationOptions");
+        warnings.extend(warning);
         for warning in &warnings {
             tracing::warn!("{warning}");
         }
@@ -456,6 +473,7 @@ impl LanguageServer for Backend {
             configuration.editor = editor;
             configuration.inlay_hints = inlay_hints;
             configuration.verdict_hints = verdict_hints;
+            configuration.max_file_size_mb = max_file_size_mb;
             configuration.roots = roots;
         }
 
@@ -587,7 +605,7 @@ impl LanguageServer for Backend {
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let uri = params.text_document.uri.clone();
-        if is_settings_file(&uri) {
+        if is_settings_file(&uri) || self.too_large(&uri) {
             return Ok(None);
         }
         let Some((text, version)) = self.shared.documents.text_and_version(&uri) else { return Ok(None) };
@@ -618,6 +636,9 @@ impl LanguageServer for Backend {
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let place = params.text_document_position_params;
         let uri = place.text_document.uri;
+        if self.too_large(&uri) {
+            return Ok(None);
+        }
         let Some(placed) = self.shared.documents.segment_at(&uri, place.position.line as usize) else {
             tracing::debug!(%uri, "hover on a document that is not open");
             return Ok(None);
@@ -630,6 +651,9 @@ impl LanguageServer for Backend {
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let place = params.text_document_position;
         let uri = place.text_document.uri;
+        if self.too_large(&uri) {
+            return Ok(None);
+        }
         let Some(placed) = self.shared.documents.segment_at(&uri, place.position.line as usize) else {
             tracing::debug!(%uri, "completion in a document that is not open");
             return Ok(None);
@@ -646,7 +670,7 @@ impl LanguageServer for Backend {
             let configuration = lock(&self.shared.configuration);
             (configuration.inlay_hints_enabled(), configuration.verdict_hints_enabled())
         };
-        if !(inherited || verdicts) || is_settings_file(&uri) {
+        if !(inherited || verdicts) || is_settings_file(&uri) || self.too_large(&uri) {
             return Ok(None);
         }
         let Some(text) = self.shared.documents.text(&uri) else { return Ok(None) };
@@ -670,7 +694,7 @@ impl LanguageServer for Backend {
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
         let uri = params.text_document.uri;
-        if is_settings_file(&uri) {
+        if is_settings_file(&uri) || self.too_large(&uri) {
             return Ok(None);
         }
         let Some(text) = self.shared.documents.text(&uri) else { return Ok(None) };

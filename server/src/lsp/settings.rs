@@ -21,7 +21,28 @@ pub const ANALYSIS_KEYS: &[&str] = &["profile", "kubernetesVersion", "bestPracti
 
 /// Keys the editor clients send that are not analysis settings: they
 /// configure the client, or (`inlayHints`, `verdictHints`) are read by [`bool_from_json`].
-pub const CLIENT_SIDE_KEYS: &[&str] = &["trace", "server", "inlayHints", "verdictHints"];
+pub const CLIENT_SIDE_KEYS: &[&str] = &["trace", "server", "inlayHints", "verdictHints", "maxFileSizeMB"];
+
+/// Documents larger than this many megabytes are not analysed unless the
+/// editor's `maxFileSizeMB` says otherwise: a generated dump that size is
+/// not edited by hand, and analysing it would keep a core busy.
+pub const DEFAULT_MAX_FILE_SIZE_MB: u64 = 50;
+
+/// Reads `maxFileSizeMB` (a positive whole number; absent or null: unset).
+pub fn max_file_size_from_json(options: Option<&Value>, origin: &str) -> (Option<u64>, Option<String>) {
+    match options.and_then(|o| o.get("maxFileSizeMB")) {
+        None | Some(Value::Null) => (None, None),
+        Some(value) => match value.as_u64().filter(|&mb| mb > 0) {
+            Some(mb) => (Some(mb), None),
+            None => (
+                None,
+                Some(format!(
+                    "podsec: {origin}: `maxFileSizeMB` must be a whole number of megabytes above 0, got `{value}`; ignored"
+                )),
+            ),
+        },
+    }
+}
 
 /// Reads editor settings (`{profile, kubernetesVersion, bestPractices,
 /// rules}`, each optional). A bad value is skipped with a warning for the user.
@@ -136,6 +157,8 @@ pub struct Configuration {
     pub inlay_hints: Option<bool>,
     /// The editor's `verdictHints` setting; unset means off.
     pub verdict_hints: Option<bool>,
+    /// The editor's `maxFileSizeMB`; unset means [`DEFAULT_MAX_FILE_SIZE_MB`].
+    pub max_file_size_mb: Option<u64>,
     pub roots: Vec<PathBuf>,
     /// What the workspace index knows of namespaces.
     pub workspace: super::index::Snapshot,
@@ -160,6 +183,12 @@ impl Configuration {
 
     pub fn verdict_hints_enabled(&self) -> bool {
         self.verdict_hints.unwrap_or(false)
+    }
+
+    /// The size in bytes above which a document is not analysed.
+    pub fn max_file_size(&self) -> usize {
+        let mb = self.max_file_size_mb.unwrap_or(DEFAULT_MAX_FILE_SIZE_MB);
+        usize::try_from(mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX)
     }
 
     /// Forgets every settings file read, after one changed.
