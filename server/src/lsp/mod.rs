@@ -9,7 +9,7 @@
 //! - [`features`], hover and completion
 //! - [`inlay`], inherited securityContext values as inlay hints
 //! - [`settings`], where each document's configuration comes from
-//! - [`transport`], the one writer of stdout
+//! - [`output`], the one writer of stdout
 //! - [`index`], the workspace's labelled Namespaces and kustomizations
 //! - [`lens`], each workload's verdict as code lenses and its command
 
@@ -25,7 +25,7 @@ mod lens;
 mod position;
 mod server;
 mod settings;
-mod transport;
+mod output;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -66,7 +66,7 @@ pub fn serve() -> ExitCode {
 }
 
 async fn run() -> ExitCode {
-    let (stdout, output, _writer) = transport::start(std::io::stdout());
+    let (stdout, output, _writer) = output::start(std::io::stdout());
     let (service, socket) = LspService::build(|client| Backend::new(client, output.clone()))
         .custom_method("$/setTrace", Backend::set_trace)
         .finish();

@@ -35,7 +35,7 @@ use super::inlay;
 use super::lens;
 use super::position::PositionEncoding;
 use super::settings::{self, is_settings_file, Configuration};
-use super::transport::Output;
+use super::output::Output;
 use crate::config::Config;
 
 pub const NAME: &str = "podsec";
