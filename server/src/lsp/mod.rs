@@ -9,6 +9,7 @@
 //! - [`features`], hover and completion
 //! - [`inlay`], inherited securityContext values as inlay hints
 //! - [`settings`], where each document's configuration comes from
+//! - [`transport`], JSON-RPC framing, cancellation and panics around tower-lsp
 
 mod actions;
 mod diagnostics;
@@ -18,22 +19,21 @@ mod inlay;
 mod position;
 mod server;
 mod settings;
+mod transport;
 
-use std::future::Future;
-use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Notify;
-use tower_lsp::jsonrpc::Request;
-use tower_lsp::{LspService, Server};
+use tower_lsp::{ClientSocket, LspService, Server};
 
 pub use position::PositionEncoding;
 pub use settings::{ANALYSIS_KEYS, CLIENT_SIDE_KEYS};
 
 use server::Backend;
+use transport::Frontline;
 
 /// Serves until `exit` (or the end of input). Exit code 0 when `shutdown`
 /// came first, 1 otherwise, as the LSP specification asks.
@@ -59,15 +59,27 @@ pub fn serve() -> ExitCode {
 
 async fn run() -> ExitCode {
     let (service, socket) = LspService::build(Backend::new).custom_method("$/setTrace", Backend::set_trace).finish();
+    serve_on(tokio::io::stdin(), tokio::io::stdout(), service, socket).await
+}
+
+/// Serves one client on `input` and `output` until `exit` or the end of input.
+async fn serve_on(
+    input: impl AsyncRead + Unpin,
+    output: impl AsyncWrite,
+    service: LspService<Backend>,
+    socket: ClientSocket,
+) -> ExitCode {
     let shared = service.inner().shared();
     let exit = Arc::new(Notify::new());
-    let service = WatchExit { inner: service, exit: exit.clone() };
+    let service = Frontline::new(service, exit.clone());
+    // tower-lsp reads only what the screen let through (see `transport`).
+    let (screened, server_input) = tokio::io::duplex(64 * 1024);
     // One message at a time: `didChange` edits apply in the order sent
     // (tower-lsp 0.20 otherwise runs up to four handlers at once, see its
     // issue 284). Handlers stay short; analysis runs on other tasks.
-    let server = Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).concurrency_level(1).serve(service);
+    let server = Server::new(server_input, output, socket).concurrency_level(1).serve(service);
     tokio::select! {
-        () = server => tracing::info!("end of input"),
+        _ = async { tokio::join!(transport::screen(input, screened), server) } => tracing::info!("end of input"),
         () = exit.notified() => tracing::info!("exit"),
     }
     if shared.shutdown_requested.load(Ordering::SeqCst) {
@@ -78,36 +90,91 @@ async fn run() -> ExitCode {
     }
 }
 
-/// Passes every message on and signals `exit`: tower-lsp 0.20 stops
-/// handling messages after `exit` but keeps reading until end of input.
-struct WatchExit<S> {
-    inner: S,
-    exit: Arc<Notify>,
-}
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream};
 
-impl<S> tower_service::Service<Request> for WatchExit<S>
-where
-    S: tower_service::Service<Request>,
-    S::Future: Send + 'static,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+    use super::*;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+    /// A handler with a bug. It is registered here only: no message a
+    /// client sends to the real server can reach a deliberate panic, so the
+    /// safety net is proven on the real service and transport, in process.
+    async fn handler_with_a_bug(_: &Backend) -> tower_lsp::jsonrpc::Result<Value> {
+        let empty: Vec<u32> = Vec::new();
+        Ok(json!(empty[0]))
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
-        let is_exit = request.method() == "exit";
-        let future = self.inner.call(request);
-        let exit = self.exit.clone();
-        Box::pin(async move {
-            let response = future.await;
-            if is_exit {
-                exit.notify_one();
+    struct Client {
+        to_server: DuplexStream,
+        from_server: BufReader<DuplexStream>,
+    }
+
+    impl Client {
+        async fn send(&mut self, message: Value) {
+            let body = message.to_string();
+            self.to_server.write_all(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes()).await.unwrap();
+        }
+
+        /// The response to request `id`, skipping notifications.
+        async fn response(&mut self, id: i64) -> Value {
+            loop {
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    assert_ne!(self.from_server.read_line(&mut line).await.unwrap(), 0, "the server stopped");
+                    match line.trim_end().split_once(": ") {
+                        Some(("Content-Length", value)) => length = value.parse().unwrap(),
+                        None => break,
+                        Some(_) => {}
+                    }
+                }
+                let mut body = vec![0; length];
+                self.from_server.read_exact(&mut body).await.unwrap();
+                let message: Value = serde_json::from_slice(&body).unwrap();
+                if message["id"] == id && message.get("method").is_none() {
+                    return message;
+                }
             }
-            response
-        })
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panic_in_a_handler_is_an_internal_error_and_the_server_goes_on() {
+        let (service, socket) =
+            LspService::build(Backend::new).custom_method("test/handlerWithABug", handler_with_a_bug).finish();
+        let (to_server, server_input) = tokio::io::duplex(1 << 16);
+        let (server_output, from_server) = tokio::io::duplex(1 << 16);
+        let serving = tokio::spawn(serve_on(server_input, server_output, service, socket));
+        let mut client = Client { to_server, from_server: BufReader::new(from_server) };
+
+        client
+            .send(json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": { "capabilities": {} } }))
+            .await;
+        assert!(client.response(1).await["result"].is_object());
+        client.send(json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} })).await;
+        client.send(json!({ "jsonrpc": "2.0", "id": 2, "method": "test/handlerWithABug" })).await;
+        let failed = client.response(2).await;
+        assert_eq!(failed["error"]["code"], -32603, "{failed}");
+        assert_eq!(failed["error"]["message"], "podsec: internal error in test/handlerWithABug");
+
+        // The server goes on: a hover on an open document is answered.
+        let uri = "file:///panic/pod.yaml";
+        let text = "kind: Pod\nspec:\n  securityContext:\n    fsGroup: 2000\n";
+        client
+            .send(json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+                "textDocument": { "uri": uri, "languageId": "yaml", "version": 1, "text": text } } }))
+            .await;
+        client
+            .send(json!({ "jsonrpc": "2.0", "id": 3, "method": "textDocument/hover", "params": {
+                "textDocument": { "uri": uri }, "position": { "line": 3, "character": 6 } } }))
+            .await;
+        let hover = client.response(3).await;
+        assert!(hover["result"]["contents"]["value"].as_str().is_some_and(|m| m.contains("fsGroup")), "{hover}");
+
+        client.send(json!({ "jsonrpc": "2.0", "id": 4, "method": "shutdown" })).await;
+        assert_eq!(client.response(4).await["result"], Value::Null);
+        client.send(json!({ "jsonrpc": "2.0", "method": "exit" })).await;
+        assert_eq!(serving.await.unwrap(), ExitCode::SUCCESS);
     }
 }
