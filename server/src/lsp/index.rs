@@ -169,7 +169,16 @@ pub fn scan(roots: &[PathBuf], counters: &ScanCounters) -> ScanOutcome {
     for root in rest {
         builder.add(root);
     }
-    builder.require_git(false).filter_entry(|entry| {
+    // The workspace's own `.gitignore` and `.ignore` files only, read as
+    // plain ignore files: git's own lookup would read files above the
+    // workspace folders and the user's git configuration.
+    builder
+        .parents(false)
+        .git_ignore(false)
+        .git_exclude(false)
+        .git_global(false)
+        .add_custom_ignore_filename(".gitignore");
+    builder.filter_entry(|entry| {
         !(entry.file_type().is_some_and(|t| t.is_dir())
             && entry.file_name().to_str().is_some_and(|name| SKIPPED_FOLDERS.contains(&name)))
     });

@@ -33,9 +33,9 @@ use super::features;
 use super::index::{self, IndexEvent};
 use super::inlay;
 use super::lens;
+use super::output::Output;
 use super::position::PositionEncoding;
 use super::settings::{self, is_settings_file, Configuration};
-use super::output::Output;
 use crate::config::Config;
 
 pub const NAME: &str = "podsec";
@@ -376,14 +376,29 @@ impl Backend {
 /// Runs a request's work so that a bug in it becomes an error response and
 /// a log line, not a dead server.
 fn guarded<T>(method: &str, uri: &Url, work: impl FnOnce() -> T) -> Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|_| {
-        tracing::error!(%uri, "internal error in {method}");
-        tower_lsp::jsonrpc::Error {
-            code: tower_lsp::jsonrpc::ErrorCode::InternalError,
-            message: format!("podsec: internal error in {method} on {uri}").into(),
-            data: None,
-        }
-    })
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+        .map_err(|panic| internal_error(method, uri, super::transport::panic_message(panic.as_ref())))
+}
+
+/// Runs a request's work on a blocking thread (it may take a while on a
+/// large file); a panic there is an error response and a log line, as in
+/// [`guarded`].
+async fn on_blocking_thread<T: Send + 'static>(
+    method: &str,
+    uri: &Url,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work).await.map_err(|error| internal_error(method, uri, &error.to_string()))
+}
+
+/// The error response for a bug met while answering `method`, logged.
+fn internal_error(method: &str, uri: &Url, detail: &str) -> tower_lsp::jsonrpc::Error {
+    tracing::error!(%uri, "internal error in {method}: {detail}");
+    tower_lsp::jsonrpc::Error {
+        code: tower_lsp::jsonrpc::ErrorCode::InternalError,
+        message: format!("podsec: internal error in {method} on {uri}").into(),
+        data: None,
+    }
 }
 
 /// The only sender of `publishDiagnostics`. Being one task, it sends in the
@@ -612,9 +627,9 @@ impl LanguageServer for Backend {
         let (config, _) = self.shared.config_for(&uri);
         let encoding = self.shared.encoding();
         let document_changes = self.shared.document_changes.load(Ordering::SeqCst);
-        let actions = tokio::task::spawn_blocking(move || {
+        let actions = on_blocking_thread("textDocument/codeAction", &uri, move || {
             let document = super::actions::Document {
-                uri: &uri,
+                uri: &params.text_document.uri,
                 version,
                 text: &text,
                 config: &config,
@@ -623,14 +638,8 @@ impl LanguageServer for Backend {
             };
             super::actions::code_actions(&document, &params)
         })
-        .await;
-        match actions {
-            Ok(actions) => Ok(Some(actions)),
-            Err(error) => {
-                tracing::error!("code actions failed: {error}");
-                Ok(None)
-            }
-        }
+        .await?;
+        Ok(Some(actions))
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
@@ -676,20 +685,16 @@ impl LanguageServer for Backend {
         let Some(text) = self.shared.documents.text(&uri) else { return Ok(None) };
         let encoding = self.shared.encoding();
         let config = verdicts.then(|| self.shared.config_for(&uri).0);
+        let range = params.range;
         let compute = move || {
-            let mut hints = if inherited { inlay::compute(&text, params.range, encoding) } else { Vec::new() };
+            let mut hints = if inherited { inlay::compute(&text, range, encoding) } else { Vec::new() };
             if let Some(config) = config {
-                hints.extend(lens::verdict_hints(&text, &config, params.range, encoding));
+                hints.extend(lens::verdict_hints(&text, &config, range, encoding));
             }
             hints
         };
-        match tokio::task::spawn_blocking(compute).await {
-            Ok(hints) => Ok(Some(hints)),
-            Err(error) => {
-                tracing::error!(%uri, "inlay hints failed: {error}");
-                Ok(None)
-            }
-        }
+        let hints = on_blocking_thread("textDocument/inlayHint", &uri, compute).await?;
+        Ok(Some(hints))
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
@@ -700,18 +705,12 @@ impl LanguageServer for Backend {
         let Some(text) = self.shared.documents.text(&uri) else { return Ok(None) };
         let (config, _) = self.shared.config_for(&uri);
         let encoding = self.shared.encoding();
-        let lenses = tokio::task::spawn_blocking({
+        let lenses = on_blocking_thread("textDocument/codeLens", &uri, {
             let uri = uri.clone();
             move || lens::code_lenses(&uri, &text, &config, encoding)
         })
-        .await;
-        match lenses {
-            Ok(lenses) => Ok(Some(lenses)),
-            Err(error) => {
-                tracing::error!(%uri, "code lenses failed: {error}");
-                Ok(None)
-            }
-        }
+        .await?;
+        Ok(Some(lenses))
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
@@ -770,5 +769,31 @@ impl LanguageServer for Backend {
         } else {
             tracing::warn!(%uri, "didClose for a document that is not open");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn uri() -> Url {
+        Url::parse("file:///bug.yaml").unwrap()
+    }
+
+    #[test]
+    fn a_panic_in_request_work_is_an_internal_error() {
+        let error = guarded("textDocument/hover", &uri(), || -> u32 { panic!("a bug") }).unwrap_err();
+        assert_eq!(error.code, tower_lsp::jsonrpc::ErrorCode::InternalError);
+        assert_eq!(error.message, "podsec: internal error in textDocument/hover on file:///bug.yaml");
+        assert_eq!(guarded("textDocument/hover", &uri(), || 7), Ok(7));
+    }
+
+    #[tokio::test]
+    async fn a_panic_on_a_blocking_thread_is_an_internal_error() {
+        let work = || -> u32 { panic!("a bug") };
+        let error = on_blocking_thread("textDocument/codeAction", &uri(), work).await.unwrap_err();
+        assert_eq!(error.code, tower_lsp::jsonrpc::ErrorCode::InternalError);
+        assert_eq!(error.message, "podsec: internal error in textDocument/codeAction on file:///bug.yaml");
+        assert_eq!(on_blocking_thread("textDocument/codeAction", &uri(), || 7).await, Ok(7));
     }
 }
