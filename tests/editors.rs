@@ -119,7 +119,7 @@ fn helix_settings_and_their_commented_examples_are_accepted_by_the_server() {
     let config = helix_config();
     let settings = &config["language-server"]["podsec"]["config"]["podsec"];
     for key in settings.as_table().unwrap().keys() {
-        let client_side = ["inlayHints", "verdictHints"];
+        let client_side = ["inlayHints", "verdictHints", "maxFileSizeMB"];
         assert!(
             podsec::lsp::ANALYSIS_KEYS.contains(&key.as_str()) || client_side.contains(&key.as_str()),
             "unknown setting {key}"
@@ -154,11 +154,11 @@ fn vscode_settings_are_the_server_keys_and_rules() {
     let mut keys: Vec<&str> = properties.keys().map(|k| k.strip_prefix("podsec.").expect("podsec.*")).collect();
     keys.sort();
     let mut expected: Vec<&str> = podsec::lsp::ANALYSIS_KEYS.to_vec();
-    expected.extend(["inlayHints", "verdictHints", "server.path", "trace.server"]);
+    expected.extend(["inlayHints", "verdictHints", "maxFileSizeMB", "server.path", "trace.server"]);
     expected.sort();
     assert_eq!(keys, expected);
     // The client-side ones are those the server ignores.
-    for key in ["server", "trace", "inlayHints", "verdictHints"] {
+    for key in ["server", "trace", "inlayHints", "verdictHints", "maxFileSizeMB"] {
         assert!(podsec::lsp::CLIENT_SIDE_KEYS.contains(&key), "{key}");
     }
     for value in properties["podsec.profile"]["enum"].as_array().unwrap().iter().filter_map(Value::as_str) {

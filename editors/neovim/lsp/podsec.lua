@@ -24,6 +24,7 @@
 ---       namespaceLabels = true,          -- judge by the workspace's Namespace labels
 ---       inlayHints = true,               -- inherited pod values on containers
 ---       verdictHints = false,            -- the verdict as a hint instead of a code lens
+---       maxFileSizeMB = 50,              -- larger files get one notice, no analysis
 ---     },
 ---   },
 --- })

@@ -14,6 +14,7 @@ export interface ServerSettings {
   namespaceLabels: unknown;
   inlayHints: boolean;
   verdictHints: boolean;
+  maxFileSizeMB: unknown;
 }
 
 /** Reads one setting below `podsec.` (as `WorkspaceConfiguration.get` does). */
@@ -43,6 +44,7 @@ export function toServerSettings(read: Read): ServerSettings {
     namespaceLabels: optional('namespaceLabels'),
     inlayHints: typeof inlayHints === 'boolean' ? inlayHints : true,
     verdictHints: verdictHints === true,
+    maxFileSizeMB: read('maxFileSizeMB') ?? 50,
   };
 }
 

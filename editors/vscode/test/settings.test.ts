@@ -16,6 +16,7 @@ test('unset settings are null, so a .podsec.yaml still applies', () => {
     namespaceLabels: null,
     inlayHints: true,
     verdictHints: false,
+    maxFileSizeMB: 50,
   });
   assert.equal(toServerSettings(reader({ profile: '  ', kubernetesVersion: '' })).profile, null);
 });
@@ -30,6 +31,7 @@ test('set values are sent under the server keys', () => {
       namespaceLabels: false,
       inlayHints: false,
       verdictHints: true,
+      maxFileSizeMB: 200,
       'trace.server': 'verbose',
       'server.path': '/opt/podsec',
     }),
@@ -42,6 +44,7 @@ test('set values are sent under the server keys', () => {
     namespaceLabels: false,
     inlayHints: false,
     verdictHints: true,
+    maxFileSizeMB: 200,
   });
 });
 
@@ -60,7 +63,7 @@ test('every contributed setting is mapped or is a client setting', () => {
   assert.deepEqual([...keys].sort(), [...sent, ...clientSide].sort());
   for (const key of sent) {
     const property = manifest.contributes.configuration.properties[`${SECTION}.${key}`];
-    const defaults: Record<string, unknown> = { rules: {}, inlayHints: true, verdictHints: false };
+    const defaults: Record<string, unknown> = { rules: {}, inlayHints: true, verdictHints: false, maxFileSizeMB: 50 };
     const expected = key in defaults ? defaults[key] : null;
     assert.deepEqual(property.default, expected, `default of ${key}`);
   }
