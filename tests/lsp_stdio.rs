@@ -718,6 +718,25 @@ fn code_action_moves_a_container_fs_group_to_the_pod() {
     assert_eq!(change["textDocument"], json!({ "uri": uri, "version": 1 }));
     let fixed = apply_lsp_edits(FS_GROUP_IN_CONTAINER, change["edits"].as_array().unwrap());
     assert!(fixed.contains("  securityContext:\n    runAsNonRoot: true\n    seccompProfile: {type: RuntimeDefault}\n    fsGroup: 20000 # the volume group\n"), "{fixed}");
+    assert!(actions.iter().any(|a| a["kind"] == "source.fixAll.podsec"), "asked for everything: {actions:#?}");
+
+    // What an editor asks as the cursor moves (for a lightbulb) gets the
+    // quick fixes only: rewrites of the whole file wait until asked for.
+    let kinds_when = |lsp: &mut Lsp, trigger_kind: u8| -> Vec<String> {
+        let response = lsp.request(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": { "uri": uri },
+                "range": { "start": at, "end": at },
+                "context": { "diagnostics": [pod_only.clone()], "triggerKind": trigger_kind },
+            }),
+        );
+        response["result"].as_array().unwrap().iter().map(|a| a["kind"].as_str().unwrap().to_string()).collect()
+    };
+    let automatic = kinds_when(&mut lsp, 2);
+    assert!(automatic.contains(&"quickfix".to_string()), "{automatic:?}");
+    assert!(!automatic.iter().any(|k| k.starts_with("source.") || k == "refactor.rewrite"), "{automatic:?}");
+    assert!(kinds_when(&mut lsp, 1).contains(&"source.fixAll.podsec".to_string()));
     lsp.notify(
         "textDocument/didChange",
         json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": fixed }] }),

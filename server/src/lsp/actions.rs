@@ -57,7 +57,12 @@ pub fn code_actions(document: &Document, params: &CodeActionParams) -> Vec<CodeA
         Some(only) => only.iter().any(|k| covers(k, kind)),
         None => true,
     };
-    let small = text.len() <= REWRITE_LIMIT;
+    // Rewrites of the whole document are computed when asked for, by kind
+    // or by the user opening the menu, not for every automatic request an
+    // editor sends as the cursor moves (to decide on a lightbulb).
+    let automatic = params.context.only.is_none()
+        && params.context.trigger_kind == Some(tower_lsp::lsp_types::CodeActionTriggerKind::AUTOMATIC);
+    let small = text.len() <= REWRITE_LIMIT && !automatic;
     let mut actions: Vec<Action> = Vec::new();
     if wants(ActionKind::QuickFix) || wants(ActionKind::RefactorMove) {
         actions.extend(fix::actions(text, document.config, Some(span)).into_iter().filter(|a| wants(a.kind)));
