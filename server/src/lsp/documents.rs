@@ -67,6 +67,9 @@ struct Document {
     again: bool,
     /// Analysis results per segment; dropped with the document.
     cache: Arc<Mutex<SegmentCache>>,
+    /// An edit since the last [`Documents::take_namespace_edit`] touched a
+    /// document that names a `Namespace`, before or after the edit.
+    namespace_edit: bool,
 }
 
 /// What the analysis of one version of a document needs: the segments
@@ -158,6 +161,8 @@ impl Document {
                 })
             })
             .collect();
+        let names_namespace = |segment: &Segment| segment.text.contains("Namespace");
+        self.namespace_edit |= replaced.iter().chain(&pieces).any(names_namespace);
         self.segments.splice(first..first, pieces);
     }
 }
@@ -184,6 +189,7 @@ impl Documents {
             analysing: true,
             again: false,
             cache: Arc::default(),
+            namespace_edit: false,
         };
         state.documents.insert(uri, document);
         Ticket { open_id }
@@ -229,6 +235,14 @@ impl Documents {
             document.analysing = true;
             Some(Ticket { open_id: document.open_id })
         })
+    }
+
+    /// Whether edits since the last call may have added, changed or
+    /// removed a `Namespace` (which the workspace index must then read).
+    /// Edits elsewhere leave the index alone, so typing in a long file
+    /// does not make it scan the whole text again.
+    pub fn take_namespace_edit(&self, uri: &Url) -> bool {
+        self.lock().documents.get_mut(uri).is_some_and(|d| std::mem::take(&mut d.namespace_edit))
     }
 
     /// Closes a document; `false` if it was not open.
@@ -417,6 +431,25 @@ mod tests {
         docs.change(&uri(), 4, vec![edit(1, 0, 1, 1, "")], enc).unwrap();
         assert_eq!(texts(&docs), ["a: 1\n--\nz: 0\n", "---\nb: 20\n", "---\nc: 3\n"]);
         assert_eq!(ids(&docs)[2], after[2], "the last document was never touched");
+    }
+
+    #[test]
+    fn only_edits_near_a_namespace_concern_the_workspace_index() {
+        let docs = Documents::default();
+        let text = "kind: Namespace\nmetadata:\n  name: a\n---\nkind: Pod\nmetadata:\n  name: p\n";
+        docs.open(uri(), 1, text);
+        let enc = PositionEncoding::Utf16;
+        docs.change(&uri(), 2, vec![edit(6, 9, 6, 9, "x")], enc).unwrap();
+        assert!(!docs.take_namespace_edit(&uri()), "an edit in the Pod");
+        docs.change(&uri(), 3, vec![edit(2, 9, 2, 9, "b")], enc).unwrap();
+        assert!(docs.take_namespace_edit(&uri()), "an edit in the Namespace");
+        assert!(!docs.take_namespace_edit(&uri()), "taken");
+        // Typing `kind: Namespace` into the Pod's document, or deleting the
+        // Namespace's kind, both concern it.
+        docs.change(&uri(), 4, vec![edit(4, 6, 4, 9, "Namespace")], enc).unwrap();
+        assert!(docs.take_namespace_edit(&uri()));
+        docs.change(&uri(), 5, vec![edit(0, 0, 1, 0, "")], enc).unwrap();
+        assert!(docs.take_namespace_edit(&uri()));
     }
 
     #[test]

@@ -591,15 +591,15 @@ impl LanguageServer for Backend {
         // at a time: edits apply in the order the client sent them.
         let outcome = self.shared.documents.change(&uri, version, params.content_changes, self.shared.encoding());
         let problem = match outcome {
-            Ok(Some(ticket)) => {
+            Ok(ticket) => {
                 self.settings_file_changed(&uri);
-                self.index_document(&uri, true);
-                self.analyse(uri, ticket);
-                return;
-            }
-            Ok(None) => {
-                self.settings_file_changed(&uri);
-                self.index_document(&uri, true);
+                let kustomization = uri.to_file_path().is_ok_and(|path| crate::namespaces::is_kustomization(&path));
+                if self.shared.documents.take_namespace_edit(&uri) || kustomization {
+                    self.index_document(&uri, true);
+                }
+                if let Some(ticket) = ticket {
+                    self.analyse(uri, ticket);
+                }
                 return;
             }
             Err(ChangeError::NotOpen) => format!("podsec: ignored a change to {uri}, which is not open"),
