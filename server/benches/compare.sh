@@ -99,7 +99,7 @@ cargo bench --bench lsp -- --corpus "$corpus" --edits "$edits" --requests "$requ
 say "yaml-language-server $yamlls_version"
 cargo bench --bench lsp -- --corpus "$corpus" --edits "$edits" --requests "$requests" \
     --server "${offline[*]} node $yamlls --stdio" --server-name yaml-language-server \
-    --settings "$yamlls_settings" --out "$results/compare-yaml-language-server.json" \
+    --settings "$yamlls_settings" --timeout 600 --out "$results/compare-yaml-language-server.json" \
     | tee "$results/compare-yaml-language-server.txt"
 
 # --- podsec check against checkov, on the same directory (written by the
