@@ -53,7 +53,7 @@ if [ ! -f "$schema/kubernetes.json" ]; then
     say "extracting the Kubernetes schema from kubernetes-validate $kubernetes_validate_version"
     wheels=$scratch/wheels
     mkdir -p "$wheels"
-    pip download --quiet --disable-pip-version-check --no-deps -d "$wheels" "kubernetes-validate==$kubernetes_validate_version"
+    python3 -m pip download --quiet --disable-pip-version-check --no-deps -d "$wheels" "kubernetes-validate==$kubernetes_validate_version"
     python3 - "$wheels"/kubernetes_validate-*.whl "$schema" <<'EOF'
 import json, re, sys, zipfile, pathlib
 wheel, out = sys.argv[1], pathlib.Path(sys.argv[2])

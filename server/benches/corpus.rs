@@ -84,7 +84,6 @@ enum Target {
 fn generate(name: &'static str, workloads: usize, others: usize, shape: Shape, target: Target) -> Corpus {
     let mut rng = Rng::new(0x5eed);
     let mut documents = Vec::new();
-    let mut config_maps = Vec::new();
     let mut placed_others = 0;
     for i in 0..workloads {
         documents.push(Part::Text(workload(Kind::pick(&mut rng), i, &mut rng, shape)));
@@ -92,7 +91,6 @@ fn generate(name: &'static str, workloads: usize, others: usize, shape: Shape, t
         let due = (i + 1) * others / workloads;
         while placed_others < due {
             if placed_others % 3 == 2 {
-                config_maps.push(documents.len());
                 documents.push(Part::ConfigMap(i));
             } else {
                 documents.push(Part::Text(service(i)));
@@ -107,11 +105,18 @@ fn generate(name: &'static str, workloads: usize, others: usize, shape: Shape, t
     let goal = match target {
         Target::Lines(n) | Target::Bytes(n) => n,
     };
-    let fixed: usize = documents.iter().map(|d| if let Part::Text(t) = d { measure(t) } else { 0 }).sum();
-    let empty: usize = config_maps.iter().map(|&at| measure(&config_map(doc_index(&documents, at), 0))).sum();
-    let mut budget = goal.saturating_sub(fixed + empty);
+    // What the documents measure with empty ConfigMaps; the ConfigMaps'
+    // data makes up the rest.
+    let fixed: usize = documents
+        .iter()
+        .map(|d| match d {
+            Part::Text(text) => measure(text),
+            Part::ConfigMap(i) => measure(&config_map(*i, 0)),
+        })
+        .sum();
+    let mut budget = goal.saturating_sub(fixed);
     let mut stream = Stream::default();
-    let mut left = config_maps.len();
+    let mut left = documents.iter().filter(|d| matches!(d, Part::ConfigMap(_))).count();
     for part in &documents {
         match part {
             Part::Text(text) => stream.push(text),
@@ -125,13 +130,6 @@ fn generate(name: &'static str, workloads: usize, others: usize, shape: Shape, t
         }
     }
     stream.finish(name)
-}
-
-fn doc_index(documents: &[Part], at: usize) -> usize {
-    match documents[at] {
-        Part::ConfigMap(i) => i,
-        Part::Text(_) => unreachable!(),
-    }
 }
 
 enum Part {

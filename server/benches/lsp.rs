@@ -194,8 +194,8 @@ fn main() {
 fn run_file(options: &Options, corpus: &Corpus, path: &Path) -> Value {
     let uri = file_uri(path);
     let folder = file_uri(path.parent().unwrap());
-    let stderr_log =
-        path.with_file_name(format!("{}-{}.stderr.log", options.server_name, corpus.name.replace([' ', ','], "")));
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let stderr_log = path.with_file_name(format!("{}-{stem}.stderr.log", options.server_name));
     let mut server = Server::spawn(options, &stderr_log);
     let pid = server.child.id();
     let mut failures = Vec::new();
