@@ -130,7 +130,11 @@ fn main() {
     let options = options();
     let target = target_dir();
     let corpus_dir = target.join("bench-corpus");
-    std::fs::create_dir_all(&corpus_dir).expect("create target/bench-corpus");
+    // The files in a folder of their own: it is the server's workspace
+    // folder, which a server may index, and the manifest directory is not
+    // part of that workspace.
+    let files_dir = corpus_dir.join("files");
+    std::fs::create_dir_all(&files_dir).expect("create target/bench-corpus/files");
     let machine = machine();
     println!("machine: {}", machine_line(&machine));
 
@@ -142,7 +146,7 @@ fn main() {
             "2mb" => corpus::two_megabytes(),
             other => usage(&format!("unknown corpus {other}")),
         };
-        let path = corpus_dir.join(format!("{name}.yaml"));
+        let path = files_dir.join(format!("{name}.yaml"));
         std::fs::write(&path, &corpus.text).expect("write the corpus");
         corpora.push((corpus, path));
     }
