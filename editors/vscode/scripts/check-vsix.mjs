@@ -70,6 +70,7 @@ if (server) {
     else if (key === 'kubernetesVersion') sample[key] = '1.30';
     else if (property.enum) sample[key] = property.enum[0];
     else if (property.type === 'boolean' || property.type.includes('boolean')) sample[key] = false;
+    else if (property.type === 'integer') sample[key] = property.default + 1;
     else throw new Error(`no sample value for ${name}`);
   }
   const messages = await initialize(server, sample);
