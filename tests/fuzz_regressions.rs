@@ -111,3 +111,27 @@ fn an_empty_list_item_after_a_tab_sits_after_its_dash() {
     assert_eq!(item.span, Span::new(2, 2));
     assert_well_formed(text);
 }
+
+#[test]
+fn a_node_the_parser_reports_before_its_error_stays_in_its_document() {
+    // A second `!` makes yaml-rust2 report a scalar and then an error at
+    // the same place; the first document used to end before its own root.
+    let text = "!\n!";
+    let parsed = syntax::parse(text);
+    let root = parsed.documents[0].root.as_ref().unwrap();
+    assert!(parsed.documents[0].span.end >= root.span.end);
+    assert_eq!(parsed.documents.iter().flat_map(|d| &d.errors).count(), 1);
+    assert_well_formed(text);
+}
+
+#[test]
+fn an_error_inside_an_unclosed_template_action_covers_whole_characters() {
+    // The action runs to the end of the file and is masked byte by byte, so
+    // the error, found in the masked text, used to end inside the `Ü`.
+    let text = "args: [{{ .Values.args\nÜber alles";
+    let findings = analyze(text, &Config::default()).findings;
+    let syntax_error = findings.iter().find(|f| f.code() == "yaml-syntax").expect("a syntax error");
+    let at = text.find('Ü').unwrap();
+    assert_eq!(syntax_error.span, Span::new(at, at + 'Ü'.len_utf8()));
+    assert_well_formed(text);
+}
