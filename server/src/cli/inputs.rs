@@ -25,9 +25,23 @@ pub struct InputError {
     pub reason: String,
 }
 
+/// Marks the reason of a file `--fix` left unchanged. A NUL byte is in no
+/// reason the system or podsec gives, and `Display` drops it.
+const UNCHANGED: &str = "\0unchanged: ";
+
+impl InputError {
+    /// A file `podsec check --fix` could not write, and left as it was.
+    pub fn unchanged(display: String, reason: String) -> Self {
+        InputError { display, reason: format!("{UNCHANGED}{reason}") }
+    }
+}
+
 impl std::fmt::Display for InputError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "cannot read `{}`: {}", self.display, self.reason)
+        match self.reason.strip_prefix(UNCHANGED) {
+            Some(reason) => write!(f, "left `{}` unchanged: {}", self.display, reason),
+            None => write!(f, "cannot read `{}`: {}", self.display, self.reason),
+        }
     }
 }
 

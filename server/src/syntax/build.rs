@@ -215,7 +215,13 @@ impl<'a> Builder<'a> {
             }
             _ => None,
         };
-        let at = after.unwrap_or(marker_offset).min(self.chunk.end);
+        // Never before what holds it (a tab before a `-` moves the marker).
+        let floor = match self.stack.last() {
+            Some(Frame::Sequence { start, .. }) => start + 1,
+            Some(Frame::Mapping { start: Some(start), .. }) => *start,
+            _ => self.chunk.start,
+        };
+        let at = after.unwrap_or(marker_offset).max(floor).min(self.chunk.end);
         Span::new(at, at)
     }
 
@@ -237,6 +243,9 @@ impl<'a> Builder<'a> {
                     root: None,
                     errors: Vec::new(),
                 });
+                // An implicit document's start event points at its first
+                // block mapping's `:`; the document starts with its root.
+                document.span.start = document.span.start.min(node.span.start);
                 document.root = Some(node);
             }
         }
@@ -269,12 +278,11 @@ impl<'a> Builder<'a> {
 
     fn finish(mut self) -> Vec<Document> {
         self.end_document();
-        let chunk_end = self.chunk.end;
-        let count = self.documents.len();
-        for (i, document) in self.documents.iter_mut().enumerate() {
-            if i + 1 == count {
-                document.span.end = chunk_end;
-            }
+        // Each document ends where the next one starts, the last one with the chunk.
+        let mut end = self.chunk.end;
+        for document in self.documents.iter_mut().rev() {
+            document.span.end = end.max(document.span.start);
+            end = document.span.start;
         }
         self.documents.retain(|d| d.root.is_some() || !d.errors.is_empty());
         self.documents

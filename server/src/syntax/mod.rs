@@ -268,6 +268,50 @@ pub const MAX_DEPTH: usize = 256;
 pub fn parse(text: &str) -> ParsedFile {
     let templates = mask_templates(text);
     let source: &str = templates.masked.as_deref().unwrap_or(text);
-    let documents = split_documents(source).into_iter().flat_map(|span| build::parse_document(source, span)).collect();
+    let mut documents: Vec<Document> =
+        split_documents(source).into_iter().flat_map(|span| build::parse_document(source, span)).collect();
+    settle_spans(text, &mut documents);
     ParsedFile { documents, templates }
+}
+
+/// Makes every span slice `text` and every node lie in its document, in
+/// documents that do not overlap. Spans read off the masked text may end
+/// inside a character the mask replaced byte by byte, and a document the
+/// parser ends at an error may stop before the last node it reported.
+fn settle_spans(text: &str, documents: &mut [Document]) {
+    let ceil = |mut at: usize| {
+        at = at.min(text.len());
+        while !text.is_char_boundary(at) {
+            at += 1;
+        }
+        at
+    };
+    let snap = |span: Span| Span::new(crate::text::floor_char_boundary(text, span.start), ceil(span.end));
+    fn fit(node: &mut Node, within: Span, snap: &dyn Fn(Span) -> Span) {
+        let span = snap(node.span);
+        let start = span.start.clamp(within.start, within.end);
+        node.span = Span::new(start, span.end.clamp(start, within.end));
+        match &mut node.value {
+            Value::Mapping(entries) => entries.iter_mut().for_each(|e| {
+                fit(&mut e.key, within, snap);
+                fit(&mut e.value, within, snap);
+            }),
+            Value::Sequence(items) => items.iter_mut().for_each(|item| fit(item, within, snap)),
+            Value::Scalar(_) | Value::Alias => {}
+        }
+    }
+    let mut previous_end = 0;
+    for document in documents {
+        let content_end = document.root.as_ref().map_or(0, |root| snap(root.span).end);
+        let span = snap(document.span);
+        let start = span.start.max(previous_end);
+        document.span = Span::new(start, span.end.max(content_end).max(start));
+        previous_end = document.span.end;
+        if let Some(root) = &mut document.root {
+            fit(root, document.span, &snap);
+        }
+        for error in &mut document.errors {
+            error.span = snap(error.span);
+        }
+    }
 }
