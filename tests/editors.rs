@@ -269,12 +269,14 @@ fn neovim_config_shows_podsec_diagnostics_in_a_real_neovim() {
     // Inlay hints of the inherited pod values, after `securityContext:`.
     let labels: Vec<_> =
         result["inlay_hints"].as_array().unwrap().iter().map(|h| h["label"].as_str().unwrap()).collect();
-    assert_eq!(
-        labels,
-        ["runAsUser: 10001 (pod)", "runAsNonRoot: true (pod)", "seccompProfile: {type: RuntimeDefault} (pod)"]
-    );
+    assert_eq!(labels, ["runAsUser: 10001, runAsNonRoot: true, seccompProfile: {type: RuntimeDefault} (pod)"]);
     let screen: Vec<_> = result["screen"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
-    assert!(screen.iter().any(|l| l.starts_with("          securityContext: runAsUser: 10001 (pod)")), "{screen:#?}");
+    assert!(
+        screen
+            .iter()
+            .any(|l| l.starts_with("          securityContext: runAsUser: 10001, runAsNonRoot: true, seccompProfile")),
+        "{screen:#?}"
+    );
     assert!(screen[line].contains("fsGroup: 2000") && screen[line].contains("is a pod-level field"), "{screen:#?}");
 
     // Hover on the misplaced key: its type as written and its scope.

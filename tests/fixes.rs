@@ -222,6 +222,51 @@ fn a_container_only_pod_field_goes_to_every_container_that_lacks_it() {
 }
 
 #[test]
+fn a_dead_permissive_pod_setting_is_removed_not_brought_to_life_in_the_containers() {
+    // `privileged: true` in the pod securityContext does nothing; in the
+    // containers it would make them privileged (a baseline violation).
+    const POD: &str = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  securityContext:
+    fsGroup: 1000
+    runAsNonRoot: true
+  containers:
+    - name: web
+      image: nginx:1.27
+    - name: log
+      image: busybox:1.36
+      securityContext:
+        readOnlyRootFilesystem: true
+";
+    let fixture = POD.replacen("    fsGroup: 1000\n", "    fsGroup: 1000\n    $0privileged: true\n", 1);
+    let (_, actions) = actions_at(&fixture, &restricted());
+    let preferred: Vec<&str> = actions.iter().filter(|a| a.is_preferred).map(|a| a.title.as_str()).collect();
+    assert_eq!(preferred, ["Remove `privileged` from the pod securityContext (it has no effect there)"]);
+    let (action, fixed) = apply_titled(&fixture, &restricted(), "Remove `privileged`");
+    assert!(action.safe);
+    assert_eq!(fixed, POD);
+    // Moving stays an explicit choice that says what it does.
+    let (action, fixed) = apply_titled(&fixture, &restricted(), "Move `privileged` to the containers'");
+    assert!(!action.is_preferred && !action.safe, "{action:?}");
+    assert!(action.title.contains("takes effect and loosens security (pss/privileged)"), "{}", action.title);
+    assert!(codes(&fixed, &restricted()).contains(&"pss/privileged"));
+    // Fix all (and `podsec check --fix`) removes it.
+    let text = fixture.replacen("$0", "", 1);
+    let fixed = fix::fix_all_text(&text, &restricted()).text;
+    assert!(!fixed.contains("privileged"), "{fixed}");
+
+    // A tightening value moves, as before.
+    let fixture = POD.replacen("    fsGroup: 1000\n", "    fsGroup: 1000\n    $0privileged: false\n", 1);
+    let (_, actions) = actions_at(&fixture, &restricted());
+    let preferred: Vec<&str> = actions.iter().filter(|a| a.is_preferred).map(|a| a.title.as_str()).collect();
+    assert_eq!(preferred, ["Move `privileged` to the containers' securityContext (2 of 2 containers)"]);
+}
+
+#[test]
 fn tightening_fixes() {
     let config = Config::default();
     let cases: &[(&str, &str, &str, &str)] = &[

@@ -67,7 +67,20 @@ fn fixtures() {
 }
 
 #[test]
-fn one_hint_per_inherited_field_and_one_for_a_container_without_a_security_context() {
+fn one_hint_per_container_with_every_inherited_field() {
+    // Clients draw hints at one position side by side with nothing between
+    // them (Helix: `runAsUser: 1000 (pod)runAsNonRoot: true (pod)`): the
+    // fields of one place are one hint, separated by commas.
+    let text = "kind: Pod\nspec:\n  securityContext: {runAsUser: 1000, runAsNonRoot: true}\n  containers:\n    - name: b\n      securityContext:\n        runAsGroup: 5\n";
+    let hints = inlay_hints(text);
+    let labels: Vec<_> = hints.iter().map(|h| (h.offset, h.label())).collect();
+    let after_key = text.find("securityContext:\n        runAsGroup").unwrap() + "securityContext:".len();
+    assert_eq!(labels, [(after_key, "runAsUser: 1000, runAsNonRoot: true (pod)".to_string())]);
+    assert!(hints[0].tooltip().contains("does not set `runAsUser`, `runAsNonRoot` itself"), "{}", hints[0].tooltip());
+}
+
+#[test]
+fn hints_for_a_container_with_and_without_a_security_context() {
     let text = "kind: Pod\nspec:\n  securityContext: {runAsUser: 1000, runAsGroup: 1000}\n  containers:\n    - name: a\n    - name: b\n      securityContext:\n        runAsGroup: 5\n";
     let hints = inlay_hints(text);
     let summary: Vec<_> = hints.iter().map(|h| (h.kind, h.container.as_str(), h.label())).collect();

@@ -6,11 +6,7 @@ mod lsp;
 
 use serde_json::{json, Value};
 
-use lsp::{range, Lsp, Rng};
-
-fn codes(diagnostics: &[Value]) -> Vec<&str> {
-    diagnostics.iter().map(|d| d["code"].as_str().unwrap()).collect()
-}
+use lsp::{codes, range, Lsp, Rng};
 
 fn crlf(text: &str) -> String {
     assert!(!text.contains('\r'));

@@ -365,7 +365,7 @@ fn positions_past_the_end_are_clamped() {
     let hints =
         lsp.request("textDocument/inlayHint", json!({ "textDocument": { "uri": uri }, "range": range(0, 0, far, 0) }));
     let labels: Vec<&str> = hints["result"].as_array().unwrap().iter().map(|h| h["label"].as_str().unwrap()).collect();
-    assert_eq!(labels, ["runAsNonRoot: true (pod)", "seccompProfile: {type: RuntimeDefault} (pod)"], "{hints}");
+    assert_eq!(labels, ["runAsNonRoot: true, seccompProfile: {type: RuntimeDefault} (pod)"], "{hints}");
 
     // An edit past the end of the text lands at its end; one past the end of
     // a line, at the end of that line.

@@ -10,7 +10,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-use lsp::{range, Lsp};
+use lsp::{codes, range, Lsp};
 
 const PRIVILEGED_POD: &str = "\
 apiVersion: v1
@@ -24,10 +24,6 @@ spec:
       securityContext:
         privileged: true
 ";
-
-fn codes(diagnostics: &[Value]) -> Vec<&str> {
-    diagnostics.iter().map(|d| d["code"].as_str().unwrap()).collect()
-}
 
 fn file_uri(path: &Path) -> String {
     format!("file://{}", path.display())

@@ -2,9 +2,11 @@
 //! where the container is written. Plain data in byte offsets; the LSP
 //! layer converts positions.
 //!
-//! - A container with a securityContext of its own gets one hint per shared
-//!   field it does not set but the pod does (`runAsUser: 1000 (pod)`), after
-//!   the `securityContext:` key.
+//! - A container with a securityContext of its own gets one hint with the
+//!   shared fields it does not set but the pod does (`runAsUser: 1000,
+//!   runAsNonRoot: true (pod)`), after the `securityContext:` key: one hint,
+//!   not one per field, since clients show hints at one place side by side
+//!   with nothing between them.
 //! - A container without one gets a single hint with everything it inherits
 //!   (`securityContext (pod): runAsUser: 1000, runAsNonRoot: true`), after
 //!   its name.
@@ -17,7 +19,7 @@ const MAX_VALUE_CHARS: usize = 40;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HintKind {
-    /// One inherited field, on a container's own securityContext.
+    /// The inherited fields, on a container's own securityContext.
     Inherited,
     /// Every inherited field, on a container without a securityContext.
     Effective,
@@ -55,10 +57,13 @@ impl InlayHint {
     /// A longer explanation, for a tooltip.
     pub fn tooltip(&self) -> String {
         match self.kind {
-            HintKind::Inherited => format!(
-                "Inherited from the pod securityContext: container `{}` does not set `{}` itself.",
-                self.container, self.parts[0].field
-            ),
+            HintKind::Inherited => {
+                let fields = self.parts.iter().map(|p| format!("`{}`", p.field)).collect::<Vec<_>>().join(", ");
+                format!(
+                    "Inherited from the pod securityContext: container `{}` does not set {fields} itself.",
+                    self.container
+                )
+            }
             HintKind::Effective => format!(
                 "Container `{}` has no securityContext of its own: these pod securityContext values apply to it.",
                 self.container
@@ -101,10 +106,7 @@ fn container_hints(text: &str, pod: &PodSpec<'_>, container: &Container<'_>) -> 
     match container.security_context {
         Some(entry) if entry.value.as_mapping().is_some() => {
             let offset = after_key(text, &entry.key, &entry.value);
-            inherited
-                .into_iter()
-                .map(|part| InlayHint { offset, kind: HintKind::Inherited, parts: vec![part], container: name.clone() })
-                .collect()
+            vec![InlayHint { offset, kind: HintKind::Inherited, parts: inherited, container: name }]
         }
         // A scalar or list there is a type error of its own: no hint.
         Some(entry) if !entry.value.is_null() => Vec::new(),

@@ -15,7 +15,15 @@ enum Command {
     /// Check manifests and report findings (files, directories, or - for stdin).
     Check(podsec::cli::CheckArgs),
     /// Run the language server on stdio.
-    Lsp,
+    Lsp(LspArgs),
+}
+
+#[derive(clap::Args)]
+struct LspArgs {
+    /// Talk LSP over stdin and stdout (the default and only transport;
+    /// accepted because many clients pass it).
+    #[arg(long)]
+    stdio: bool,
 }
 
 fn main() -> ExitCode {
@@ -30,7 +38,7 @@ fn main() -> ExitCode {
     init_logging();
     match cli.command {
         Command::Check(args) => podsec::cli::check(args),
-        Command::Lsp => podsec::lsp::serve(),
+        Command::Lsp(LspArgs { stdio: _ }) => podsec::lsp::serve(),
     }
 }
 

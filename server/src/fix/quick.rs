@@ -2,6 +2,7 @@
 
 use super::edit::{self, Editor, New, NewEntry, Style};
 use super::{Action, ActionKind, Target, TextEdit};
+use crate::analysis::rules::{RuleGroup, Severity};
 use crate::analysis::values::{self, same_value, Reading};
 use crate::analysis::{Finding, BASELINE_CAPABILITIES};
 use crate::catalog::{Catalog, Field, FieldType};
@@ -451,20 +452,28 @@ impl<'c, 'a> Fixer<'c, 'a> {
         }
         let Some(removal) = self.ed().remove_pruned(&loc.levels(pod.spec, true), true) else { return };
         edits.push(removal.clone());
-        let title = if given == 0 {
-            format!("Remove `{key}` from the pod securityContext (every container sets its own)")
+        if given == 0 {
+            let title = format!("Remove `{key}` from the pod securityContext (every container sets its own)");
+            self.offer(title, Some(edits), true, true);
+            return;
+        }
+        let of = pod.containers.len();
+        let remove = format!("Remove `{key}` from the pod securityContext (it has no effect there)");
+        let loosened = loosened_by(self.cx.text, &edits);
+        if loosened.is_empty() {
+            let title = format!("Move `{key}` to the containers' securityContext ({given} of {of} containers)");
+            self.offer(title, Some(edits), true, true);
+            self.offer(remove, Some(vec![removal]), false, false);
         } else {
-            let of = pod.containers.len();
-            format!("Move `{key}` to the containers' securityContext ({given} of {of} containers)")
-        };
-        self.offer(title, Some(edits), true, true);
-        if given > 0 {
-            self.offer(
-                format!("Remove `{key}` from the pod securityContext (it has no effect there)"),
-                Some(vec![removal]),
-                false,
-                false,
+            // The setting has no effect where it is: moving it makes it take
+            // effect, and what it allows. Removing it changes nothing.
+            self.offer(remove, Some(vec![removal]), true, true);
+            let title = format!(
+                "Move `{key}` to the containers' securityContext ({given} of {of} containers): it then takes effect \
+                 and loosens security ({})",
+                loosened.join(", ")
             );
+            self.offer(title, Some(edits), false, false);
         }
     }
 
@@ -981,6 +990,26 @@ impl<'c, 'a> Fixer<'c, 'a> {
 }
 
 /// A moved entry without its comments, for copies into several places.
+/// The security rules (Pod Security and best-practice warnings, judged at
+/// `restricted` and the newest Kubernetes) that `edits` would newly break in
+/// `text`: a fix that breaks one loosens security and is never preferred.
+fn loosened_by(text: &str, edits: &[TextEdit]) -> Vec<&'static str> {
+    let strict = crate::config::Config { namespace_labels: false, ..crate::config::Config::default() };
+    let security = |analysis: &crate::analysis::Analysis| {
+        let mut counts: std::collections::BTreeMap<&'static str, usize> = Default::default();
+        for finding in &analysis.findings {
+            let rule = finding.rule;
+            if rule.group != RuleGroup::Structure && rule.default_severity <= Severity::Warning {
+                *counts.entry(rule.code).or_default() += 1;
+            }
+        }
+        counts
+    };
+    let before = security(&crate::analysis::analyze(text, &strict));
+    let after = security(&crate::analysis::analyze(&edit::apply(text, edits), &strict));
+    after.into_iter().filter(|(code, n)| *n > before.get(code).copied().unwrap_or(0)).map(|(code, _)| code).collect()
+}
+
 pub(super) fn without_comments(mut entry: NewEntry) -> NewEntry {
     if let Some(lines) = entry.raw.as_mut() {
         *lines = lines

@@ -30,7 +30,9 @@ pub enum CompletionKind {
 /// One completion. `insert_text` replaces `replace` (file byte offsets).
 /// Its lines after the first carry their full indentation, so a front end
 /// inserts it as is, without adjusting indentation (LSP `insertTextMode:
-/// asIs`). With `is_snippet`, it uses LSP snippet syntax (`${1:x}`, `$0`).
+/// asIs`); [`CompletionItem::insert_text_relative_to_line`] is the text for
+/// front ends that adjust it. With `is_snippet`, it uses LSP snippet syntax
+/// (`${1:x}`, `$0`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompletionItem {
     pub label: String,
@@ -43,6 +45,27 @@ pub struct CompletionItem {
     /// Orders the items as listed: the secure choice first.
     pub sort_text: String,
     pub replace: Span,
+}
+
+impl CompletionItem {
+    /// `insert_text` for a front end that re-indents what it inserts (LSP
+    /// `insertTextMode: adjustIndentation`, and every client that does not
+    /// offer `asIs`): each line after the first loses the leading whitespace
+    /// of the line where `replace` starts (`text` is the text `replace` is
+    /// in), which the front end puts back.
+    pub fn insert_text_relative_to_line(&self, text: &str) -> String {
+        let start = self.replace.start.min(text.len());
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let prefix = &text[line_start..start];
+        let indent = &prefix[..prefix.len() - prefix.trim_start_matches([' ', '\t']).len()];
+        let mut lines = self.insert_text.split('\n');
+        let mut out = lines.next().unwrap_or_default().to_string();
+        for line in lines {
+            out.push('\n');
+            out.push_str(line.strip_prefix(indent).unwrap_or_else(|| line.trim_start_matches([' ', '\t'])));
+        }
+        out
+    }
 }
 
 /// The completions at byte `offset` of `text`; empty where podsec has

@@ -415,7 +415,21 @@ impl<'c, 'a> Ctx<'c, 'a> {
             );
         }
         md.push('\n');
-        md.push_str(&self.verdict(&controls, item.map_or_else(|| entry_span(entry), |i| i.span)));
+        let misplaced = object == "securityContext"
+            && Catalog::embedded().object(object).and_then(|o| o.field(name)).is_some_and(|f| !self.allows(f.scope));
+        if misplaced {
+            // Admission reads the field where it takes effect only: here it
+            // neither passes nor fails, it does nothing.
+            let (profile, version, decided_by) = self.in_force();
+            let level = if self.scope() == Scope::Pod { "pod" } else { "container" };
+            let _ = write!(
+                md,
+                "{decided_by}: **{profile}**, Kubernetes {version}: not judged here: `{name}` has no effect in the \
+                 {level} securityContext, so admission does not read it."
+            );
+        } else {
+            md.push_str(&self.verdict(&controls, item.map_or_else(|| entry_span(entry), |i| i.span)));
+        }
         md
     }
 

@@ -1,6 +1,6 @@
 //! `textDocument/inlayHint`: [`crate::inlay`] hints as LSP inlay hints.
 
-use tower_lsp::lsp_types::{InlayHint, InlayHintLabel, InlayHintTooltip, MarkupContent, MarkupKind, Range};
+use tower_lsp::lsp_types::{InlayHint, InlayHintLabel, InlayHintTooltip, MarkupContent, MarkupKind, Position, Range};
 
 use super::position::{position, PositionEncoding};
 use crate::text::{LineCol, LineIndex};
@@ -29,19 +29,22 @@ pub fn compute(text: &str, range: Range, encoding: PositionEncoding) -> Vec<Inla
                 })
                 .collect();
             let tooltip = format!("{}\n\n{}", hint.tooltip(), lines.join("\n"));
-            InlayHint {
-                position: position(text, &index, hint.offset, encoding),
-                label: InlayHintLabel::String(hint.label()),
-                kind: None,
-                text_edits: None,
-                tooltip: Some(InlayHintTooltip::MarkupContent(MarkupContent {
-                    kind: MarkupKind::Markdown,
-                    value: tooltip,
-                })),
-                padding_left: Some(true),
-                padding_right: None,
-                data: None,
-            }
+            hint_at(position(text, &index, hint.offset, encoding), hint.label(), tooltip)
         })
         .collect()
+}
+
+/// An inlay hint as podsec shows them: a label after the text it is about,
+/// with a markdown tooltip.
+pub fn hint_at(position: Position, label: String, tooltip: String) -> InlayHint {
+    InlayHint {
+        position,
+        label: InlayHintLabel::String(label),
+        kind: None,
+        text_edits: None,
+        tooltip: Some(InlayHintTooltip::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value: tooltip })),
+        padding_left: Some(true),
+        padding_right: None,
+        data: None,
+    }
 }

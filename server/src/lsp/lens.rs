@@ -4,9 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tower_lsp::lsp_types::{
-    CodeLens, Command, InlayHint, InlayHintLabel, InlayHintTooltip, MarkupContent, MarkupKind, Range, Url,
-};
+use tower_lsp::lsp_types::{CodeLens, Command, InlayHint, Range, Url};
 
 use super::position::{position, range, PositionEncoding};
 use crate::analysis::{verdicts, Verdict};
@@ -107,19 +105,7 @@ pub fn verdict_hints(text: &str, config: &Config, range: Range, encoding: Positi
             }
             let tooltip =
                 format!("Pod Security Standards verdict on {} at Kubernetes {}.", verdict.title(), verdict.version);
-            Some(InlayHint {
-                position: position(text, &index, end, encoding),
-                label: InlayHintLabel::String(label),
-                kind: None,
-                text_edits: None,
-                tooltip: Some(InlayHintTooltip::MarkupContent(MarkupContent {
-                    kind: MarkupKind::Markdown,
-                    value: tooltip,
-                })),
-                padding_left: Some(true),
-                padding_right: None,
-                data: None,
-            })
+            Some(super::inlay::hint_at(position(text, &index, end, encoding), label, tooltip))
         })
         .collect()
 }

@@ -93,9 +93,17 @@ async fn serve_on(
     // (tower-lsp 0.20 otherwise runs up to four handlers at once, see its
     // issue 284). Handlers stay short; analysis runs on other tasks.
     let server = Server::new(server_input, server_output, socket).concurrency_level(1).serve(service);
+    let serving = async { tokio::join!(transport::screen(input, screened), server) };
+    tokio::pin!(serving);
     tokio::select! {
-        _ = async { tokio::join!(transport::screen(input, screened), server) } => tracing::info!("end of input"),
-        () = exit.notified() => tracing::info!("exit"),
+        _ = &mut serving => tracing::info!("end of input"),
+        () = exit.notified() => {
+            tracing::info!("exit");
+            // The answers to the messages before `exit` (`shutdown`, sent in
+            // the same write) are ready but may still be on their way from
+            // tower-lsp to the writer: drive it a moment longer.
+            let _ = tokio::time::timeout(std::time::Duration::from_millis(50), &mut serving).await;
+        }
     }
     // What is queued (the answer to `shutdown`, say) still reaches the client.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(1), output.flushed()).await;

@@ -29,7 +29,7 @@ use tower_lsp::{Client, LanguageServer};
 
 use super::diagnostics::{self, DiagnosticsJson};
 use super::documents::{ChangeError, Documents, Ticket};
-use super::features;
+use super::features::{self, CompletionClient};
 use super::index::{self, IndexEvent};
 use super::inlay;
 use super::lens;
@@ -72,6 +72,8 @@ pub struct Shared {
     /// The client shows the list `podsec.showViolations` returns itself
     /// (experimental capability `podsecViolationList`): no message then.
     lists_violations: AtomicBool,
+    /// How the client inserts completions of several lines.
+    completion_client: OnceLock<CompletionClient>,
 }
 
 enum Publish {
@@ -122,6 +124,7 @@ impl Backend {
             registers_file_watchers: AtomicBool::new(false),
             refreshes_code_lenses: AtomicBool::new(false),
             lists_violations: AtomicBool::new(false),
+            completion_client: OnceLock::new(),
         });
         tokio::spawn(publish(output, shared.clone(), queue));
         let backend = Backend { client: client.clone(), shared: shared.clone() };
@@ -466,6 +469,7 @@ impl LanguageServer for Backend {
             params.capabilities.workspace.as_ref().and_then(|w| w.inlay_hint.as_ref()).and_then(|h| h.refresh_support);
         self.shared.refreshes_inlay_hints.store(refreshes.unwrap_or(false), Ordering::SeqCst);
         let capabilities = &params.capabilities;
+        let _ = self.shared.completion_client.set(CompletionClient::new(capabilities));
         let workspace = capabilities.workspace.as_ref();
         let progress = capabilities.window.as_ref().and_then(|w| w.work_done_progress).unwrap_or(false);
         self.shared.work_done_progress.store(progress, Ordering::SeqCst);
@@ -669,7 +673,9 @@ impl LanguageServer for Backend {
         };
         let (config, _) = self.shared.config_for(&uri);
         let encoding = self.shared.encoding();
-        let items = guarded("completion", &uri, || features::completion(&placed, place.position, &config, encoding))?;
+        let client = self.shared.completion_client.get().copied().unwrap_or_default();
+        let items =
+            guarded("completion", &uri, || features::completion(&placed, place.position, &config, encoding, client))?;
         Ok(Some(CompletionResponse::Array(items)))
     }
 

@@ -14,8 +14,12 @@
 //! - tower-lsp leaves a request for an unknown `$/` method unanswered, and
 //!   drops notifications before `initialize` and after `shutdown` without a
 //!   word: [`Frontline`] answers the one and logs the others;
-//! - after `exit`, tower-lsp keeps reading until the end of input.
-//!   [`Frontline`] says when `exit` was handled.
+//! - tower-lsp handles `exit` as soon as it is read: it cancels what is
+//!   still running, so a `shutdown` sent in the same write as the `exit`
+//!   (Helix does this on every quit) is answered -32800 or not at all, and
+//!   it keeps reading until the end of input. [`Frontline`] keeps `exit`
+//!   from tower-lsp: it takes its turn after the requests before it (one
+//!   message at a time) and then says that the client asked to exit.
 
 use std::any::Any;
 use std::future::{poll_fn, ready, Future};
@@ -262,8 +266,15 @@ where
         }
         let method = request.method().to_string();
         let id = request.id().cloned();
+        if method == "exit" {
+            // Its turn comes once the messages before it were answered.
+            let exit = self.exit.clone();
+            return Box::pin(async move {
+                exit.notify_one();
+                Ok(None)
+            });
+        }
         match (self.phase.load(Ordering::SeqCst), id.is_some(), method.as_str()) {
-            (_, _, "exit") => {}
             (INITIALIZED, true, "shutdown") => self.phase.store(SHUT_DOWN, Ordering::SeqCst),
             // tower-lsp drops these without a word; requests get an error.
             (UNINITIALIZED, false, _) => tracing::warn!("ignored {method}: the client has not initialized the server"),
@@ -279,13 +290,9 @@ where
                 return Box::pin(ready(reply));
             }
         }
-        let exit = (method == "exit").then(|| self.exit.clone());
         let phase = self.phase.clone();
         Box::pin(async move {
             let outcome = catching_panics(future).await;
-            if let Some(exit) = exit {
-                exit.notify_one();
-            }
             match outcome {
                 Ok(Ok(Some(response))) => {
                     if method == "initialize" && response.is_ok() {

@@ -28,7 +28,11 @@ pub(super) fn parse_document(text: &str, span: Span) -> Vec<Document> {
             }
             Err(error) => {
                 let offset = builder.offset(*error.marker());
-                builder.fail(describe_scan_error(error.info()), offset);
+                let message = describe_scan_error(error.info());
+                match line_without_colon(text, span, offset, &message) {
+                    Some(line) => builder.fail_at(MISSING_COLON.to_string(), line),
+                    None => builder.fail(message, offset),
+                }
                 break;
             }
         }
@@ -57,6 +61,56 @@ fn first_non_printable(text: &str) -> Option<(usize, char)> {
             || c >= '\u{10000}';
         !printable
     })
+}
+
+/// The message for a key written without its `:`.
+const MISSING_COLON: &str = "expected `key: value`, but this line has no `:`";
+
+/// yaml-rust2 finds out that a line lacks its `:` only at the next token:
+/// on the next key's line (as "simple key expect ':'", or as "mapping values
+/// are not allowed" when the two lines read as one scalar), or at the end
+/// of the input (at the start of the last line, or past it). The line being typed is the one before: its content, when
+/// the error is one of these and that line holds no `:`.
+fn line_without_colon(text: &str, chunk: Span, offset: usize, message: &str) -> Option<Span> {
+    let offset = crate::text::floor_char_boundary(text, offset.min(chunk.end)).max(chunk.start);
+    let line_start = text[chunk.start..offset].rfind('\n').map_or(chunk.start, |i| chunk.start + i + 1);
+    let before = &text[line_start..offset];
+    // The error is on the last line with content (or past it).
+    let line_end = text[offset..chunk.end].find('\n').map_or(chunk.end, |i| offset + i);
+    let at_end = text[line_end..chunk.end].trim().is_empty();
+    let placed_late = match message {
+        "simple key expect ':'" | "simple key expected" | "could not find expected ':'" => {
+            before.trim().is_empty() || at_end
+        }
+        "mapping values are not allowed in this context" => !before.contains(':') && !before.trim().is_empty(),
+        _ => false,
+    };
+    if !placed_late {
+        return None;
+    }
+    // At the end of input without a final line break, the last line is the one.
+    let mut end = if at_end { line_end + 1 } else { line_start };
+    while end > chunk.start {
+        let start = text[chunk.start..end - 1].rfind('\n').map_or(chunk.start, |i| chunk.start + i + 1);
+        let line = text[start..(end - 1).min(chunk.end)].trim_end_matches(['\r', '\n']);
+        let content = line.split(" #").next().unwrap_or_default().trim_end();
+        let trimmed = content.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("---") {
+            end = start;
+            continue;
+        }
+        if trimmed.ends_with(':') || trimmed.contains(": ") {
+            if start <= offset && offset <= start + line.len() {
+                // The error's own line is fine: the one before it lacks the `:`.
+                end = start;
+                continue;
+            }
+            return None;
+        }
+        let from = start + (content.len() - trimmed.len());
+        return Some(Span::new(from, start + content.len()));
+    }
+    None
 }
 
 fn describe_scan_error(info: &str) -> String {
@@ -266,8 +320,12 @@ impl<'a> Builder<'a> {
     }
 
     fn fail(&mut self, message: String, offset: usize) {
-        self.close_all();
         let span = error_span(self.text, offset, self.chunk.end);
+        self.fail_at(message, span);
+    }
+
+    fn fail_at(&mut self, message: String, span: Span) {
+        self.close_all();
         let document = self.current.get_or_insert_with(|| Document {
             span: Span::new(span.start, span.end),
             root: None,
@@ -470,6 +528,33 @@ mod tests {
         assert_eq!(file.documents.len(), 2);
         let root = file.documents[1].root.as_ref().unwrap();
         assert_eq!(slice(text, root.get_path(&["spec", "x"]).unwrap()), "yes");
+    }
+
+    #[test]
+    fn a_key_without_colon_is_reported_on_its_own_line_not_the_next() {
+        let error_text = |text: &str| {
+            let file = parse(text);
+            let error = &file.documents.iter().flat_map(|d| &d.errors).next().expect("a syntax error").clone();
+            let line = text[..error.span.start].matches('\n').count() + 1;
+            (line, text[error.span.start..error.span.end].to_string(), error.message.clone())
+        };
+        let sc = "kind: Pod\nspec:\n  securityContext:\n    runAsUser: 1000\n";
+        // Typed before another key ("simple key expect ':'" on the next key).
+        let (line, text, message) = error_text(&format!("{sc}    runAsGroup\n    fsGroup: 2000\n"));
+        assert_eq!((line, text.as_str()), (5, "runAsGroup"));
+        assert!(message.contains("has no `:`"), "{message}");
+        // At the end of the file (yaml-rust2 points past the last line).
+        assert_eq!(error_text(&format!("{sc}    runAsGroup   # typing\n\n")).0, 5);
+        assert_eq!(error_text(&format!("{sc}    runAsGroup")).1, "runAsGroup");
+        // A value without its colon, read with the next line as one scalar
+        // ("mapping values are not allowed" at the next line's colon).
+        let (line, text, _) = error_text(&format!("{sc}    runAsGroup 3000\n    fsGroup: 2000\n"));
+        assert_eq!((line, text.as_str()), (5, "runAsGroup 3000"));
+        // Errors that are where yaml-rust2 says stay there.
+        let (line, text, message) = error_text(&format!("{sc}    fsGroup: a: b\n"));
+        assert_eq!((line, text.as_str()), (5, ":"));
+        assert!(message.contains("mapping values"), "{message}");
+        assert_eq!(error_text(&format!("{sc}   fsGroup: 2000\n")).0, 5);
     }
 
     #[test]
