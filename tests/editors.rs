@@ -110,7 +110,7 @@ fn helix_languages_toml_adds_podsec_beside_yaml_language_server() {
         language["language-servers"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
     };
     // Beside Helix's own YAML server, which keeps doing completion and schemas.
-    assert_eq!(servers_of("yaml"), ["yaml-language-server", "podsec"]);
+    assert_eq!(servers_of("yaml"), ["yaml-language-server", "ansible-language-server", "podsec"]);
     assert!(servers_of("helm").contains(&"podsec".to_string()));
 }
 
