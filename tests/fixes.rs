@@ -267,6 +267,22 @@ spec:
 }
 
 #[test]
+fn a_removed_workload_api_version_becomes_the_served_one() {
+    let legacy = "apiVersion: $0apps/v1beta2\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n        - name: db\n          image: example/db:1\n";
+    let (action, fixed) = apply_titled(legacy, &restricted(), "Use `apiVersion: apps/v1`");
+    assert!(action.is_preferred && action.safe);
+    assert!(fixed.starts_with("apiVersion: apps/v1\nkind: StatefulSet\n"), "{fixed}");
+    assert!(!codes(&fixed, &restricted()).contains(&"removed-api"));
+    // Without a selector, apps/v1 needs one: offered, but neither preferred nor applied by fix all.
+    let no_selector = legacy.replace("  selector:\n    matchLabels: {app: db}\n", "");
+    let (action, _) = apply_titled(&no_selector, &restricted(), "Use `apiVersion: apps/v1` (then add `spec.selector`)");
+    assert!(!action.is_preferred && !action.safe);
+    let cronjob = "apiVersion: $0batch/v1beta1\nkind: CronJob\nmetadata:\n  name: n\nspec:\n  schedule: \"0 3 * * *\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{name: job, image: example/job:1}]\n";
+    let (_, fixed) = apply_titled(cronjob, &restricted(), "Use `apiVersion: batch/v1`");
+    assert!(fixed.starts_with("apiVersion: batch/v1\n"), "{fixed}");
+}
+
+#[test]
 fn tightening_fixes() {
     let config = Config::default();
     let cases: &[(&str, &str, &str, &str)] = &[

@@ -21,6 +21,69 @@ pub fn pod_spec_path(kind: &str) -> Option<&'static [&'static str]> {
     POD_SPEC_PATHS.iter().find(|(k, _)| *k == kind).map(|(_, p)| *p)
 }
 
+/// An API version of a kind that Kubernetes stopped serving.
+#[derive(Debug, PartialEq, Eq)]
+pub struct RemovedApi {
+    /// `None`: the kinds are gone in every API version.
+    pub api_version: Option<&'static str>,
+    pub kinds: &'static [&'static str],
+    /// The first minor version of Kubernetes 1 without it.
+    pub removed_in: u32,
+    /// The API version that serves the kind now, if any does.
+    pub replacement: Option<&'static str>,
+}
+
+/// Workload and policy API versions that are gone (Kubernetes' deprecated
+/// API migration guide; the API server answers them with 404).
+/// The first that applies is the one to report.
+pub const REMOVED_APIS: &[RemovedApi] = &[
+    // PodSecurityPolicy itself is gone from 1.25.
+    RemovedApi { api_version: None, kinds: &["PodSecurityPolicy"], removed_in: 25, replacement: None },
+    RemovedApi {
+        api_version: Some("extensions/v1beta1"),
+        kinds: &["Deployment", "DaemonSet", "ReplicaSet"],
+        removed_in: 16,
+        replacement: Some("apps/v1"),
+    },
+    RemovedApi {
+        api_version: Some("extensions/v1beta1"),
+        kinds: &["PodSecurityPolicy"],
+        removed_in: 16,
+        replacement: Some("policy/v1beta1"),
+    },
+    RemovedApi {
+        api_version: Some("apps/v1beta1"),
+        kinds: &["Deployment", "StatefulSet"],
+        removed_in: 16,
+        replacement: Some("apps/v1"),
+    },
+    RemovedApi {
+        api_version: Some("apps/v1beta2"),
+        kinds: &["Deployment", "DaemonSet", "ReplicaSet", "StatefulSet"],
+        removed_in: 16,
+        replacement: Some("apps/v1"),
+    },
+    RemovedApi {
+        api_version: Some("batch/v2alpha1"),
+        kinds: &["CronJob"],
+        removed_in: 21,
+        replacement: Some("batch/v1"),
+    },
+    RemovedApi {
+        api_version: Some("batch/v1beta1"),
+        kinds: &["CronJob"],
+        removed_in: 25,
+        replacement: Some("batch/v1"),
+    },
+];
+
+/// The removal that applies to `kind` in `api_version` at Kubernetes 1.`minor`.
+pub fn removed_api(api_version: &str, kind: &str, minor: u32) -> Option<&'static RemovedApi> {
+    REMOVED_APIS.iter().find(|r| {
+        minor >= r.removed_in && r.kinds.contains(&kind) && r.api_version.is_none_or(|gone| gone == api_version)
+    })
+}
+
 /// Built-in kinds that never hold a pod spec: not searched by shape.
 const KINDS_WITHOUT_PODS: &[&str] = &[
     "ConfigMap",
@@ -46,6 +109,51 @@ const KINDS_WITHOUT_PODS: &[&str] = &[
     "EndpointSlice",
     "PodSecurityPolicy",
 ];
+
+/// API groups of policy and admission objects: their pod-shaped subtrees
+/// are patterns to match, patches or examples, never pods a controller
+/// runs (Kyverno `validate.pattern.spec.containers: [{image: "!*:latest"}]`).
+const POLICY_API_GROUPS: &[&str] = &[
+    "kyverno.io",
+    "policies.kyverno.io",
+    "reports.kyverno.io",
+    "wgpolicyk8s.io",
+    "templates.gatekeeper.sh",
+    "constraints.gatekeeper.sh",
+    "mutations.gatekeeper.sh",
+    "expansion.gatekeeper.sh",
+    "config.gatekeeper.sh",
+    "policies.kubewarden.io",
+    "admissionregistration.k8s.io",
+];
+
+/// Policy kinds, for documents that name no `apiVersion`.
+const POLICY_KINDS: &[&str] = &[
+    "ClusterPolicy",
+    "ConstraintTemplate",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+];
+
+/// Keys under which a custom resource holds patterns or patches of other
+/// objects (policy engines, overlays): not searched for pod specs.
+const PATTERN_KEYS: &[&str] =
+    &["pattern", "anyPattern", "patchStrategicMerge", "patchesStrategicMerge", "patchesJson6902", "overlay"];
+
+/// Whether `object` is a policy or admission object (see [`POLICY_API_GROUPS`]).
+pub fn is_policy(object: &Node) -> bool {
+    match object.get("apiVersion").and_then(Node::as_str) {
+        Some(api_version) => {
+            let group = api_version.split_once('/').map_or("", |(group, _)| group);
+            POLICY_API_GROUPS.contains(&group)
+        }
+        None => object.get("kind").and_then(Node::as_str).is_some_and(|kind| POLICY_KINDS.contains(&kind)),
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ContainerKind {
@@ -77,6 +185,11 @@ pub struct Container<'a> {
     pub name: Option<&'a Node>,
     /// The `securityContext` entry, whatever its value.
     pub security_context: Option<&'a Entry>,
+    /// An entry of a custom resource without `image`: the operator merges
+    /// it into a container of its own by name (`config-reloader` in a
+    /// Prometheus), so what it leaves out may be set there. Its values are
+    /// judged; what it lacks is not.
+    pub partial: bool,
 }
 
 impl<'a> Container<'a> {
@@ -178,6 +291,9 @@ impl<'a> Workloads<'a> {
 }
 
 fn find_in_object<'a>(object: &'a Node, pods: &mut Vec<PodSpec<'a>>, depth: usize) {
+    if is_policy(object) {
+        return;
+    }
     let kind = object.get("kind").and_then(Node::as_str);
     let builtin = object.get("apiVersion").and_then(Node::as_str).is_none_or(is_builtin_api);
     let path = POD_SPEC_PATHS.iter().find(|(k, _)| Some(*k) == kind).map(|(_, p)| *p);
@@ -193,9 +309,9 @@ fn find_in_object<'a>(object: &'a Node, pods: &mut Vec<PodSpec<'a>>, depth: usiz
         (Some(kind), Some(path)) if builtin => {
             let Some(spec) = object.get_path(path).filter(|s| s.as_mapping().is_some()) else { return };
             let parent = object.get_path(&path[..path.len() - 1]).unwrap_or(object);
-            pods.push(pod_spec(Some(kind), object, spec, parent.get("metadata")));
+            pods.push(pod_spec(Some(kind), object, spec, parent.get("metadata"), false));
         }
-        _ => find_by_shape(kind, object, object, pods, 0),
+        _ => find_by_shape(kind, object, object, pods, 0, !builtin),
     }
 }
 
@@ -208,24 +324,27 @@ fn is_builtin_api(api_version: &str) -> bool {
     }
 }
 
-/// Any mapping whose `containers` is a list of mappings with `name` or `image`.
+/// Any mapping whose `containers` is a list of mappings with `name` or
+/// `image`, outside patterns and patches. `custom`: the object is a custom
+/// resource, whose operator may merge container entries into its own.
 fn find_by_shape<'a>(
     kind: Option<&'a str>,
     object: &'a Node,
     node: &'a Node,
     pods: &mut Vec<PodSpec<'a>>,
     depth: usize,
+    custom: bool,
 ) {
     if depth >= MAX_DEPTH {
         return;
     }
     if let Some(entries) = node.as_mapping() {
         if looks_like_pod_spec(node) {
-            pods.push(pod_spec(kind, object, node, None));
+            pods.push(pod_spec(kind, object, node, None, custom));
             return;
         }
-        for entry in entries {
-            find_by_shape(kind, object, &entry.value, pods, depth + 1);
+        for entry in entries.iter().filter(|e| !e.key_str().is_some_and(|k| PATTERN_KEYS.contains(&k))) {
+            find_by_shape(kind, object, &entry.value, pods, depth + 1, custom);
         }
         // The template metadata is the sibling of a found spec.
         let metadata = node.get("metadata");
@@ -236,7 +355,7 @@ fn find_by_shape<'a>(
         }
     } else if let Some(items) = node.as_sequence() {
         for item in items {
-            find_by_shape(kind, object, item, pods, depth + 1);
+            find_by_shape(kind, object, item, pods, depth + 1, custom);
         }
     }
 }
@@ -247,7 +366,13 @@ fn looks_like_pod_spec(node: &Node) -> bool {
     })
 }
 
-fn pod_spec<'a>(kind: Option<&'a str>, object: &'a Node, spec: &'a Node, metadata: Option<&'a Node>) -> PodSpec<'a> {
+fn pod_spec<'a>(
+    kind: Option<&'a str>,
+    object: &'a Node,
+    spec: &'a Node,
+    metadata: Option<&'a Node>,
+    custom: bool,
+) -> PodSpec<'a> {
     let metadata = metadata.or_else(|| (kind == Some("Pod")).then(|| object.get("metadata")).flatten());
     let containers = ContainerKind::ALL
         .iter()
@@ -259,6 +384,7 @@ fn pod_spec<'a>(kind: Option<&'a str>, object: &'a Node, spec: &'a Node, metadat
                 node,
                 name: node.get("name"),
                 security_context: node.entry("securityContext"),
+                partial: custom && node.get("image").is_none(),
             })
         })
         .collect();

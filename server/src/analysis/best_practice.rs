@@ -127,6 +127,7 @@ impl Check<'_> {
             let span = match entry {
                 Some(e) if values::as_bool(&e.value) == Some(true) => continue,
                 Some(e) if !e.value.is_null() => e.value.span,
+                _ if container.partial => continue,
                 _ => missing_anchor(container),
             };
             let who = self.name(container);
@@ -147,7 +148,7 @@ impl Check<'_> {
         }
         for container in &pod.containers {
             let has = container.security_context_map().is_some_and(|sc| sc.as_mapping().is_some_and(|m| !m.is_empty()));
-            if !has {
+            if !has && !container.partial {
                 let who = self.name(container);
                 self.report(
                     rules::MISSING_SECURITY_CONTEXT,

@@ -445,7 +445,8 @@ impl<'a> PodCheck<'_, 'a> {
             let drops_all = drop
                 .and_then(|d| d.value.as_sequence())
                 .is_some_and(|items| items.iter().any(|i| i.as_str() == Some("ALL")));
-            if !drops_all {
+            // A partial entry's drops may come from the operator's container.
+            if !drops_all && !container.partial {
                 let span = drop
                     .map(|d| d.key.span)
                     .or(capabilities.map(|c| c.key.span))
@@ -604,7 +605,7 @@ impl<'a> PodCheck<'_, 'a> {
                         "seccomp profile must be `RuntimeDefault` or `Localhost`".to_string(),
                     );
                 }
-                None if !pod_good => self.report(
+                None if !pod_good && !container.partial => self.report(
                     rules::PSS_SECCOMP_RESTRICTED,
                     Some(container),
                     Self::missing_anchor(container),
@@ -673,6 +674,7 @@ impl<'a> PodCheck<'_, 'a> {
                     entry.value.span,
                     "`allowPrivilegeEscalation` must be `false`".to_string(),
                 ),
+                None if container.partial => {}
                 None => self.report(
                     rules::PSS_ALLOW_PRIVILEGE_ESCALATION,
                     Some(container),
@@ -702,7 +704,7 @@ impl<'a> PodCheck<'_, 'a> {
                     entry.value.span,
                     "`runAsNonRoot` must be `true`".to_string(),
                 ),
-                None if !pod_true => self.report(
+                None if !pod_true && !container.partial => self.report(
                     rules::PSS_RUN_AS_NON_ROOT,
                     Some(container),
                     Self::missing_anchor(container),

@@ -81,7 +81,7 @@ rules! {
     WINDOWS_INCOMPATIBLE = "windows-incompatible", Structure, Error, "A Linux-only field in a Windows pod, or `windowsOptions` in a Linux pod.";
     UNSUPPORTED_IN_VERSION = "unsupported-in-version", Structure, Warning, "A field newer than the configured Kubernetes version.";
     DEPRECATED_ANNOTATION = "deprecated-annotation", Structure, Warning, "A seccomp or AppArmor annotation that the fields replaced.";
-    REMOVED_API = "removed-api", Structure, Error, "`PodSecurityPolicy` at Kubernetes 1.25 or later.";
+    REMOVED_API = "removed-api", Structure, Error, "An API version the configured Kubernetes no longer serves: `PodSecurityPolicy` (1.25), `extensions/v1beta1` and `apps/v1beta1`/`v1beta2` workloads (1.16), `batch/v1beta1` CronJob (1.25).";
     INVALID_CONFIG = "invalid-config", Structure, Error, "A `.podsec.yaml` setting podsec cannot use (the rest of the file still applies).";
     INVALID_SUPPRESSION = "invalid-suppression", Structure, Warning, "A `# podsec:ignore` comment names a code podsec does not have.";
     PSS_HOST_NAMESPACES = "pss/hostNamespaces", PodSecurity, Warning, "Baseline: no `hostNetwork`, `hostPID` or `hostIPC`.";

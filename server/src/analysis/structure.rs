@@ -6,7 +6,7 @@ use super::values::{self, Reading};
 use super::Finding;
 use crate::catalog::{Catalog, Field, FieldType, Object};
 use crate::config::Config;
-use crate::model::{Container, Origin, PodSpec, Workloads};
+use crate::model::{self, Container, Origin, PodSpec, Workloads};
 use crate::syntax::{Entry, Node, ParsedFile, Span, Value, MAX_DEPTH};
 
 pub(super) struct Context<'a> {
@@ -660,25 +660,44 @@ impl<'a> Checker<'a, '_> {
 
     fn removed_api(&mut self, object: &'a Node, depth: usize) {
         let kind = object.entry("kind");
+        let api_version = object.entry("apiVersion");
+        let version = self.cx.config.kubernetes_version;
         match kind.and_then(|k| k.value.as_str()) {
-            Some("PodSecurityPolicy") if self.cx.config.kubernetes_version.at_least(25) => {
-                let span = kind.map(|k| k.value.span).unwrap_or(object.span);
-                let version = self.cx.config.kubernetes_version;
-                self.report(
-                    rules::REMOVED_API,
-                    span,
-                    format!(
-                        "PodSecurityPolicy was removed in Kubernetes 1.25; the API server at {version} rejects this \
-                         object. Use Pod Security Admission (namespace labels `pod-security.kubernetes.io/enforce`)."
-                    ),
-                );
-            }
             Some("List") if depth < 8 => {
                 for item in object.get("items").and_then(Node::as_sequence).unwrap_or_default() {
                     self.removed_api(item, depth + 1);
                 }
             }
-            _ => {}
+            Some(name) => {
+                let written = api_version.and_then(|a| a.value.as_str()).unwrap_or_default();
+                let Some(removed) = model::removed_api(written, name, version.minor) else { return };
+                let since = removed.removed_in;
+                let message = match removed.replacement {
+                    Some(replacement) => {
+                        let selector = if replacement == "apps/v1" && object.get_path(&["spec", "selector"]).is_none() {
+                            ", which requires `spec.selector` (matching the template's labels)"
+                        } else {
+                            ""
+                        };
+                        format!(
+                            "`{written}` {name} was removed in Kubernetes 1.{since}; the API server at {version} \
+                             rejects this object. Use `apiVersion: {replacement}`{selector}."
+                        )
+                    }
+                    None => format!(
+                        "PodSecurityPolicy was removed in Kubernetes 1.{since}; the API server at {version} rejects \
+                         this object. Use Pod Security Admission (namespace labels \
+                         `pod-security.kubernetes.io/enforce`)."
+                    ),
+                };
+                // At the API version, where a replacement is written; at the kind otherwise.
+                let at = match removed.replacement {
+                    Some(_) => api_version.or(kind),
+                    None => kind,
+                };
+                self.report(rules::REMOVED_API, at.map_or(object.span, |e| e.value.span), message);
+            }
+            None => {}
         }
     }
 

@@ -6,7 +6,7 @@ use crate::analysis::rules::{RuleGroup, Severity};
 use crate::analysis::values::{self, same_value, Reading};
 use crate::analysis::{Finding, BASELINE_CAPABILITIES};
 use crate::catalog::{Catalog, Field, FieldType};
-use crate::model::{Container, PodSpec, Workloads};
+use crate::model::{Container, PodSpec, Workloads, REMOVED_APIS};
 use crate::syntax::comment_start;
 use crate::syntax::{Entry, Node, ParsedFile, Scalar, ScalarStyle, Span, Value, MAX_DEPTH};
 
@@ -353,6 +353,7 @@ impl<'c, 'a> Fixer<'c, 'a> {
                 self.remove_item_here("Remove GID 0 from `supplementalGroups`".into(), false);
             }
             "redundant-setting" => self.remove_redundant(),
+            "removed-api" => self.use_served_api(),
             _ => {}
         }
     }
@@ -390,6 +391,27 @@ impl<'c, 'a> Fixer<'c, 'a> {
             return self.ed().remove_entry(mapping, j, true);
         }
         self.ed().remove_item(seq, i, true)
+    }
+
+    /// A workload in an API version that is gone: the one that serves it.
+    fn use_served_api(&mut self) {
+        let Some(loc) = self.loc() else { return };
+        let Some((object, _, entry)) = loc.entry(0) else { return };
+        let kind = object.get("kind").and_then(Node::as_str);
+        let (Some("apiVersion"), Some(written), Some(kind)) = (entry.key_str(), entry.value.as_str(), kind) else {
+            return;
+        };
+        let removed = REMOVED_APIS.iter().find(|r| r.api_version == Some(written) && r.kinds.contains(&kind));
+        let Some(replacement) = removed.and_then(|r| r.replacement) else { return };
+        // The old versions defaulted the selector from the template's labels.
+        let needs_selector = replacement == "apps/v1" && object.get_path(&["spec", "selector"]).is_none();
+        let title = if needs_selector {
+            format!("Use `apiVersion: {replacement}` (then add `spec.selector`)")
+        } else {
+            format!("Use `apiVersion: {replacement}`")
+        };
+        let edit = Editor::replace(entry.value.span, replacement);
+        self.offer(title, Some(vec![edit]), !needs_selector, !needs_selector);
     }
 
     fn move_to_pod(&mut self) {
