@@ -519,17 +519,30 @@ impl<'a> Checker<'a, '_> {
             );
         }
         let added = sc.get_path(&["capabilities", "add"]).and_then(Node::as_sequence).unwrap_or_default();
-        if let Some(sys_admin) = added
-            .iter()
-            .find(|c| c.as_str().is_some_and(|s| s.to_ascii_uppercase().trim_start_matches("CAP_") == "SYS_ADMIN"))
-        {
-            let line = self.line(sys_admin.span.start);
+        // The API server compares the string as written: only the literal
+        // `CAP_SYS_ADMIN` is refused (Kubernetes 1.37 ValidateSecurityContext).
+        if let Some(literal) = added.iter().find(|c| c.as_str() == Some("CAP_SYS_ADMIN")) {
+            let line = self.line(literal.span.start);
             self.report(
                 rules::CONFLICTING_SETTINGS,
                 ape.value.span,
                 format!(
-                    "`allowPrivilegeEscalation: false` cannot be combined with adding `SYS_ADMIN` (line {line}): \
-                     the API server rejects the pod, since SYS_ADMIN allows escalation anyway. Drop one of them."
+                    "`allowPrivilegeEscalation: false` cannot be combined with adding `CAP_SYS_ADMIN` (line {line}): \
+                     the API server rejects the pod. CAP_SYS_ADMIN allows escalation anyway; drop one of them."
+                ),
+            );
+        } else if let Some(sys_admin) = added.iter().find(|c| c.as_str() == Some("SYS_ADMIN")) {
+            // Accepted, but the documentation says the setting is then
+            // always true: it promises what it cannot hold.
+            let line = self.line(sys_admin.span.start);
+            self.report_severity(
+                rules::CONFLICTING_SETTINGS,
+                super::Severity::Warning,
+                ape.value.span,
+                format!(
+                    "`allowPrivilegeEscalation: false` does not hold with `SYS_ADMIN` added (line {line}): with \
+                     CAP_SYS_ADMIN a container can always escalate, so the setting is true in effect. Drop \
+                     `SYS_ADMIN` if the container can do without it."
                 ),
             );
         }
@@ -629,18 +642,29 @@ impl<'a> Checker<'a, '_> {
         for entry in annotations {
             let Some(key) = entry.key_str() else { continue };
             let value = entry.value.as_str().unwrap_or_default();
-            let (field, since, target) = if key == "seccomp.security.alpha.kubernetes.io/pod" {
-                ("seccompProfile", 19, "the pod's `spec.securityContext`".to_string())
-            } else if let Some(c) = key.strip_prefix("container.seccomp.security.alpha.kubernetes.io/") {
-                ("seccompProfile", 19, format!("container `{c}`'s `securityContext`"))
-            } else if let Some(c) = key.strip_prefix("container.apparmor.security.beta.kubernetes.io/") {
-                ("appArmorProfile", 30, format!("container `{c}`'s `securityContext`"))
-            } else {
-                continue;
-            };
+            let Some((annotation, container)) = DeprecatedAnnotation::of(key) else { continue };
+            let (field, since) = (annotation.field, annotation.deprecated_since);
             if !version.at_least(since) {
                 continue;
             }
+            let target = match container {
+                Some(c) => format!("container `{c}`'s `securityContext`"),
+                None => "the pod's `spec.securityContext`".to_string(),
+            };
+            let effect = match annotation.ignored_since {
+                Some(ignored) if version.at_least(ignored) => format!(
+                    "has no effect from Kubernetes 1.{ignored}: the API server ignores it (and warns that it is \
+                     non-functional)"
+                ),
+                Some(ignored) => format!(
+                    "is deprecated since Kubernetes 1.{since}; the API server at {version} still copies it to \
+                     `{field}`, and from 1.{ignored} ignores it"
+                ),
+                None => format!(
+                    "is deprecated since Kubernetes 1.{since}; it still applies (the API server copies it to \
+                     `{field}`, and Pod Security judges it)"
+                ),
+            };
             let replacement = profile_from_annotation(value)
                 .map(|(ty, local)| match local {
                     Some(path) => format!("`{field}: {{type: {ty}, localhostProfile: {path}}}`"),
@@ -650,10 +674,7 @@ impl<'a> Checker<'a, '_> {
             self.report(
                 rules::DEPRECATED_ANNOTATION,
                 entry.key.span,
-                format!(
-                    "The annotation `{key}` is deprecated and has no effect on current clusters (the field exists \
-                     since Kubernetes 1.{since}). Set {replacement} in {target} instead."
-                ),
+                format!("The annotation `{key}` {effect}. Set {replacement} in {target} instead."),
             );
         }
     }
@@ -789,6 +810,55 @@ impl<'a> LineNumbers<'a> {
     /// Whether some message named a line, and so depends on `first_line`.
     pub(crate) fn were_used(&self) -> bool {
         self.index.get().is_some()
+    }
+}
+
+/// An annotation that a securityContext field replaced, and what the API
+/// server does with it at each Kubernetes version (pkg/api/pod/warnings.go
+/// and the annotation-to-field sync of Kubernetes 1.37).
+struct DeprecatedAnnotation {
+    /// The pod annotation, or the prefix of the per-container one.
+    key: &'static str,
+    per_container: bool,
+    field: &'static str,
+    /// The field's first version: from here the annotation is deprecated.
+    deprecated_since: u32,
+    /// From this version the API server ignores the annotation.
+    ignored_since: Option<u32>,
+}
+
+const DEPRECATED_ANNOTATIONS: &[DeprecatedAnnotation] = &[
+    DeprecatedAnnotation {
+        key: "seccomp.security.alpha.kubernetes.io/pod",
+        per_container: false,
+        field: "seccompProfile",
+        deprecated_since: 19,
+        ignored_since: Some(27),
+    },
+    DeprecatedAnnotation {
+        key: "container.seccomp.security.alpha.kubernetes.io/",
+        per_container: true,
+        field: "seccompProfile",
+        deprecated_since: 19,
+        ignored_since: Some(27),
+    },
+    // Still synced to the field, and read by Pod Security Admission.
+    DeprecatedAnnotation {
+        key: "container.apparmor.security.beta.kubernetes.io/",
+        per_container: true,
+        field: "appArmorProfile",
+        deprecated_since: 30,
+        ignored_since: None,
+    },
+];
+
+impl DeprecatedAnnotation {
+    /// The annotation `key` is, and the container it names.
+    fn of(key: &str) -> Option<(&'static DeprecatedAnnotation, Option<&str>)> {
+        DEPRECATED_ANNOTATIONS.iter().find_map(|a| match a.per_container {
+            true => key.strip_prefix(a.key).map(|c| (a, Some(c))),
+            false => (key == a.key).then_some((a, None)),
+        })
     }
 }
 
