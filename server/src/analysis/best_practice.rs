@@ -101,7 +101,7 @@ impl Check<'_> {
             let normalized = if raw.len() > 1 { raw.trim_end_matches('/') } else { raw };
             let socket = RUNTIME_SOCKETS.contains(&normalized);
             if socket || SENSITIVE_HOST_PATHS.contains(&normalized) {
-                let name = volume.get("name").and_then(Node::as_str).unwrap_or("(unnamed)");
+                let name = super::volume_label(self.text, self.file, volume);
                 let why = if socket {
                     "is the container runtime's socket: whoever can write to it controls every container on the node"
                 } else {
@@ -204,13 +204,22 @@ impl Check<'_> {
                 let Some(id) = values::as_int(effective.value()) else { continue };
                 if (0..LOW_ID_LIMIT).contains(&id) {
                     let who = (effective.origin == Origin::Container).then(|| self.name(container));
-                    let kind = if field == "runAsUser" { "UID" } else { "GID" };
-                    self.report(
-                        rules::LOW_USER_ID,
-                        who,
-                        effective.value().span,
-                        format!("{kind} {id} is below {LOW_ID_LIMIT} and may be the ID of an account on the node; prefer {LOW_ID_LIMIT} or above."),
-                    );
+                    let message = match (field, id) {
+                        ("runAsUser", 0) => format!(
+                            "UID 0 is root: the container's processes run as the root user; use a non-root UID of \
+                             {LOW_ID_LIMIT} or above (with `runAsNonRoot: true`)."
+                        ),
+                        (_, 0) => format!("GID 0 is the root group; use a GID of {LOW_ID_LIMIT} or above."),
+                        ("runAsUser", _) => format!(
+                            "UID {id} is below {LOW_ID_LIMIT} and may be the ID of an account on the node; prefer \
+                             {LOW_ID_LIMIT} or above."
+                        ),
+                        _ => format!(
+                            "GID {id} is below {LOW_ID_LIMIT} and may be the ID of a group on the node; prefer \
+                             {LOW_ID_LIMIT} or above."
+                        ),
+                    };
+                    self.report(rules::LOW_USER_ID, who, effective.value().span, message);
                 }
             }
         }

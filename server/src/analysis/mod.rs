@@ -141,6 +141,25 @@ pub(crate) fn container_label(text: &str, file: &ParsedFile, container: &crate::
     }
 }
 
+/// A name or value as the user wrote it: the source text where a Helm
+/// action fills it (never the masking placeholder), else its value.
+pub(crate) fn as_written(text: &str, file: &ParsedFile, node: &crate::syntax::Node) -> String {
+    if file.templates.is_templated(node.span) {
+        text.get(node.span.start..node.span.end).unwrap_or_default().trim().to_string()
+    } else {
+        node.as_str().unwrap_or_default().to_string()
+    }
+}
+
+/// A volume's name as written, for messages.
+pub(crate) fn volume_label(text: &str, file: &ParsedFile, volume: &crate::syntax::Node) -> String {
+    volume
+        .get("name")
+        .map(|n| as_written(text, file, n))
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "(unnamed)".into())
+}
+
 /// Where to point for a setting a container lacks: its `securityContext`
 /// key, else its name, else its first key.
 pub(crate) fn missing_anchor(container: &crate::model::Container) -> Span {

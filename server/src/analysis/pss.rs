@@ -278,14 +278,14 @@ impl<'a> PodCheck<'_, 'a> {
         self.pod.spec.get("volumes").and_then(Node::as_sequence).unwrap_or_default()
     }
 
-    fn volume_name(volume: &Node) -> String {
-        volume.get("name").and_then(Node::as_str).unwrap_or("(unnamed)").to_string()
+    fn volume_name(&self, volume: &Node) -> String {
+        super::volume_label(self.text, self.file, volume)
     }
 
     fn host_path_volumes(&mut self) {
         for volume in self.volumes() {
             if let Some(entry) = volume.entry("hostPath").filter(|e| !e.value.is_null()) {
-                let name = Self::volume_name(volume);
+                let name = self.volume_name(volume);
                 self.report(
                     rules::PSS_HOST_PATH_VOLUMES,
                     None,
@@ -309,7 +309,7 @@ impl<'a> PodCheck<'_, 'a> {
             let Some(source) = entries.iter().find(|e| e.key_str() != Some("name") && !e.value.is_null()) else {
                 continue;
             };
-            let name = Self::volume_name(volume);
+            let name = self.volume_name(volume);
             let (span, what) = (source.key.span, format!("is of type `{}`", source.key_str().unwrap_or_default()));
             self.report(
                 rules::PSS_RESTRICTED_VOLUMES,
