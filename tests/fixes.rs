@@ -283,6 +283,23 @@ fn a_removed_workload_api_version_becomes_the_served_one() {
 }
 
 #[test]
+fn no_fix_edits_an_alias_whose_text_stands_for_its_anchor() {
+    let fixture = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  initContainers:\n    - name: setup\n      image: busybox:1.36\n      securityContext: &loose {privileged: true}\n  containers:\n    - name: app\n      image: nginx:1.27\n      securityContext: $0*loose\n";
+    let (text, actions) = actions_at(fixture, &restricted());
+    let alias = text.find("*loose").unwrap();
+    for action in &actions {
+        for edit in &action.edits {
+            let touches = edit.span.start <= alias + "*loose".len() && alias <= edit.span.end;
+            assert!(!touches, "`{}` edits the alias: {edit:?}", action.title);
+        }
+    }
+    // The anchored value itself is fixed where it is written, for both containers.
+    let fixed = fix::fix_all_text(&text, &restricted()).text;
+    assert!(!fixed.contains("privileged: true"), "{fixed}");
+    assert!(fixed.contains("securityContext: *loose"), "{fixed}");
+}
+
+#[test]
 fn tightening_fixes() {
     let config = Config::default();
     let cases: &[(&str, &str, &str, &str)] = &[
@@ -479,7 +496,11 @@ fn every_fixable_finding_of_the_examples_and_fixtures_gets_its_fix() {
                 continue;
             }
             let actions = fix::actions(&text, &config, None);
-            for finding in &analysis.findings {
+            // Settings that come through an alias or merge key are fixed
+            // at their anchor, by hand: an edit there changes every user.
+            let through_alias =
+                |at: usize| analysis.file.documents.iter().any(|d| d.span.contains(at) && !d.followed.is_empty());
+            for finding in analysis.findings.iter().filter(|f| !through_alias(f.span.start)) {
                 let offered = actions.iter().any(|a| {
                     a.kind == ActionKind::QuickFix
                         && a.fixes.iter().any(|t| t.code == finding.rule.code && t.span == finding.span)

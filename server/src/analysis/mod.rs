@@ -17,6 +17,8 @@ pub use rules::{Rule, Severity};
 pub use suppress::FileWide;
 pub use verdict::{verdicts, Enforcement, Verdict};
 
+use std::fmt::Write;
+
 use crate::config::Config;
 use crate::model::Workloads;
 use crate::namespaces::ProfileSource;
@@ -114,6 +116,23 @@ pub(crate) fn analyze_excerpt(text: &str, file: &ParsedFile, config: &Config, fi
         for pod in workloads.pods.iter().filter(|p| Some(p.spec.span.start) != cut_short) {
             pss::check_workload(text, file, config, pod, &mut findings);
             best_practice::check(text, file, &lines, pod, &mut findings);
+        }
+    }
+    // A finding on a copy made for an alias says where the value comes from.
+    let aliases: Vec<syntax::Followed> =
+        file.documents.iter().flat_map(|d| &d.followed).filter(|f| f.at != f.anchor).copied().collect();
+    for finding in findings.iter_mut().filter(|_| !aliases.is_empty()) {
+        let within = |f: &&syntax::Followed| f.at.start <= finding.span.start && finding.span.end <= f.at.end;
+        let Some(followed) = aliases.iter().find(within) else { continue };
+        let alias = text.get(followed.at.start..followed.at.end).unwrap_or_default();
+        let line = lines.of(followed.anchor.start);
+        let full_stop = finding.message.ends_with('.');
+        if full_stop {
+            finding.message.pop();
+        }
+        let _ = write!(finding.message, " (through the alias `{alias}`, anchored on line {line})");
+        if full_stop {
+            finding.message.push('.');
         }
     }
     let file_wide = suppress::apply_lines(text, &mut findings);

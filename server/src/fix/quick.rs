@@ -27,7 +27,8 @@ impl<'a> Cx<'a> {
         self.text.get(span.start..span.end).unwrap_or_default()
     }
 
-    /// An action, unless an edit would touch a Helm template action.
+    /// An action, unless an edit would touch a Helm template action, or an
+    /// alias or merge key (its text stands for the anchored node).
     pub fn action(
         &self,
         title: String,
@@ -37,7 +38,8 @@ impl<'a> Cx<'a> {
         safe: bool,
         fixes: Vec<Target>,
     ) -> Option<Action> {
-        if edits.is_empty() || edits.iter().any(|e| self.file.templates.is_templated(e.span)) {
+        let untouchable = |e: &TextEdit| self.file.templates.is_templated(e.span) || self.file.touches_followed(e.span);
+        if edits.is_empty() || edits.iter().any(untouchable) {
             return None;
         }
         Some(Action {

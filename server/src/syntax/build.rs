@@ -8,7 +8,11 @@
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use super::{Document, Entry, Node, Scalar, ScalarStyle, Span, SyntaxError, Value, MAX_DEPTH};
+use std::collections::{HashMap, HashSet};
+
+use super::{
+    Document, Entry, Followed, Node, Scalar, ScalarStyle, Span, SyntaxError, Value, MAX_ALIAS_NODES, MAX_DEPTH,
+};
 
 /// Parses the document(s) in `span` of `text`. A span holding only comments
 /// and blank lines gives no document.
@@ -47,7 +51,7 @@ pub(super) fn parse_document(text: &str, span: Span) -> Vec<Document> {
         let at = documents.iter().position(|d| d.span.contains(start)).or(documents.len().checked_sub(1));
         match at {
             Some(i) => documents[i].errors.push(error),
-            None => documents.push(Document { span, root: None, errors: vec![error] }),
+            None => documents.push(Document { span, root: None, errors: vec![error], followed: Vec::new() }),
         }
     }
     documents
@@ -123,8 +127,8 @@ fn describe_scan_error(info: &str) -> String {
 }
 
 enum Frame {
-    Mapping { start: Option<usize>, flow: bool, entries: Vec<Entry>, key: Option<Node> },
-    Sequence { start: usize, flow: bool, items: Vec<Node> },
+    Mapping { start: Option<usize>, flow: bool, entries: Vec<Entry>, key: Option<Node>, anchor: usize },
+    Sequence { start: usize, flow: bool, items: Vec<Node>, anchor: usize },
 }
 
 struct Builder<'a> {
@@ -138,6 +142,12 @@ struct Builder<'a> {
     stack: Vec<Frame>,
     documents: Vec<Document>,
     current: Option<Document>,
+    /// The current document's anchored nodes, by yaml-rust2's anchor id.
+    anchors: HashMap<usize, Node>,
+    /// Nodes copied for aliases or kept for anchors in the current document.
+    copied: usize,
+    /// The aliases and merges followed in the current document.
+    followed: Vec<Followed>,
 }
 
 impl<'a> Builder<'a> {
@@ -166,7 +176,43 @@ impl<'a> Builder<'a> {
             stack: Vec::new(),
             documents: Vec::new(),
             current: None,
+            anchors: HashMap::new(),
+            copied: 0,
+            followed: Vec::new(),
         }
+    }
+
+    /// Keeps a copy of a node anchored `anchor` (0: none), within the budget.
+    fn remember(&mut self, anchor: usize, node: &Node) {
+        if anchor == 0 {
+            return;
+        }
+        match count_nodes(node, MAX_ALIAS_NODES - self.copied) {
+            Some(n) => {
+                self.copied += n;
+                self.anchors.insert(anchor, node.clone());
+            }
+            // Too big to keep: its aliases stay aliases.
+            None => {
+                self.anchors.remove(&anchor);
+            }
+        }
+    }
+
+    /// The node an alias at `span` stands for, when its anchor is known
+    /// and the copy fits the budget.
+    fn follow(&mut self, anchor: usize, span: Span) -> Option<Node> {
+        let anchored = self.anchors.get(&anchor)?;
+        let Some(n) = count_nodes(anchored, MAX_ALIAS_NODES - self.copied) else {
+            // The budget only shrinks: this anchor will never fit again.
+            self.anchors.remove(&anchor);
+            return None;
+        };
+        self.copied += n;
+        let copy = relocated(anchored, span);
+        let anchor_span = anchored.span;
+        self.followed.push(Followed { at: span, anchor: anchor_span });
+        Some(copy)
     }
 
     /// Byte offset of a marker (clamped to the chunk).
@@ -197,16 +243,21 @@ impl<'a> Builder<'a> {
             Event::DocumentStart => {
                 self.end_document();
                 let start = self.offset(marker);
-                self.current =
-                    Some(Document { span: Span::new(start, self.chunk.end), root: None, errors: Vec::new() });
+                self.current = Some(Document {
+                    span: Span::new(start, self.chunk.end),
+                    root: None,
+                    errors: Vec::new(),
+                    followed: Vec::new(),
+                });
             }
             Event::DocumentEnd => self.end_document(),
-            Event::Alias(_) => {
+            Event::Alias(anchor) => {
                 let start = self.offset(marker);
-                let end = scan_token(self.text, start + 1, self.chunk.end);
-                self.push_node(Node { value: Value::Alias, span: Span::new(start, end) });
+                let span = Span::new(start, scan_token(self.text, start + 1, self.chunk.end));
+                let node = self.follow(anchor, span).unwrap_or(Node { value: Value::Alias, span });
+                self.push_node(node);
             }
-            Event::Scalar(value, style, _, tag) => {
+            Event::Scalar(value, style, anchor, tag) => {
                 let start = self.offset(marker);
                 let span = if value.is_empty() && style == TScalarStyle::Plain && tag.is_none() {
                     self.empty_scalar_span(start)
@@ -223,28 +274,29 @@ impl<'a> Builder<'a> {
                 let tag = tag
                     .map(|t| format!("{}{}", t.handle, t.suffix))
                     .map(|t| t.strip_prefix("tag:yaml.org,2002:").map_or(t.clone(), |s| format!("!!{s}")));
-                self.push_node(Node { value: Value::Scalar(Scalar { value, style, tag }), span });
+                let node = Node { value: Value::Scalar(Scalar { value, style, tag }), span };
+                self.remember(anchor, &node);
+                self.push_node(node);
             }
-            Event::SequenceStart(..) => {
+            Event::SequenceStart(anchor, _) => {
                 self.check_depth()?;
                 let start = self.offset(marker);
                 let flow = self.text.as_bytes().get(start) == Some(&b'[');
-                self.stack.push(Frame::Sequence { start, flow, items: Vec::new() });
+                self.stack.push(Frame::Sequence { start, flow, items: Vec::new(), anchor });
             }
-            Event::MappingStart(..) => {
+            Event::MappingStart(anchor, _) => {
                 self.check_depth()?;
                 let start = self.offset(marker);
                 let flow = self.text.as_bytes().get(start) == Some(&b'{');
                 // A block mapping's marker points at its first key's `:`; its
                 // start is taken from that key instead.
                 let start = flow.then_some(start);
-                self.stack.push(Frame::Mapping { start, flow, entries: Vec::new(), key: None });
+                self.stack.push(Frame::Mapping { start, flow, entries: Vec::new(), key: None, anchor });
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let end_marker = self.offset(marker);
                 if let Some(frame) = self.stack.pop() {
-                    let node = close_frame(frame, Some(end_marker), self.text);
-                    self.push_node(node);
+                    self.close(frame, Some(end_marker));
                 }
             }
         }
@@ -296,6 +348,7 @@ impl<'a> Builder<'a> {
                     span: Span::new(node.span.start, self.chunk.end),
                     root: None,
                     errors: Vec::new(),
+                    followed: Vec::new(),
                 });
                 // An implicit document's start event points at its first
                 // block mapping's `:`; the document starts with its root.
@@ -307,16 +360,37 @@ impl<'a> Builder<'a> {
 
     fn end_document(&mut self) {
         self.close_all();
-        if let Some(document) = self.current.take() {
+        let followed = std::mem::take(&mut self.followed);
+        if let Some(mut document) = self.current.take() {
+            document.followed = followed;
             self.documents.push(document);
         }
+        // Anchors and the budget are per document.
+        self.anchors.clear();
+        self.copied = 0;
     }
 
     fn close_all(&mut self) {
         while let Some(frame) = self.stack.pop() {
-            let node = close_frame(frame, None, self.text);
-            self.push_node(node);
+            self.close(frame, None);
         }
+    }
+
+    /// Finishes a mapping or sequence: merge keys merged, the node kept for
+    /// its anchor, and placed in its parent.
+    fn close(&mut self, mut frame: Frame, end_marker: Option<usize>) {
+        let anchor = match &mut frame {
+            Frame::Mapping { entries, anchor, .. } => {
+                let merged = merge_keys(std::mem::take(entries));
+                *entries = merged.entries;
+                self.followed.extend(merged.followed);
+                *anchor
+            }
+            Frame::Sequence { anchor, .. } => *anchor,
+        };
+        let node = close_frame(frame, end_marker, self.text);
+        self.remember(anchor, &node);
+        self.push_node(node);
     }
 
     fn fail(&mut self, message: String, offset: usize) {
@@ -330,6 +404,7 @@ impl<'a> Builder<'a> {
             span: Span::new(span.start, span.end),
             root: None,
             errors: Vec::new(),
+            followed: Vec::new(),
         });
         document.errors.push(SyntaxError { message, span });
     }
@@ -347,9 +422,83 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// The nodes of `node`, or `None` when there are more than `limit`.
+fn count_nodes(node: &Node, limit: usize) -> Option<usize> {
+    let mut count = 0;
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        count += 1;
+        if count > limit {
+            return None;
+        }
+        match &node.value {
+            Value::Mapping(entries) => stack.extend(entries.iter().flat_map(|e| [&e.key, &e.value])),
+            Value::Sequence(items) => stack.extend(items),
+            Value::Scalar(_) | Value::Alias => {}
+        }
+    }
+    Some(count)
+}
+
+/// A copy of `node` whose every span is `span`.
+fn relocated(node: &Node, span: Span) -> Node {
+    let value = match &node.value {
+        Value::Mapping(entries) => Value::Mapping(
+            entries.iter().map(|e| Entry { key: relocated(&e.key, span), value: relocated(&e.value, span) }).collect(),
+        ),
+        Value::Sequence(items) => Value::Sequence(items.iter().map(|item| relocated(item, span)).collect()),
+        other => other.clone(),
+    };
+    Node { value, span }
+}
+
+struct Merged {
+    entries: Vec<Entry>,
+    followed: Vec<Followed>,
+}
+
+/// YAML merge keys, as Kubernetes' YAML reader applies them: each `<<`
+/// whose value is a mapping (or a list of mappings) adds the keys that the
+/// mapping does not set itself, the first merged mapping winning.
+fn merge_keys(entries: Vec<Entry>) -> Merged {
+    let is_merge = |e: &Entry| e.key.as_scalar().is_some_and(|k| k.value == "<<" && k.style == ScalarStyle::Plain);
+    if !entries.iter().any(is_merge) {
+        return Merged { entries, followed: Vec::new() };
+    }
+    let mut taken: HashSet<String> =
+        entries.iter().filter(|e| !is_merge(e)).filter_map(|e| e.key_str().map(str::to_string)).collect();
+    let mut out = Vec::with_capacity(entries.len());
+    let mut followed = Vec::new();
+    for entry in entries {
+        if !is_merge(&entry) {
+            out.push(entry);
+            continue;
+        }
+        let sources: Vec<&Node> = match &entry.value.value {
+            Value::Mapping(_) => vec![&entry.value],
+            Value::Sequence(items) if items.iter().all(|i| i.as_mapping().is_some()) => items.iter().collect(),
+            // A merge of an unknown alias, or of a scalar: left as written.
+            _ => {
+                out.push(entry);
+                continue;
+            }
+        };
+        followed.push(Followed { at: entry.value.span, anchor: entry.value.span });
+        for source in sources {
+            for merged in source.as_mapping().unwrap_or_default() {
+                let new = merged.key_str().is_none_or(|k| taken.insert(k.to_string()));
+                if new {
+                    out.push(merged.clone());
+                }
+            }
+        }
+    }
+    Merged { entries: out, followed }
+}
+
 fn close_frame(frame: Frame, end_marker: Option<usize>, text: &str) -> Node {
     match frame {
-        Frame::Mapping { start, flow, mut entries, key } => {
+        Frame::Mapping { start, flow, mut entries, key, .. } => {
             if let Some(key) = key {
                 // A key whose value never came (error or end of input).
                 let at = key.span.end;
@@ -366,7 +515,7 @@ fn close_frame(frame: Frame, end_marker: Option<usize>, text: &str) -> Node {
             let end = flow_end(text, flow, end_marker, b'}').or(last_end).unwrap_or(start);
             Node { value: Value::Mapping(entries), span: Span::new(start, end) }
         }
-        Frame::Sequence { start, flow, items } => {
+        Frame::Sequence { start, flow, items, .. } => {
             let last_end = items.last().map(|n| n.span.end);
             let end = flow_end(text, flow, end_marker, b']').or(last_end).unwrap_or(start + 1);
             Node { value: Value::Sequence(items), span: Span::new(start, end) }
@@ -569,12 +718,44 @@ mod tests {
     }
 
     #[test]
-    fn aliases_are_not_expanded() {
-        let text = "a: &x [1, 2]\nb: [*x, *x]\n";
-        let root = parse(text).documents.remove(0).root.unwrap();
+    fn aliases_are_copies_of_their_anchor_placed_at_the_alias() {
+        let text = "a: &x [1, 2]\nb: [*x, *x]\nc: *unknown-later\n";
+        let file = parse("a: &x [1, 2]\nb: [*x, *x]\n");
+        let root = file.documents[0].root.as_ref().unwrap();
         let b = root.get("b").unwrap().as_sequence().unwrap();
-        assert!(matches!(b[0].value, Value::Alias));
+        let copy = b[1].as_sequence().unwrap();
+        assert_eq!(copy.iter().map(|n| n.as_str().unwrap()).collect::<Vec<_>>(), ["1", "2"]);
         assert_eq!(slice(text, &b[1]), "*x");
+        assert_eq!(slice(text, &copy[0]), "*x");
+        assert_eq!(file.documents[0].followed.len(), 2);
+        // Merge keys: the mapping's own keys win, then the first merged one.
+        let text = "base: &b {x: 1, y: 2}\nmore: &m {y: 3, z: 4}\nm:\n  <<: [*b, *m]\n  x: 0\n";
+        let root = parse(text).documents.remove(0).root.unwrap();
+        let m = root.get("m").unwrap();
+        let keys: Vec<_> =
+            m.as_mapping().unwrap().iter().map(|e| (e.key_str().unwrap(), e.value.as_str().unwrap())).collect();
+        assert_eq!(keys, [("y", "2"), ("z", "4"), ("x", "0")]);
+    }
+
+    #[test]
+    fn alias_copies_stop_at_the_bound() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..8 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let file = parse(&text);
+        let root = file.documents[0].root.as_ref().unwrap();
+        fn nodes(node: &Node) -> usize {
+            1 + match &node.value {
+                Value::Mapping(entries) => entries.iter().map(|e| nodes(&e.key) + nodes(&e.value)).sum(),
+                Value::Sequence(items) => items.iter().map(nodes).sum(),
+                _ => 0,
+            }
+        }
+        assert!(nodes(root) < 3 * crate::syntax::MAX_ALIAS_NODES, "{}", nodes(root));
+        let last = root.get("a7").unwrap().as_sequence().unwrap();
+        assert!(last.iter().all(|n| matches!(n.value, Value::Alias)), "a7 is past the bound");
     }
 
     #[test]

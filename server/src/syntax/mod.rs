@@ -4,8 +4,14 @@
 //! Helm template actions, and parses each document with yaml-rust2's event
 //! parser into a tree whose every node knows its byte span in the original
 //! text. A syntax error ends its own document's tree (the part before the
-//! error is kept) and leaves the other documents untouched. Aliases stay
-//! aliases: nothing is ever expanded.
+//! error is kept) and leaves the other documents untouched.
+//!
+//! Aliases are followed as Kubernetes reads them: `*name` becomes a copy of
+//! the node anchored `&name`, every span of the copy being the alias's own
+//! (findings land where the alias is written), and merge keys (`<<: *base`)
+//! add the keys the mapping does not set itself. Copies are bounded per
+//! document ([`MAX_ALIAS_NODES`]): past the bound an alias stays an
+//! [`Value::Alias`], so an alias bomb costs nothing.
 
 mod build;
 mod split;
@@ -83,7 +89,7 @@ pub enum Value {
     Scalar(Scalar),
     Mapping(Vec<Entry>),
     Sequence(Vec<Node>),
-    /// `*name`: a reference that podsec never expands.
+    /// `*name` whose anchor is unknown, or past [`MAX_ALIAS_NODES`].
     Alias,
 }
 
@@ -180,13 +186,39 @@ pub struct Document {
     /// syntax error this is the part of the tree read before the error.
     pub root: Option<Node>,
     pub errors: Vec<SyntaxError>,
+    /// The aliases and merge keys followed in this document.
+    pub followed: Vec<Followed>,
 }
+
+/// Text whose nodes in the tree stand for other text: an alias replaced by
+/// a copy of its anchored node, or the value of a merge key (`<<`) whose
+/// entries were merged into the mapping around it. No edit may touch it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Followed {
+    /// The alias (`*base`) or the merge key's value.
+    pub at: Span,
+    /// The anchored node the copy comes from (`at` itself for a merge of
+    /// a mapping written in place).
+    pub anchor: Span,
+}
+
+/// How many nodes the copies of aliases may hold in one document.
+pub const MAX_ALIAS_NODES: usize = 10_000;
 
 /// A parsed file: its documents and where Helm template actions were masked.
 #[derive(Clone, Debug, Default)]
 pub struct ParsedFile {
     pub documents: Vec<Document>,
     pub templates: TemplateMask,
+}
+
+impl ParsedFile {
+    /// Whether `span` touches text that stands for other text (see
+    /// [`Followed`]): an edit there would change what it does not show.
+    pub fn touches_followed(&self, span: Span) -> bool {
+        let touches = |at: Span| at.start <= span.end && span.start <= at.end;
+        self.documents.iter().filter(|d| touches(d.span)).flat_map(|d| &d.followed).any(|f| touches(f.at))
+    }
 }
 
 /// Byte offset of the `#` that starts a comment on a line, skipping `#`
@@ -312,6 +344,10 @@ fn settle_spans(text: &str, documents: &mut [Document]) {
         }
         for error in &mut document.errors {
             error.span = snap(error.span);
+        }
+        for followed in &mut document.followed {
+            followed.at = snap(followed.at);
+            followed.anchor = snap(followed.anchor);
         }
     }
 }

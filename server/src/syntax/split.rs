@@ -56,7 +56,7 @@ pub fn is_document_start(text: &str) -> bool {
     is_document_marker(text.as_bytes())
 }
 
-fn is_document_marker(line: &[u8]) -> bool {
+pub(super) fn is_document_marker(line: &[u8]) -> bool {
     line.starts_with(b"---") && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
 }
 

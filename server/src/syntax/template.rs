@@ -39,7 +39,10 @@ pub fn mask_templates(text: &str) -> TemplateMask {
     let mut actions = Vec::new();
     let mut i = 0;
     while let Some(found) = find(&bytes, b"{{", i) {
-        let end = find(&bytes, b"}}", found + 2).map_or(bytes.len(), |e| e + 2);
+        // An action never runs past a `---` line: each document reads the
+        // same alone as in its file (an unclosed `{{` ends there).
+        let limit = next_document_start(&bytes, found);
+        let end = find(&bytes[..limit], b"}}", found + 2).map_or(limit, |e| e + 2);
         actions.push(Span::new(found, end));
         i = end;
     }
@@ -84,6 +87,18 @@ pub fn mask_templates(text: &str) -> TemplateMask {
     mask
 }
 
+/// The start of the first `---` line after `from`, or the end.
+fn next_document_start(bytes: &[u8], from: usize) -> usize {
+    let mut at = from;
+    while let Some(line_break) = bytes[at..].iter().position(|&b| b == b'\n' || b == b'\r').map(|p| at + p) {
+        at = line_break + 1;
+        if super::split::is_document_marker(&bytes[at..]) {
+            return at;
+        }
+    }
+    bytes.len()
+}
+
 fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     haystack.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
 }
@@ -91,6 +106,17 @@ fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unclosed_action_ends_at_the_next_document() {
+        // Found by the incremental property test: the file read as a whole
+        // lost the second document, which the editor read on its own.
+        let text = "a: 1\n{{\n\n---        privileged: true\nkind: Pod\n";
+        let mask = mask_templates(text);
+        let masked = mask.masked.unwrap();
+        assert!(masked.contains("\n---        privileged: true\nkind: Pod\n"), "{masked:?}");
+        assert_eq!(crate::syntax::split_documents(&masked), crate::syntax::split_documents(text));
+    }
 
     #[test]
     fn control_lines_blank_and_inline_actions_become_placeholders() {
