@@ -332,3 +332,78 @@ fn check_standard_input_alone_applies_its_own_namespaces() {
     assert_eq!(privileged["profile_source"], "namespace payments (build.yaml:8)");
     assert_eq!(output.status.code(), Some(1));
 }
+
+/// A repository with a folder per cluster, each with its own Namespace
+/// `payments` and the same workload.
+fn clusters() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (cluster, level) in [("dev", "privileged"), ("prod", "restricted")] {
+        let folder = dir.path().join("clusters").join(cluster);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(
+            folder.join("namespace.yaml"),
+            format!(
+                "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels:\n    pod-security.kubernetes.io/enforce: {level}\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            folder.join("agent.yaml"),
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: agent\n  namespace: payments\nspec:\n  containers:\n    - name: agent\n      image: example/agent:1\n      securityContext:\n        privileged: true\n",
+        )
+        .unwrap();
+    }
+    dir
+}
+
+#[test]
+fn of_several_namespaces_of_one_name_the_nearest_judges_a_workload() {
+    let dir = clusters();
+    let output = Command::new(env!("CARGO_BIN_EXE_podsec"))
+        .args(["check", "--format", "json", "--no-best-practices", "."])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let findings: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let of = |path: &str| -> Vec<(String, String)> {
+        findings
+            .iter()
+            .filter(|f| f["path"] == path && f["rule"].as_str().is_some_and(|r| r.starts_with("pss/")))
+            .map(|f| (f["rule"].as_str().unwrap().to_string(), f["profile_source"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    // prod enforces restricted: the privileged agent is rejected there.
+    let prod = of("clusters/prod/agent.yaml");
+    assert!(
+        prod.contains(&("pss/privileged".into(), "namespace payments (clusters/prod/namespace.yaml:6)".into())),
+        "{prod:?}"
+    );
+    // dev's Namespace enforces privileged: nothing to report.
+    assert_eq!(of("clusters/dev/agent.yaml"), []);
+
+    // Hover on the namespace names the other definition.
+    let root = dir.path().join("clusters");
+    let mut namespaces = Vec::new();
+    for cluster in ["dev", "prod"] {
+        let path = root.join(cluster).join("namespace.yaml");
+        let display = format!("clusters/{cluster}/namespace.yaml");
+        namespaces.extend(file_facts(&path, &display, &std::fs::read_to_string(&path).unwrap()).namespaces);
+    }
+    let agent = root.join("dev/agent.yaml");
+    let config = Config {
+        namespaces: NamespacePolicies::new(namespaces, 1),
+        document_folder: agent.parent().map(Path::to_path_buf),
+        ..Config::default()
+    };
+    let text = std::fs::read_to_string(&agent).unwrap();
+    let at = text.find("namespace: payments").unwrap() + "namespace: ".len();
+    let hover = podsec::ide::hover(&text, at, &config).unwrap();
+    assert!(hover.markdown.contains("set in `clusters/dev/namespace.yaml:2`"), "{}", hover.markdown);
+    assert!(
+        hover
+            .markdown
+            .contains("defines namespace `payments` once more: `clusters/prod/namespace.yaml:2` (enforces restricted)"),
+        "{}",
+        hover.markdown
+    );
+}

@@ -137,6 +137,9 @@ pub struct Config {
     pub namespaces: NamespacePolicies,
     /// The namespace of workloads that name none (a kustomization's `namespace:`).
     pub default_namespace: Option<String>,
+    /// The folder of the file being checked, where the front end knows it:
+    /// of several Namespaces of one name, the nearest judges it.
+    pub document_folder: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -149,6 +152,7 @@ impl Default for Config {
             namespace_labels: true,
             namespaces: NamespacePolicies::default(),
             default_namespace: None,
+            document_folder: None,
         }
     }
 }

@@ -67,6 +67,9 @@ pub struct NamespaceLabels {
     pub name: String,
     /// The file, as the front end shows it.
     pub path: String,
+    /// The folder of the file (absolute where the front end knows it), to
+    /// choose the nearest of several Namespaces of one name.
+    pub folder: PathBuf,
     /// 1-based line of the Namespace's `kind:`.
     pub line: u32,
     pub enforce: Option<ModeLabels>,
@@ -126,7 +129,12 @@ pub fn file_facts(path: &Path, display: &str, text: &str) -> FileFacts {
     if !may_define_namespace(text) {
         return FileFacts::default();
     }
-    FileFacts { namespaces: namespaces_in(text, display), kustomization_namespace: None }
+    let folder = path.parent().map(|f| std::path::absolute(f).unwrap_or_else(|_| f.to_path_buf())).unwrap_or_default();
+    let mut namespaces = namespaces_in(text, display);
+    for namespace in &mut namespaces {
+        namespace.folder = folder.clone();
+    }
+    FileFacts { namespaces, kustomization_namespace: None }
 }
 
 /// The `namespace:` a kustomization sets on its resources.
@@ -154,6 +162,7 @@ pub fn namespaces_in(text: &str, display: &str) -> Vec<NamespaceLabels> {
                 let namespace = NamespaceLabels {
                     name: name.to_string(),
                     path: display.to_string(),
+                    folder: PathBuf::new(),
                     line: object.entry("kind").map_or(line(object.span.start), |e| line(e.key.span.start)),
                     enforce: mode(Mode::Enforce),
                     warn: mode(Mode::Warn),
@@ -220,25 +229,41 @@ fn parse_label_version(text: &str) -> Option<u32> {
 /// configuration holding it stays an O(1) cache key.
 #[derive(Clone, Default)]
 pub struct NamespacePolicies {
-    table: Arc<BTreeMap<String, NamespaceLabels>>,
+    /// Every labelled Namespace of each name, by path and line.
+    table: Arc<BTreeMap<String, Vec<NamespaceLabels>>>,
     generation: u64,
 }
 
 impl NamespacePolicies {
-    /// Where two files define the same namespace, the first by path and
-    /// line wins, so the answer does not depend on the order files were read.
     pub fn new(namespaces: impl IntoIterator<Item = NamespaceLabels>, generation: u64) -> Self {
         let mut all: Vec<NamespaceLabels> = namespaces.into_iter().collect();
         all.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-        let mut table = BTreeMap::new();
+        let mut table: BTreeMap<String, Vec<NamespaceLabels>> = BTreeMap::new();
         for namespace in all {
-            table.entry(namespace.name.clone()).or_insert(namespace);
+            table.entry(namespace.name.clone()).or_default().push(namespace);
         }
         NamespacePolicies { table: Arc::new(table), generation }
     }
 
+    /// The Namespace `name` wherever it is: the first by path and line, so
+    /// the answer does not depend on the order files were read.
     pub fn get(&self, name: &str) -> Option<&NamespaceLabels> {
-        self.table.get(name)
+        self.table.get(name).and_then(|all| all.first())
+    }
+
+    /// The Namespace `name` nearest to a workload in `folder` (the one
+    /// whose folder shares the most of its path, as a repository with
+    /// several clusters keeps each cluster's Namespaces beside its
+    /// workloads), and the other Namespaces of that name.
+    pub fn nearest(&self, name: &str, folder: Option<&Path>) -> Option<(&NamespaceLabels, Vec<&NamespaceLabels>)> {
+        let all = self.table.get(name)?;
+        let shared = |n: &NamespaceLabels| {
+            folder.map_or(0, |f| f.components().zip(n.folder.components()).take_while(|(a, b)| a == b).count())
+        };
+        // The first of the nearest: `max_by_key` would take the last.
+        let best = all.iter().rev().max_by_key(|n| shared(n))?;
+        let others = all.iter().filter(|n| !std::ptr::eq(*n, best)).collect();
+        Some((best, others))
     }
 
     pub fn len(&self) -> usize {
@@ -250,7 +275,7 @@ impl NamespacePolicies {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &NamespaceLabels> {
-        self.table.values()
+        self.table.values().flatten()
     }
 
     pub fn generation(&self) -> u64 {
@@ -364,7 +389,11 @@ pub fn workload_namespace(object: &Node, default: Option<&str>) -> Option<String
 /// How the workload `object` is judged under `config`.
 pub fn policy_for<'c>(config: &'c Config, object: &Node) -> WorkloadPolicy<'c> {
     let namespace = workload_namespace(object, config.default_namespace.as_deref());
-    let labels = namespace.as_deref().filter(|_| config.namespace_labels).and_then(|n| config.namespaces.get(n));
+    let labels = namespace
+        .as_deref()
+        .filter(|_| config.namespace_labels)
+        .and_then(|n| config.namespaces.nearest(n, config.document_folder.as_deref()))
+        .map(|(nearest, _)| nearest);
     let configured =
         Judgement { profile: config.profile, version: config.kubernetes_version, source: ProfileSource::Config };
     let judgement = |labels: &NamespaceLabels, mode: Mode| {

@@ -43,7 +43,10 @@ impl NamespaceScan {
             Source::Stdin => PathBuf::from(&input.display),
         };
         let default_namespace = file.parent().and_then(|folder| self.kustomized_namespace(folder));
-        Arc::new(Config { namespaces: self.policies.clone(), default_namespace, ..(**config).clone() })
+        let document_folder = file.parent().and_then(|folder| {
+            std::path::absolute(if folder.as_os_str().is_empty() { Path::new(".") } else { folder }).ok()
+        });
+        Arc::new(Config { namespaces: self.policies.clone(), default_namespace, document_folder, ..(**config).clone() })
     }
 
     /// The namespace of the nearest kustomization in `folder` or above that

@@ -117,6 +117,23 @@ fn namespace_hover(doc: &DocText, workloads: &Workloads, config: &Config) -> Opt
     for problem in Mode::ALL.iter().filter_map(|&m| labels.mode(m)).flat_map(|set| &set.problems) {
         let _ = write!(md, "\n\n⚠ {problem}.");
     }
+    let others =
+        config.namespaces.nearest(name, config.document_folder.as_deref()).map(|(_, o)| o).unwrap_or_default();
+    if !others.is_empty() {
+        let places: Vec<String> = others
+            .iter()
+            .map(|n| {
+                let enforce = n.enforce.as_ref().and_then(|e| e.level).map_or("no".to_string(), |l| l.to_string());
+                format!("`{}:{}` (enforces {enforce})", n.path, n.line)
+            })
+            .collect();
+        let _ = write!(
+            md,
+            "\n\nThe workspace defines namespace `{name}` {} more: {}. The nearest to this file applies.",
+            if others.len() == 1 { "once".to_string() } else { format!("{} times", others.len()) },
+            places.join(", ")
+        );
+    }
     Some(Hover { range: doc.to_file(value.span), markdown: md })
 }
 

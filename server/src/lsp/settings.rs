@@ -208,6 +208,9 @@ impl Configuration {
         if config.namespace_labels {
             config.namespaces = self.workspace.policies.clone();
             config.default_namespace = self.kustomized_namespace(uri);
+            if !config.namespaces.is_empty() {
+                config.document_folder = uri.to_file_path().ok().and_then(|p| p.parent().map(Path::to_path_buf));
+            }
         }
         config
     }
