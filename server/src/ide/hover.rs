@@ -117,8 +117,7 @@ fn namespace_hover(doc: &DocText, workloads: &Workloads, config: &Config) -> Opt
     for problem in Mode::ALL.iter().filter_map(|&m| labels.mode(m)).flat_map(|set| &set.problems) {
         let _ = write!(md, "\n\n⚠ {problem}.");
     }
-    let others =
-        config.namespaces.nearest(name, config.document_folder.as_deref()).map(|(_, o)| o).unwrap_or_default();
+    let others = config.namespaces.nearest(name, config.document_folder.as_deref()).map(|(_, o)| o).unwrap_or_default();
     if !others.is_empty() {
         let places: Vec<String> = others
             .iter()
