@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod catalog;
+pub mod chart;
 pub mod cli;
 pub mod config;
 pub mod docs;

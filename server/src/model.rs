@@ -185,10 +185,11 @@ pub struct Container<'a> {
     pub name: Option<&'a Node>,
     /// The `securityContext` entry, whatever its value.
     pub security_context: Option<&'a Entry>,
-    /// An entry of a custom resource without `image`: the operator merges
-    /// it into a container of its own by name (`config-reloader` in a
-    /// Prometheus), so what it leaves out may be set there. Its values are
-    /// judged; what it lacks is not.
+    /// What the entry leaves out may be set elsewhere: it is an entry of a
+    /// custom resource without `image`, which the operator merges into a
+    /// container of its own by name (`config-reloader` in a Prometheus), or
+    /// a template supplies its securityContext. Its values are judged;
+    /// what it lacks is not.
     pub partial: bool,
 }
 
@@ -239,6 +240,9 @@ pub struct PodSpec<'a> {
     pub metadata: Option<&'a Node>,
     /// The pod `securityContext` entry, whatever its value.
     pub security_context: Option<&'a Entry>,
+    /// A template supplies the pod securityContext (or keys of the pod
+    /// spec that may hold it): what it lacks may be set there.
+    pub security_context_unknown: bool,
     pub containers: Vec<Container<'a>>,
 }
 
@@ -388,7 +392,15 @@ fn pod_spec<'a>(
             })
         })
         .collect();
-    PodSpec { kind, object, spec, metadata, security_context: spec.entry("securityContext"), containers }
+    PodSpec {
+        kind,
+        object,
+        spec,
+        metadata,
+        security_context: spec.entry("securityContext"),
+        security_context_unknown: false,
+        containers,
+    }
 }
 
 #[cfg(test)]

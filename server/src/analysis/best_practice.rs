@@ -143,7 +143,7 @@ impl Check<'_> {
 
     fn missing_security_context(&mut self, pod: &PodSpec) {
         let pod_has = pod.security_context_map().is_some_and(|sc| sc.as_mapping().is_some_and(|m| !m.is_empty()));
-        if pod_has {
+        if pod_has || pod.security_context_unknown {
             return;
         }
         for container in &pod.containers {

@@ -103,7 +103,7 @@ pub(crate) fn analyze_excerpt(text: &str, file: &ParsedFile, config: &Config, fi
             findings.push(Finding::new(rules::YAML_SYNTAX, error.span, syntax_message(&error.message)));
         }
         let Some(root) = &document.root else { continue };
-        let workloads = Workloads::find(root);
+        let workloads = workloads(text, file, root);
         structure::check(
             &structure::Context { text, file, config, root, workloads: &workloads, lines: &lines },
             &mut findings,
@@ -135,6 +135,24 @@ pub(crate) fn analyze_excerpt(text: &str, file: &ParsedFile, config: &Config, fi
             finding.message.push('.');
         }
     }
+    // A finding in a branch of a template says which condition guards it.
+    if !file.templates.branches.is_empty() {
+        for finding in &mut findings {
+            let guards = file.templates.guards(finding.span);
+            if guards.is_empty() || finding.rule == rules::YAML_SYNTAX {
+                continue;
+            }
+            let conditions: Vec<String> = guards.iter().rev().map(|b| b.describe()).collect();
+            let full_stop = finding.message.ends_with('.');
+            if full_stop {
+                finding.message.pop();
+            }
+            let _ = write!(finding.message, " ({})", conditions.join(", "));
+            if full_stop {
+                finding.message.push('.');
+            }
+        }
+    }
     let file_wide = suppress::apply_lines(text, &mut findings);
     findings.retain_mut(|f| match config.level_of(f.rule, f.severity) {
         Some(severity) => {
@@ -148,6 +166,38 @@ pub(crate) fn analyze_excerpt(text: &str, file: &ParsedFile, config: &Config, fi
     findings.sort_by(|a, b| (a.span.start, a.span.end, a.rule.code).cmp(&(b.span.start, b.span.end, b.rule.code)));
     findings.dedup_by(|a, b| a.span == b.span && a.rule.code == b.rule.code);
     DocumentFindings { findings, file_wide, names_lines: lines.were_used() }
+}
+
+/// The pod specs of a document, with what templates supply marked unknown:
+/// a securityContext whose content an action inserts, or a pod spec or
+/// container among whose keys an action inserts more, may have any setting.
+pub(crate) fn workloads<'a>(text: &str, file: &ParsedFile, root: &'a syntax::Node) -> Workloads<'a> {
+    let mut workloads = Workloads::find(root);
+    let templates = &file.templates;
+    if templates.inserted.is_empty() && templates.inline.is_empty() {
+        return workloads;
+    }
+    let masked = templates.masked.as_deref().unwrap_or(text);
+    let supplied = |entry: &syntax::Entry| {
+        templates.is_templated(entry.value.span) || templates.inserted_under(masked, entry.key.span).is_some()
+    };
+    let inserted_among = |mapping: &syntax::Node| {
+        let first = mapping.as_mapping().and_then(|m| m.first());
+        first.is_some_and(|e| templates.inserted_among(masked, e.key.span).is_some())
+    };
+    for pod in &mut workloads.pods {
+        pod.security_context_unknown = match pod.security_context {
+            Some(entry) => supplied(entry),
+            None => inserted_among(pod.spec),
+        };
+        for container in &mut pod.containers {
+            container.partial |= match container.security_context {
+                Some(entry) => supplied(entry),
+                None => inserted_among(container.node),
+            };
+        }
+    }
+    workloads
 }
 
 /// A container's name as the user wrote it, a Helm template included.

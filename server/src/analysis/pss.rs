@@ -605,7 +605,7 @@ impl<'a> PodCheck<'_, 'a> {
                         "seccomp profile must be `RuntimeDefault` or `Localhost`".to_string(),
                     );
                 }
-                None if !pod_good && !container.partial => self.report(
+                None if !pod_good && !container.partial && !self.pod.security_context_unknown => self.report(
                     rules::PSS_SECCOMP_RESTRICTED,
                     Some(container),
                     Self::missing_anchor(container),
@@ -704,7 +704,7 @@ impl<'a> PodCheck<'_, 'a> {
                     entry.value.span,
                     "`runAsNonRoot` must be `true`".to_string(),
                 ),
-                None if !pod_true && !container.partial => self.report(
+                None if !pod_true && !container.partial && !self.pod.security_context_unknown => self.report(
                     rules::PSS_RUN_AS_NON_ROOT,
                     Some(container),
                     Self::missing_anchor(container),

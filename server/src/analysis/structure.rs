@@ -692,6 +692,18 @@ impl<'a> Checker<'a, '_> {
             Some(name) => {
                 let written = api_version.and_then(|a| a.value.as_str()).unwrap_or_default();
                 let Some(removed) = model::removed_api(written, name, version.minor) else { return };
+                // `{{- if .Capabilities.APIVersions.Has "policy/v1beta1/PodSecurityPolicy" }}`:
+                // rendered only where the cluster serves it.
+                let at = kind.map_or(object.span, |k| k.key.span);
+                // Bitnami's `common.capabilities.psp.supported` asks the same.
+                let guarded = self.cx.file.templates.guards(at).iter().any(|branch| {
+                    let condition = &branch.condition;
+                    (condition.contains(".Capabilities.APIVersions.Has") && condition.contains(&format!("\"{written}")))
+                        || (name == "PodSecurityPolicy" && condition.contains("capabilities.psp.supported"))
+                });
+                if guarded {
+                    return;
+                }
                 let since = removed.removed_in;
                 let message = match removed.replacement {
                     Some(replacement) => {
@@ -744,7 +756,10 @@ impl<'a> Checker<'a, '_> {
                             first_of.insert(key, entry);
                             continue;
                         };
-                        if self.cx.file.templates.control_between(first.key.span.end, entry.key.span.start) {
+                        // Keys under different template conditions: whether Helm
+                        // renders both depends on the values (and never, for
+                        // exclusive branches of one `if`/`else`).
+                        if !self.cx.file.templates.same_guards(first.key.span.start, entry.key.span.start) {
                             continue;
                         }
                         let line = self.line(first.key.span.start);

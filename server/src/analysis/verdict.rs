@@ -5,7 +5,6 @@
 
 use super::{pss, Finding};
 use crate::config::{Config, KubeVersion, Profile};
-use crate::model::Workloads;
 use crate::namespaces::{self, Judgement, ProfileSource};
 use crate::syntax::{self, Node, ParsedFile, Span};
 
@@ -88,7 +87,7 @@ pub fn verdicts_parsed(text: &str, file: &ParsedFile, config: &Config) -> Vec<Ve
     let mut out: Vec<(*const Node, Verdict)> = Vec::new();
     for document in &file.documents {
         let Some(root) = &document.root else { continue };
-        let workloads = Workloads::find(root);
+        let workloads = super::workloads(text, file, root);
         // As in the analysis: a pod spec cut short by a syntax error is not
         // judged, since what it lacks may follow the error.
         let error_at = document.errors.iter().map(|e| e.span.start).min();

@@ -87,7 +87,7 @@ fn walk(root: &Path, inputs: &mut BTreeMap<Source, String>, errors: &mut Vec<Inp
         match entry {
             Ok(entry) => {
                 let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                if is_file && has_yaml_extension(entry.path()) {
+                if is_file && has_yaml_extension(entry.path()) && !crate::chart::is_template_partial(entry.path()) {
                     let path = entry.into_path();
                     let display = display_path(walked_relative(root, &path));
                     inputs.insert(Source::File(path), display);

@@ -388,15 +388,17 @@ fn check_one(
         Err(error) => return Outcome::Failed(error),
     };
     // A bug in one rule must not hide the results of every other file.
+    // A chart's partials hold `define` blocks, not manifests.
+    let partial = matches!(&input.source, inputs::Source::File(path) if crate::chart::is_template_partial(path));
     let result = catch_unwind(AssertUnwindSafe(|| {
         let (text, change) = match mode {
-            Some(mode) => {
+            Some(mode) if !partial => {
                 let (text, change) = fix::fix_one(input, text, config, mode)?;
                 (text, Some(change))
             }
-            None => (text, None),
+            _ => (text, None),
         };
-        let findings = analysis::analyze(&text, config).findings;
+        let findings = if partial { Vec::new() } else { analysis::analyze(&text, config).findings };
         Ok::<_, InputError>((text, findings, change))
     }));
     match result {

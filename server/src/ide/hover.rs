@@ -218,7 +218,19 @@ impl<'c, 'a> Ctx<'c, 'a> {
     fn in_security_context(&self, sc: &Entry) -> Option<(Span, String)> {
         let cursor = self.doc.cursor;
         if hits(sc.key.span, cursor) {
-            return Some((sc.key.span, self.summary(sc)));
+            let mut markdown = self.summary(sc);
+            let templates = &self.file.templates;
+            let masked = templates.masked.as_deref().unwrap_or(self.doc.text);
+            if let Some(inserted) = templates.inserted_under(masked, sc.key.span) {
+                let line = self.doc.line_number(inserted.action.start);
+                let _ = write!(
+                    markdown,
+                    "\n\n**Filled by the template**: `{}` (line {line}). podsec judges the settings written here; \
+                     what the template adds is not known, so none is reported missing.",
+                    inserted.expression
+                );
+            }
+            return Some((sc.key.span, markdown));
         }
         for entry in sc.value.as_mapping()? {
             let name = entry.key_str()?;

@@ -325,6 +325,10 @@ impl Backend {
                             let diagnostics = diagnostics::compute_settings(&snapshot.text(), encoding);
                             return Some((DiagnosticsJson::from_diagnostics(&diagnostics), None));
                         }
+                        // A chart's partials hold `define` blocks, not manifests.
+                        if uri.to_file_path().is_ok_and(|p| crate::chart::is_template_partial(&p)) {
+                            return Some((DiagnosticsJson::from_diagnostics(&[]), None));
+                        }
                         let superseded = || !shared.documents.is_current(&uri, ticket, version);
                         let mut cache = lock(&snapshot.cache);
                         diagnostics::compute_segments(&snapshot.segments, &config, encoding, &mut cache, superseded)

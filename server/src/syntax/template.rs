@@ -140,6 +140,22 @@ impl TemplateMask {
         })
     }
 
+    /// Whether the same branches guard both offsets: Helm renders both or
+    /// neither, whatever the values.
+    pub fn same_guards(&self, a: usize, b: usize) -> bool {
+        let ids = |at: usize| -> Vec<(usize, usize)> {
+            let mut ids: Vec<(usize, usize)> = self
+                .branches
+                .iter()
+                .filter(|x| x.span.start <= at && at <= x.span.end)
+                .map(|x| (x.chain, x.index))
+                .collect();
+            ids.sort_unstable();
+            ids
+        };
+        ids(a) == ids(b)
+    }
+
     /// The branches that guard `span`, innermost first.
     pub fn guards(&self, span: Span) -> Vec<&Branch> {
         let mut guards: Vec<&Branch> =
