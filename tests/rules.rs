@@ -105,6 +105,22 @@ fn render(text: &str, findings: &[Finding]) -> String {
 #[test]
 fn fixtures() {
     insta::glob!("fixtures/{rules,cases,pss,best-practice}/*.yaml", |path| {
+        insta::assert_snapshot!(check_fixture(path));
+    });
+}
+
+/// The templates of the fixture charts, read as podsec reads a chart.
+#[test]
+fn chart_templates() {
+    insta::glob!("fixtures/charts/*/templates/*.yaml", |path| {
+        insta::assert_snapshot!(check_fixture(path));
+    });
+}
+
+/// Checks a fixture's annotations (with LF and CRLF line breaks); returns
+/// its findings rendered, for the snapshot.
+fn check_fixture(path: &Path) -> String {
+    {
         let text = std::fs::read_to_string(path).unwrap();
         let config = support::config_for(
             &text,
@@ -123,8 +139,8 @@ fn fixtures() {
             path.display()
         );
 
-        insta::assert_snapshot!(render(&text, &analysis.findings));
-    });
+        render(&text, &analysis.findings)
+    }
 }
 
 #[test]

@@ -178,8 +178,10 @@ pub(crate) fn workloads<'a>(text: &str, file: &ParsedFile, root: &'a syntax::Nod
         return workloads;
     }
     let masked = templates.masked.as_deref().unwrap_or(text);
+    // The value is a template's placeholder, or content is inserted below the key.
     let supplied = |entry: &syntax::Entry| {
-        templates.is_templated(entry.value.span) || templates.inserted_under(masked, entry.key.span).is_some()
+        (entry.value.as_scalar().is_some() && templates.is_templated(entry.value.span))
+            || templates.inserted_under(masked, entry.key.span).is_some()
     };
     let inserted_among = |mapping: &syntax::Node| {
         let first = mapping.as_mapping().and_then(|m| m.first());
