@@ -49,8 +49,23 @@ fuzz_target!(|data: &[u8]| {
     for span in parsed.templates.inline.iter().chain(&parsed.templates.control_lines) {
         common::assert_span(&text, *span, "template");
     }
-    if let Some(masked) = &parsed.templates.masked {
+    let templates = &parsed.templates;
+    for action in &templates.actions {
+        common::assert_span(&text, action.span, "template action");
+        common::assert_span(&text, action.body, "template action body");
+        assert!(action.span.start <= action.body.start && action.body.end <= action.span.end);
+    }
+    for span in templates.inserted.iter().map(|i| i.action).chain(templates.defines.iter().copied()) {
+        common::assert_span(&text, span, "inserted content or define");
+    }
+    for branch in &templates.branches {
+        assert!(branch.span.start <= branch.span.end && branch.span.end <= text.len(), "branch {:?}", branch.span);
+    }
+    if let Some(masked) = &templates.masked {
+        // Masking keeps every offset and line of the text.
         assert_eq!(masked.len(), text.len(), "masking changed the length");
+        let breaks = |s: &str| s.bytes().filter(|&b| b == b'\n' || b == b'\r').count();
+        assert_eq!(breaks(masked), breaks(&text), "masking changed the lines");
     }
     for span in syntax::split_documents(&text) {
         common::assert_span(&text, span, "split document");
