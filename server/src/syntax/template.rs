@@ -414,7 +414,9 @@ pub fn mask_templates(text: &str) -> TemplateMask {
         }
         String::from_utf8_lossy(&piece).into_owned()
     };
-    let handled = inline_control(text, &maskable, &mut bytes, &mut mask);
+    let mut handled = joined_values(text, &maskable, &mut bytes, &mut mask);
+    let inline = inline_control(text, &maskable, &mut bytes, &mut mask);
+    handled.extend(inline);
     for action in maskable.iter().filter(|a| !handled.contains(&a.span.start)) {
         if silent(action) {
             blank(&mut bytes, action.span, b' ');
@@ -554,6 +556,54 @@ fn inline_control(text: &str, maskable: &[&Action], bytes: &mut [u8], mask: &mut
             bytes[to..to + kept.len()].copy_from_slice(&kept);
             mask.inline.push(Span::new(to, end));
         }
+    }
+    handled
+}
+
+/// `apiVersion: {{ if .Capabilities.APIVersions.Has "x/v2" -}}` with the
+/// alternatives on the lines below: the trim markers join them to the key's
+/// line, so from the condition to its `end` is one value, a placeholder.
+///
+/// Returns the starts of the actions it masked.
+fn joined_values(text: &str, maskable: &[&Action], bytes: &mut [u8], mask: &mut TemplateMask) -> Vec<usize> {
+    let mut handled = Vec::new();
+    for (i, action) in maskable.iter().enumerate() {
+        let ActionKind::Control(Keyword::If | Keyword::With) = action.kind else { continue };
+        let trims_right = text[..action.span.end].ends_with("-}}");
+        let line_end = line_end(text.as_bytes(), action.span.end);
+        let before = &text[line_start(text, action.span.start)..action.span.start];
+        let before = before.trim();
+        if !trims_right || !text[action.span.end..line_end].trim().is_empty() || !before.ends_with(':') {
+            continue;
+        }
+        // The `end` of this chain: nesting counted from here.
+        let mut depth = 0;
+        let end = maskable[i + 1..].iter().find(|a| match a.kind {
+            ActionKind::Control(Keyword::If | Keyword::With | Keyword::Range | Keyword::Define | Keyword::Block) => {
+                depth += 1;
+                false
+            }
+            ActionKind::Control(Keyword::End) if depth == 0 => true,
+            ActionKind::Control(Keyword::End) => {
+                depth -= 1;
+                false
+            }
+            _ => false,
+        });
+        let Some(end) = end else { continue };
+        let value = Span::new(action.span.start, end.span.end);
+        // Only text and actions between them: no keys of their own.
+        let inner = &text[action.span.end..end.span.start];
+        if inner.lines().any(|l| l.contains(": ") || l.trim_end().ends_with(':')) {
+            continue;
+        }
+        blank(bytes, value, b' ');
+        // Numbered apart from the placeholders of single actions.
+        fill_placeholder(bytes, Span::new(action.span.start, line_end.min(value.end)), mask.inline.len() + 100_000);
+        mask.inline.push(Span::new(action.span.start, line_end.min(value.end)));
+        handled.extend(
+            maskable.iter().filter(|a| a.span.start >= value.start && a.span.end <= value.end).map(|a| a.span.start),
+        );
     }
     handled
 }
@@ -1008,6 +1058,16 @@ b: {{ .Values.b }}
         assert!(m.contains("\nstringData:  "), "{m:?}");
         let file = crate::syntax::parse(text);
         assert!(file.documents[0].errors.is_empty(), "{:?}", file.documents[0].errors);
+    }
+
+    #[test]
+    fn alternatives_joined_to_a_key_by_trim_markers_are_one_value() {
+        let text = "apiVersion: {{ if .Capabilities.APIVersions.Has \"autoscaling/v2\" -}}\nautoscaling/v2\n{{- else -}}\nautoscaling/v2beta2\n{{- end }}\nkind: HorizontalPodAutoscaler\n";
+        let file = crate::syntax::parse(text);
+        assert!(file.documents[0].errors.is_empty(), "{:?}", file.documents[0].errors);
+        let root = file.documents[0].root.as_ref().unwrap();
+        assert_eq!(root.get("kind").and_then(|k| k.as_str()), Some("HorizontalPodAutoscaler"));
+        assert!(file.templates.is_templated(root.get("apiVersion").unwrap().span));
     }
 
     #[test]
