@@ -36,6 +36,37 @@ fn bench(c: &mut Criterion) {
         group.bench_function(corpus.name, |b| b.iter(|| analyze(black_box(&corpus.text), &config)));
     }
     group.finish();
+
+    // Reading a chart template costs what a plain manifest of its size
+    // costs: 500 lines of the fixture chart's templates against 500 lines
+    // of plain manifests.
+    let mut group = c.benchmark_group("chart-template");
+    let templates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/charts/webapp/templates");
+    let sources: Vec<String> = ["deployment.yaml", "statefulset.yaml", "job.yaml", "configmap.yaml"]
+        .iter()
+        .map(|name| std::fs::read_to_string(templates.join(name)).expect("the fixture chart"))
+        .collect();
+    let mut chart = String::new();
+    while chart.lines().count() < 500 {
+        for source in &sources {
+            chart.push_str("---\n");
+            chart.push_str(source);
+        }
+    }
+    let plain_all = corpus::ten_thousand_lines().text;
+    let mut plain = String::new();
+    for document in plain_all.split_inclusive("---\n") {
+        if plain.lines().count() >= chart.lines().count() {
+            break;
+        }
+        plain.push_str(document);
+    }
+    eprintln!("chart template: {} lines; plain manifests: {} lines", chart.lines().count(), plain.lines().count());
+    for (name, text) in [("500-line chart template", &chart), ("500-line plain manifest", &plain)] {
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_function(name, |b| b.iter(|| analyze(black_box(text), &config)));
+    }
+    group.finish();
 }
 
 criterion_group!(benches, bench);

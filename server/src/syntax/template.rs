@@ -122,7 +122,13 @@ pub struct TemplateMask {
 impl TemplateMask {
     /// Whether `span` touches a templated value.
     pub fn is_templated(&self, span: Span) -> bool {
-        self.inline.iter().any(|t| t.overlaps(span) || (span.is_empty() && t.start == span.start))
+        // `inline` is sorted and its spans do not overlap: the first that
+        // ends after `span` starts is the only candidate.
+        let first = self.inline.partition_point(|t| t.end < span.start);
+        self.inline[first..]
+            .iter()
+            .take_while(|t| t.start <= span.end)
+            .any(|t| t.overlaps(span) || (span.is_empty() && t.start == span.start))
     }
 
     /// Whether a control line (`{{- if }}`, `{{- else }}`) lies between two offsets.
