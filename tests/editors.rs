@@ -161,8 +161,11 @@ fn vscode_settings_are_the_server_keys_and_rules() {
     for key in ["server", "trace", "inlayHints", "verdictHints", "maxFileSizeMB"] {
         assert!(podsec::lsp::CLIENT_SIDE_KEYS.contains(&key), "{key}");
     }
+    // Every profile the dropdown offers, but its "unset" entry.
     for value in properties["podsec.profile"]["enum"].as_array().unwrap().iter().filter_map(Value::as_str) {
-        value.parse::<podsec::config::Profile>().unwrap();
+        if !value.is_empty() {
+            value.parse::<podsec::config::Profile>().unwrap();
+        }
     }
     // One entry per rule, each with every level, for completion in settings.json.
     let rules = properties["podsec.rules"]["properties"].as_object().unwrap();
@@ -174,9 +177,10 @@ fn vscode_settings_are_the_server_keys_and_rules() {
             level.as_str().unwrap().parse::<podsec::config::RuleLevel>().unwrap_or_else(|e| panic!("{code}: {e}"));
         }
     }
-    // Unset settings are null, so a .podsec.yaml is not overridden.
+    // Unset by default (an empty string, which the Settings UI can edit and
+    // the extension sends as null), so a .podsec.yaml is not overridden.
     for key in ["profile", "kubernetesVersion", "bestPractices", "namespaceLabels"] {
-        assert_eq!(properties[&format!("podsec.{key}")]["default"], Value::Null, "{key}");
+        assert_eq!(properties[&format!("podsec.{key}")]["default"], "", "{key}");
     }
 }
 

@@ -17,6 +17,7 @@ function unzip(buffer) {
   const count = buffer.readUInt16LE(end + 10);
   let at = buffer.readUInt32LE(end + 16);
   const entries = new Map();
+  const modes = new Map();
   for (let i = 0; i < count; i++) {
     assert.equal(buffer.readUInt32LE(at), 0x02014b50, 'bad central directory');
     const method = buffer.readUInt16LE(at + 10);
@@ -24,19 +25,31 @@ function unzip(buffer) {
     const nameLength = buffer.readUInt16LE(at + 28);
     const extraLength = buffer.readUInt16LE(at + 30);
     const commentLength = buffer.readUInt16LE(at + 32);
+    const mode = buffer.readUInt32LE(at + 38) >>> 16;
     const local = buffer.readUInt32LE(at + 42);
     const name = buffer.toString('utf8', at + 46, at + 46 + nameLength);
     const dataStart = local + 30 + buffer.readUInt16LE(local + 26) + buffer.readUInt16LE(local + 28);
     const data = buffer.subarray(dataStart, dataStart + size);
     entries.set(name, method === 8 ? inflateRawSync(data) : data);
+    modes.set(name, mode);
     at += 46 + nameLength + extraLength + commentLength;
   }
-  return entries;
+  return { entries, modes };
 }
 
 const file = process.argv[2] ?? 'podsec.vsix';
-const entries = unzip(readFileSync(file));
+const { entries, modes } = unzip(readFileSync(file));
 const names = [...entries.keys()];
+
+// A platform package (`--target linux-x64`) carries its server, executable.
+const manifestXml = entries.get('extension.vsixmanifest')?.toString('utf8') ?? '';
+const platform = /TargetPlatform="([^"]+)"/.exec(manifestXml)?.[1];
+if (platform) {
+  const binary = platform.startsWith('win32') ? 'extension/bin/podsec.exe' : 'extension/bin/podsec';
+  assert.ok(entries.has(binary), `${file} targets ${platform} but has no ${binary}`);
+  assert.ok(platform.startsWith('win32') || (modes.get(binary) & 0o111) !== 0, `${binary} is not executable in ${file}`);
+  console.log(`${file}: ${platform} package with ${binary} (${Math.round(entries.get(binary).length / 1024 / 1024)} MB)`);
+}
 
 // The bundle, not the sources or node_modules.
 const bundle = entries.get('extension/out/extension.js')?.toString('utf8');
@@ -68,7 +81,11 @@ if (server) {
     if (key === 'server.path' || key === 'trace.server') continue;
     if (key === 'rules') sample.rules = Object.fromEntries(Object.keys(property.properties).map((code) => [code, 'warning']));
     else if (key === 'kubernetesVersion') sample[key] = '1.30';
-    else if (property.enum) sample[key] = property.enum[0];
+    else if (property.enum) {
+      // The first value that sets something, as the extension sends it.
+      const value = property.enum.find((v) => v !== '');
+      sample[key] = value === 'on' ? true : value === 'off' ? false : value;
+    }
     else if (property.type === 'boolean' || property.type.includes('boolean')) sample[key] = false;
     else if (property.type === 'integer') sample[key] = property.default + 1;
     else throw new Error(`no sample value for ${name}`);

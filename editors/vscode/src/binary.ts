@@ -17,6 +17,8 @@ export interface LookupInput {
   /** The first workspace folder, for a relative setting. */
   workspaceFolder?: string;
   isFile: (file: string) => boolean;
+  /** Whether the file may be run (always true on Windows). */
+  isExecutable: (file: string) => boolean;
 }
 
 export type Lookup =
@@ -41,6 +43,9 @@ export function findServer(input: LookupInput): Lookup {
     if (!input.isFile(file)) {
       return { error: `podsec.server.path is set to ${configured}, but ${file} is not a file.` };
     }
+    if (!input.isExecutable(file)) {
+      return { error: `podsec.server.path is set to ${configured}, but ${file} is not executable (chmod +x ${file}).` };
+    }
     return { path: file, source: 'setting' };
   }
   const name = binaryName(input.platform);
@@ -48,14 +53,16 @@ export function findServer(input: LookupInput): Lookup {
   for (const dir of (input.pathEnv ?? '').split(separator)) {
     // An empty entry means the current folder: not where a server comes from.
     if (!dir) continue;
+    // As a shell does: a file that may not be run is passed over.
     const file = p.join(dir, name);
-    if (input.isFile(file)) return { path: file, source: 'PATH' };
+    if (input.isFile(file) && input.isExecutable(file)) return { path: file, source: 'PATH' };
   }
   const bundled = p.join(input.extensionPath, 'bin', name);
-  if (input.isFile(bundled)) return { path: bundled, source: 'bundled' };
+  if (input.isFile(bundled) && input.isExecutable(bundled)) return { path: bundled, source: 'bundled' };
   return {
     error:
-      'podsec was not found: install it (`cargo install --path server` in the podsec repository) ' +
-      'so that it is on PATH, or set podsec.server.path.',
+      'podsec was not found: install it (`cargo install --path server` in the podsec repository) so that it ' +
+      'is on the PATH of a login shell (the VS Code server of a remote window reads PATH from one), or set ' +
+      'podsec.server.path.',
   };
 }

@@ -6,7 +6,6 @@ import {
   LanguageClient,
   LanguageClientOptions,
   ServerOptions,
-  TransportKind,
 } from 'vscode-languageclient/node';
 
 import { findServer } from './binary';
@@ -29,6 +28,31 @@ function isFile(file: string): boolean {
   }
 }
 
+function isExecutable(file: string): boolean {
+  if (process.platform === 'win32') return true;
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Shows an error with an "Open Settings" button, without waiting for the
+ * user: activation and restarts never block on a message.
+ */
+function reportStartFailure(message: string): void {
+  output.appendLine(message);
+  void vscode.window.showErrorMessage(message, 'Open Settings', 'Show Server Log').then((choice) => {
+    if (choice === 'Open Settings') {
+      void vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.server.path`);
+    } else if (choice === 'Show Server Log') {
+      output.show(true);
+    }
+  });
+}
+
 async function start(context: vscode.ExtensionContext): Promise<void> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   const found = findServer({
@@ -39,22 +63,17 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     home: os.homedir(),
     workspaceFolder: folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined,
     isFile,
+    isExecutable,
   });
   if ('error' in found) {
-    output.appendLine(found.error);
-    const choice = await vscode.window.showErrorMessage(found.error, 'Open Settings');
-    if (choice === 'Open Settings') {
-      await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.server.path`);
-    }
+    reportStartFailure(found.error);
     return;
   }
   output.appendLine(`Starting ${found.path} lsp (found via ${found.source})`);
 
-  const serverOptions: ServerOptions = {
-    command: found.path,
-    args: ['lsp'],
-    transport: TransportKind.stdio,
-  };
+  // stdio without `transport`: with it, vscode-languageclient would add
+  // `--stdio` to the arguments.
+  const serverOptions: ServerOptions = { command: found.path, args: ['lsp'] };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
       { scheme: 'file', language: 'yaml' },
@@ -82,8 +101,9 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
       },
     },
   };
-  client = new LanguageClient(SECTION, 'podsec', serverOptions, clientOptions);
-  client.registerFeature({
+  const starting = new LanguageClient(SECTION, 'podsec', serverOptions, clientOptions);
+  client = starting;
+  starting.registerFeature({
     fillClientCapabilities(capabilities) {
       capabilities.experimental = { ...(capabilities.experimental ?? {}), [VIOLATION_LIST_CAPABILITY]: true };
     },
@@ -93,7 +113,12 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     },
     clear() {},
   });
-  await client.start();
+  try {
+    await starting.start();
+  } catch (error) {
+    if (client === starting) client = undefined;
+    reportStartFailure(`podsec could not start ${found.path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 async function showViolations(list: ViolationList): Promise<void> {
@@ -117,7 +142,11 @@ async function stop(): Promise<void> {
 }
 
 async function restart(context: vscode.ExtensionContext): Promise<void> {
-  await stop();
+  try {
+    await stop();
+  } catch (error) {
+    output.appendLine(`stopping the server: ${error instanceof Error ? error.message : String(error)}`);
+  }
   await start(context);
 }
 
@@ -140,7 +169,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       });
     }),
   );
-  await start(context);
+  // Not awaited: activation is done once the commands exist, whether the
+  // server starts or not.
+  void start(context);
 }
 
 export function deactivate(): Promise<void> {

@@ -5,7 +5,11 @@
 /** The settings section, and the prefix of every setting (`podsec.profile`). */
 export const SECTION = 'podsec';
 
-/** What the server reads. `null` means unset: the nearest `.podsec.yaml` then applies. */
+/**
+ * What the server reads. `null` means unset: the nearest `.podsec.yaml` then
+ * applies. The editor's settings are plain types the Settings UI can edit,
+ * with `""` meaning unset.
+ */
 export interface ServerSettings {
   profile: unknown;
   kubernetesVersion: unknown;
@@ -33,15 +37,22 @@ export function toServerSettings(read: Read): ServerSettings {
     if (typeof value === 'string' && value.trim() === '') return null;
     return typeof value === 'string' ? value.trim() : value;
   };
+  // A switch that may be left to the .podsec.yaml: "" (unset), "on", "off".
+  const tristate = (key: string): unknown => {
+    const value = optional(key);
+    if (value === 'on') return true;
+    if (value === 'off') return false;
+    return value;
+  };
   const rules = read('rules');
   const inlayHints = read('inlayHints');
   const verdictHints = read('verdictHints');
   return {
     profile: optional('profile'),
     kubernetesVersion: optional('kubernetesVersion'),
-    bestPractices: optional('bestPractices'),
+    bestPractices: tristate('bestPractices'),
     rules: rules !== null && typeof rules === 'object' && !Array.isArray(rules) ? { ...(rules as Record<string, unknown>) } : {},
-    namespaceLabels: optional('namespaceLabels'),
+    namespaceLabels: tristate('namespaceLabels'),
     inlayHints: typeof inlayHints === 'boolean' ? inlayHints : true,
     verdictHints: verdictHints === true,
     maxFileSizeMB: read('maxFileSizeMB') ?? 50,

@@ -11,6 +11,7 @@ function input(files: string[], overrides: Partial<LookupInput> = {}): LookupInp
     extensionPath: '/ext/podsec',
     home: '/home/me',
     isFile: (file) => files.includes(file),
+    isExecutable: () => true,
     ...overrides,
   };
 }
@@ -61,4 +62,12 @@ test('Windows: podsec.exe and ; between PATH entries', () => {
 test('nothing found: an error that says how to install', () => {
   const result = findServer(input([]));
   assert.ok('error' in result && result.error.includes('cargo install') && result.error.includes('podsec.server.path'));
+});
+
+test('a binary that may not be run: an error for the setting, passed over on PATH', () => {
+  const notExecutable = { isExecutable: (file: string) => file !== '/opt/podsec' && file !== '/usr/local/bin/podsec' };
+  const configured = findServer(input(['/opt/podsec'], { configured: '/opt/podsec', ...notExecutable }));
+  assert.ok('error' in configured && configured.error.includes('not executable (chmod +x /opt/podsec)'), JSON.stringify(configured));
+  const files = ['/usr/local/bin/podsec', '/home/me/.cargo/bin/podsec'];
+  assert.deepEqual(findServer(input(files, notExecutable)), { path: '/home/me/.cargo/bin/podsec', source: 'PATH' });
 });

@@ -48,6 +48,29 @@ test('set values are sent under the server keys', () => {
   });
 });
 
+test('the Settings UI values: empty strings are unset, on and off are booleans', () => {
+  const settings = toServerSettings(reader({ profile: '', kubernetesVersion: '', bestPractices: 'off', namespaceLabels: 'on' }));
+  assert.equal(settings.profile, null);
+  assert.equal(settings.kubernetesVersion, null);
+  assert.equal(settings.bestPractices, false);
+  assert.equal(settings.namespaceLabels, true);
+  assert.equal(toServerSettings(reader({ bestPractices: '' })).bestPractices, null);
+});
+
+test('every setting has a control in the Settings UI: one plain type, no null', () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
+  for (const [name, property] of Object.entries<Record<string, unknown>>(manifest.contributes.configuration.properties)) {
+    assert.equal(typeof property.type, 'string', `${name}: ${JSON.stringify(property.type)}`);
+    assert.notEqual(property.default, null, name);
+    if (Array.isArray(property.enum)) {
+      assert.ok(!property.enum.includes(null), `${name} offers null`);
+      assert.equal((property.enumItemLabels as unknown[] | undefined)?.length ?? property.enum.length, property.enum.length, name);
+    }
+    // Remote windows (code-server, SSH, WSL) keep machine settings out of the User settings.
+    assert.ok(!['machine', 'machine-overridable'].includes(property.scope as string), `${name}: scope ${property.scope}`);
+  }
+});
+
 test('a wrongly typed value goes to the server, which names it in a warning', () => {
   const settings = toServerSettings(reader({ kubernetesVersion: 1.3, rules: ['x'] }));
   assert.equal(settings.kubernetesVersion, 1.3);
@@ -65,6 +88,8 @@ test('every contributed setting is mapped or is a client setting', () => {
     const property = manifest.contributes.configuration.properties[`${SECTION}.${key}`];
     const defaults: Record<string, unknown> = { rules: {}, inlayHints: true, verdictHints: false, maxFileSizeMB: 50 };
     const expected = key in defaults ? defaults[key] : null;
-    assert.deepEqual(property.default, expected, `default of ${key}`);
+    // The default, as the server receives it: unset (null) leaves the .podsec.yaml in charge.
+    const sentDefault = (toServerSettings(reader({ [key]: property.default })) as unknown as Record<string, unknown>)[key];
+    assert.deepEqual(sentDefault, expected, `default of ${key}`);
   }
 });
