@@ -1,0 +1,226 @@
+// Drives code-server (the VS Code workbench) in Debian's Chromium and checks
+// what a user of the podsec extension sees. Run by run.sh:
+//   VSCODE_E2E_RUN=<run folder> PODSEC_BUNDLED=<server in the extension> node drive.mjs <port>
+// Prints `PASS name` or `FAIL name :: detail` per check; exits 1 on any failure.
+import { chromium } from 'playwright-core';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+const port = process.argv[2];
+const RUN = process.env.VSCODE_E2E_RUN;
+const BUNDLED = process.env.PODSEC_BUNDLED;
+if (!port || !RUN || !BUNDLED) throw new Error('usage: VSCODE_E2E_RUN=... PODSEC_BUNDLED=... node drive.mjs PORT');
+const WORKSPACE = `${RUN}/ws`;
+const SETTINGS = `${RUN}/data/User/settings.json`;
+const SHOTS = `${RUN}/shots`;
+mkdirSync(SHOTS, { recursive: true });
+
+const failures = [];
+function check(name, ok, detail = '') {
+  if (!ok) failures.push(name);
+  const shown = detail ? ` :: ${String(detail).replace(/\s+/g, ' ').slice(0, 300)}` : '';
+  console.log(`${ok ? 'PASS' : 'FAIL'} ${name}${ok ? '' : shown}`);
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const visible = (locator, timeout) => locator.first().waitFor({ state: 'visible', timeout }).then(() => true, () => false);
+const text = async (locator) => ((await locator.first().innerText().catch(() => '')) ?? '').replace(/\u00a0/g, ' ');
+
+async function palette(page, title) {
+  const input = page.locator('.quick-input-widget input').first();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+Shift+P');
+    if (await visible(input, 5000)) break;
+    // Focus may sit in a widget that keeps the keys: the workbench takes them.
+    await page.locator('.monaco-workbench .part.statusbar').first().click().catch(() => {});
+  }
+  await input.fill(`>${title}`);
+  await sleep(800);
+  await page.keyboard.press('Enter');
+  await sleep(500);
+}
+
+async function open(page, name) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 15000 });
+  await input.fill(name);
+  await sleep(1200);
+  await page.keyboard.press('Enter');
+  await page.locator(`.tab[aria-label*="${name}"]`).first().waitFor({ timeout: 20000 });
+  await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 20000 });
+}
+
+async function goTo(page, line, column) {
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 15000 });
+  await input.fill(`:${line}:${column}`);
+  await sleep(400);
+  await page.keyboard.press('Enter');
+  await sleep(400);
+}
+
+/** Opens the Settings UI on the User tab, filtered to `query`; returns the row of the setting described by `description`. */
+async function settingRow(page, query, description) {
+  await palette(page, 'Preferences: Open User Settings');
+  await visible(page.locator('.settings-editor'), 20000);
+  await sleep(1500);
+  await page.locator('.settings-editor .suggest-input-container').first().click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(query);
+  await sleep(2000);
+  return page.locator('.settings-editor .setting-item-contents', { hasText: description }).first();
+}
+
+async function serverLog(page) {
+  await palette(page, 'podsec: Show Server Log');
+  await sleep(1500);
+  return text(page.locator('.output-view .view-lines, .panel .output .view-lines'));
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+
+try {
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(WORKSPACE)}`, { timeout: 60000 });
+  check('the workbench loads', await visible(page.locator('.monaco-workbench'), 120000));
+  await sleep(3000);
+
+  // --- Diagnostics, from the server the extension carries.
+  await open(page, 'deploy.yaml');
+  check('a squiggle under the container fsGroup', await visible(page.locator('.monaco-editor .squiggly-error'), 90000));
+  await page.keyboard.press('Control+Shift+M');
+  await visible(page.locator('.markers-panel .monaco-list-row'), 20000);
+  await sleep(1500);
+  const rows = (await page.locator('.markers-panel .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
+  const row = rows.find((r) => r.includes('fsGroup')) ?? '';
+  check('the Problems panel: pod-only-field at line 14, column 13', /pod-only-field/.test(row) && /Ln 14, Col 13/.test(row), rows.join(' | '));
+  const log = await serverLog(page);
+  check('the server log: the bundled server started', /found via bundled/.test(log), log);
+  await page.locator('.tab[aria-label*="deploy.yaml"]').first().click();
+  await sleep(800);
+
+  // --- Inlay hints and the verdict lens.
+  const view = await text(page.locator('.editor-instance .monaco-editor .view-lines'));
+  check('an inlay hint: runAsNonRoot inherited from the pod', view.includes('runAsNonRoot: true (pod)'), view);
+  const lens = page.locator('.editor-instance .monaco-editor .codelens-decoration a').first();
+  const lensText = await text(lens);
+  check('the verdict code lens above kind:', /baseline/.test(lensText) && /restricted/.test(lensText), lensText);
+  if (lensText) {
+    await lens.click();
+    const pick = page.locator('.quick-input-widget');
+    const shown = await visible(pick, 15000);
+    const items = shown ? await text(pick) : '';
+    check('clicking the lens lists the violations', shown && /fsGroup|seccomp|capabilit/i.test(items), items);
+    await page.keyboard.press('Escape');
+  }
+
+  // --- Hover.
+  await page.mouse.move(5, 500);
+  const key = page.locator('.editor-instance .monaco-editor .view-line span', { hasText: /^fsGroup$/ }).first();
+  const box = await key.boundingBox().catch(() => null);
+  let hover = '';
+  if (box) {
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await sleep(300);
+    await page.mouse.move(box.x + box.width / 2 + 1, box.y + box.height / 2);
+    const widget = page.locator('.monaco-hover:visible');
+    if (await visible(widget, 15000)) hover = await text(widget);
+  }
+  check('hover on fsGroup: its type and scope', /fsGroup/.test(hover) && /pod-only|pod-level|pod securityContext/i.test(hover), hover);
+  await page.mouse.move(5, 500);
+  await page.keyboard.press('Escape');
+
+  // --- The quick fix, applied and saved.
+  await goTo(page, 14, 15);
+  await page.keyboard.press('Control+.');
+  const menu = page.locator('.action-widget');
+  const menuShown = await visible(menu, 15000);
+  const actions = menuShown ? (await menu.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ')) : [];
+  const wanted = 'Move `fsGroup` to the pod securityContext';
+  check('the quick fix menu offers the move', actions.some((a) => a.includes(wanted)), actions.join(' | '));
+  const focused = (await menu.locator('.monaco-list-row.focused').first().getAttribute('aria-label').catch(() => '')) ?? '';
+  if (focused.includes(wanted)) {
+    await page.keyboard.press('Enter');
+  } else {
+    await menu.locator('.monaco-list-row', { hasText: 'Move `fsGroup`' }).first().click({ force: true }).catch(() => {});
+  }
+  await sleep(1500);
+  await page.keyboard.press('Control+S');
+  await sleep(1500);
+  const fixed = readFileSync(`${WORKSPACE}/deploy.yaml`, 'utf8');
+  const moved = /\n {6}securityContext:\n(?: {8}.*\n)*? {8}fsGroup: 2000\n/.test(fixed) && !/\n {12}fsGroup/.test(fixed);
+  check('the fix moved fsGroup to the pod securityContext, on disk', moved, fixed);
+  const left = await page.locator('.editor-instance .monaco-editor .squiggly-error').count();
+  check('no error squiggle after the fix', left === 0, `${left} left`);
+
+  // --- A setting changed in the Settings UI re-publishes, without a restart.
+  await open(page, 'pod.yaml');
+  check('pod.yaml: a warning for privileged: true', await visible(page.locator('.editor-instance .monaco-editor .squiggly-warning'), 60000));
+  const profileRow = await settingRow(page, 'podsec.profile', 'The Pod Security Standards profile');
+  const select = profileRow.locator('select').first();
+  const hasSelect = (await select.count()) > 0;
+  check('the Settings UI: a dropdown for podsec.profile', hasSelect, await text(profileRow));
+  if (hasSelect) await select.selectOption({ label: 'privileged' });
+  await sleep(1500);
+  check('the choice is saved in the User settings', /"podsec.profile": "privileged"/.test(readFileSync(SETTINGS, 'utf8')), readFileSync(SETTINGS, 'utf8'));
+  await page.locator('.tab[aria-label*="pod.yaml"]').first().click();
+  let cleared = false;
+  for (let i = 0; i < 60 && !cleared; i++) {
+    await sleep(500);
+    cleared = (await page.locator('.editor-instance .monaco-editor .squiggly-warning').count()) === 0;
+  }
+  check('profile privileged in settings.json: the warning goes, no restart', cleared);
+  const starts = ((await serverLog(page)).match(/Starting /g) ?? []).length;
+  check('the server was started once', starts === 1, `${starts} starts`);
+
+  // --- A server path that is wrong: a message that does not block, and
+  // the Settings UI fixes it.
+  writeFileSync(`${RUN}/podsec-copy`, readFileSync(BUNDLED), { mode: 0o644 });
+  const pathRow = await settingRow(page, 'podsec.server.path', 'Path to the');
+  const pathInput = pathRow.locator('input').first();
+  check('the Settings UI: a text box for podsec.server.path (User tab)', (await pathInput.count()) > 0, await text(pathRow));
+  await pathInput.click();
+  await pathInput.fill(`${RUN}/podsec-copy`);
+  await page.keyboard.press('Tab');
+  const toast = page.locator('.notification-toast', { hasText: 'not executable' });
+  check('a server path that cannot run: an error message', await visible(toast, 60000), await text(page.locator('.notification-toast')));
+  const logWhileShown = await serverLog(page);
+  check('Show Server Log works while the message is up', /not executable/.test(logWhileShown), logWhileShown);
+  const button = toast.locator('.monaco-button', { hasText: 'Open Settings' });
+  if (await button.count()) {
+    await button.first().click();
+    await visible(page.locator('.settings-editor'), 20000);
+    await sleep(2500);
+    const row = page.locator('.settings-editor .setting-item-contents', { hasText: 'Path to the' }).first();
+    const input = row.locator('input').first();
+    const editable = (await input.count()) > 0;
+    check('Open Settings shows podsec.server.path with a text box', editable, await text(row));
+    if (editable) {
+      await input.click();
+      await input.fill(BUNDLED);
+      await page.keyboard.press('Tab');
+      await sleep(1000);
+    }
+  } else {
+    check('the message has an Open Settings button', false, await text(toast));
+  }
+  await page.locator('.tab[aria-label*="pod.yaml"]').first().click();
+  // The profile is still privileged: pod.yaml's information finding shows the server runs.
+  check(
+    'the path typed in the Settings UI starts the server: diagnostics again',
+    await visible(page.locator('.editor-instance .monaco-editor .squiggly-info'), 60000),
+    readFileSync(SETTINGS, 'utf8'),
+  );
+} catch (error) {
+  check('the script ran to the end', false, error?.stack ?? String(error));
+} finally {
+  await page.screenshot({ path: `${SHOTS}/last.png` }).catch(() => {});
+  await browser.close();
+  console.log(`vscode end-to-end: ${failures.length ? `${failures.length} failed` : 'all passed'}`);
+  process.exit(failures.length ? 1 : 0);
+}
