@@ -70,10 +70,12 @@ fn fixture_charts_read_as_helm_renders_them() {
             let rendered: Vec<&String> = renders.iter().filter_map(|r| r.get(&key)).collect();
             assert!(!rendered.is_empty(), "Helm did not render {key}");
             // 1. Valid YAML from Helm: no syntax error from podsec.
-            let valid = rendered.iter().any(|text| podsec::syntax::parse(text).documents.iter().all(|d| d.errors.is_empty()));
+            let valid =
+                rendered.iter().any(|text| podsec::syntax::parse(text).documents.iter().all(|d| d.errors.is_empty()));
             if valid {
                 parsed += 1;
-                let errors: Vec<_> = findings.iter().filter(|f| f.rule.code == "yaml-syntax").map(|f| &f.message).collect();
+                let errors: Vec<_> =
+                    findings.iter().filter(|f| f.rule.code == "yaml-syntax").map(|f| &f.message).collect();
                 assert!(errors.is_empty(), "{key}: Helm renders valid YAML, podsec reports {errors:?}");
             }
             // 2. Findings on literal lines are on lines Helm renders.
@@ -85,7 +87,12 @@ fn fixture_charts_read_as_helm_renders_them() {
                     continue;
                 }
                 let shown = rendered.iter().any(|text| text.lines().any(|l| content(l) == content(line)));
-                assert!(shown, "{key}: podsec reports {} on `{}`, a line Helm never renders", finding.rule.code, line.trim());
+                assert!(
+                    shown,
+                    "{key}: podsec reports {} on `{}`, a line Helm never renders",
+                    finding.rule.code,
+                    line.trim()
+                );
                 matched += 1;
             }
         }
