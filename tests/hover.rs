@@ -197,3 +197,28 @@ fn every_field_at_every_level_has_a_hover() {
         }
     }
 }
+
+#[test]
+fn a_security_context_a_template_fills_says_what_fills_it() {
+    let text = "\
+apiVersion: apps/v1
+kind: Deployment
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          securityContext:
+            {{- toYaml .Values.containerSecurityContext | nindent 12 }}
+";
+    let at = text.find("securityContext:").unwrap() + 3;
+    let hover = podsec::ide::hover(text, at, &Config::default()).expect("a hover on the key");
+    assert!(
+        hover
+            .markdown
+            .contains("**Filled by the template**: `toYaml .Values.containerSecurityContext | nindent 12` (line 10)"),
+        "{}",
+        hover.markdown
+    );
+}
