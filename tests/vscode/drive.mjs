@@ -22,18 +22,21 @@ function check(name, ok, detail = '') {
 }
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const visible = (locator, timeout) => locator.first().waitFor({ state: 'visible', timeout }).then(() => true, () => false);
-const text = async (locator) => ((await locator.first().innerText().catch(() => '')) ?? '').replace(/\u00a0/g, ' ');
+// What a locator shows, with every run of white space (wrapped lines, NBSP) as one space.
+const text = async (locator) => ((await locator.first().innerText().catch(() => '')) ?? '').replace(/[\s\u00a0]+/g, ' ');
 
 async function palette(page, title) {
   const input = page.locator('.quick-input-widget input').first();
   for (let attempt = 0; attempt < 3; attempt++) {
     await page.keyboard.press('Escape');
+    // Keys go to the workbench, not to a widget that keeps them.
+    await page.locator('.tabs-container .tab.active').first().click().catch(() => {});
+    await page.mouse.move(700, 700);
     await page.keyboard.press('Control+Shift+P');
     if (await visible(input, 5000)) break;
-    // Focus may sit in a widget that keeps the keys: the workbench takes them.
-    await page.locator('.monaco-workbench .part.statusbar').first().click().catch(() => {});
   }
-  await input.fill(`>${title}`);
+  // The palette opens with `>` typed and the focus in its input.
+  await page.keyboard.type(title);
   await sleep(800);
   await page.keyboard.press('Enter');
   await sleep(500);
@@ -66,6 +69,9 @@ async function settingRow(page, query, description) {
   await palette(page, 'Preferences: Open User Settings');
   await visible(page.locator('.settings-editor'), 20000);
   await sleep(1500);
+  // Away from the tab just clicked, whose tooltip would cover the search box.
+  await page.mouse.move(700, 700);
+  await sleep(700);
   await page.locator('.settings-editor .suggest-input-container').first().click();
   await page.keyboard.press('Control+A');
   await page.keyboard.type(query);
@@ -189,8 +195,10 @@ try {
   await page.keyboard.press('Tab');
   const toast = page.locator('.notification-toast', { hasText: 'not executable' });
   check('a server path that cannot run: an error message', await visible(toast, 60000), await text(page.locator('.notification-toast')));
+  // The command works while the message is up: nothing waits for it.
   const logWhileShown = await serverLog(page);
   check('Show Server Log works while the message is up', /not executable/.test(logWhileShown), logWhileShown);
+  check('the message is still up', await visible(toast, 5000));
   const button = toast.locator('.monaco-button', { hasText: 'Open Settings' });
   if (await button.count()) {
     await button.first().click();
