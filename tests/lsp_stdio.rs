@@ -741,3 +741,36 @@ fn code_action_moves_a_container_fs_group_to_the_pod() {
     assert!(!codes(&diagnostics).contains(&"pod-only-field"), "{diagnostics:#?}");
     assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
 }
+
+#[test]
+fn a_finding_through_an_alias_points_at_its_anchor() {
+    let mut lsp = Lsp::started();
+    let uri = "file:///alias/pod.yaml";
+    let text = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: shared
+spec:
+  initContainers:
+    - name: setup
+      image: busybox:1.36
+      securityContext: &loose {privileged: true}
+  containers:
+    - name: app
+      image: nginx:1.27
+      securityContext: *loose
+";
+    lsp.open(uri, 1, text);
+    let diagnostics = lsp.diagnostics(uri, 1);
+    let through_alias = diagnostics
+        .iter()
+        .find(|d| d["code"] == "pss/privileged" && d["range"]["start"]["line"] == 12)
+        .unwrap_or_else(|| panic!("no finding at the alias: {diagnostics:#?}"));
+    assert_eq!(through_alias["range"], range(12, 23, 12, 29));
+    let related = &through_alias["relatedInformation"][0];
+    assert_eq!(related["location"]["uri"], uri);
+    assert_eq!(related["location"]["range"]["start"]["line"], 8);
+    assert_eq!(related["message"], "the value of `*loose` is anchored here");
+    lsp.shutdown_and_exit();
+}

@@ -33,6 +33,15 @@ pub struct Finding {
     pub span: Span,
     /// Where the profile of a Pod Security finding came from.
     pub profile_source: ProfileSource,
+    /// Other places the finding is about (the anchor of an alias).
+    pub related: Vec<Related>,
+}
+
+/// A place a finding points to besides its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    pub span: Span,
+    pub message: String,
 }
 
 impl Finding {
@@ -43,6 +52,7 @@ impl Finding {
             message: message.into(),
             span,
             profile_source: ProfileSource::Config,
+            related: Vec::new(),
         }
     }
 
@@ -131,6 +141,9 @@ pub(crate) fn analyze_excerpt(text: &str, file: &ParsedFile, config: &Config, fi
             finding.message.pop();
         }
         let _ = write!(finding.message, " (through the alias `{alias}`, anchored on line {line})");
+        finding
+            .related
+            .push(Related { span: followed.anchor, message: format!("the value of `{alias}` is anchored here") });
         if full_stop {
             finding.message.push('.');
         }

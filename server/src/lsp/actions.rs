@@ -88,7 +88,7 @@ pub fn code_actions(document: &Document, params: &CodeActionParams) -> Vec<CodeA
             findings
                 .iter()
                 .find(|f| f.rule.code == code && f.span == span)
-                .map(|f| to_diagnostic(text, &index, f, document.encoding))
+                .map(|f| to_diagnostic(text, &index, f, document.encoding, Some((document.uri, 0))))
         })
     };
     actions

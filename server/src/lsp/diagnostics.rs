@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use tower_lsp::lsp_types::{
-    CodeDescription, Diagnostic, DiagnosticSeverity, DiagnosticTag, NumberOrString, Range, Url,
+    CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag, Location,
+    NumberOrString, Range, Url,
 };
 
 use super::documents::PlacedSegment;
@@ -103,6 +104,7 @@ pub struct Work {
 /// between segments: once it says yes, the work stops and `None` comes
 /// back, and what was analysed so far stays cached for the next version.
 pub fn compute_segments(
+    uri: &Url,
     segments: &[PlacedSegment],
     config: &Config,
     encoding: PositionEncoding,
@@ -129,7 +131,7 @@ pub fn compute_segments(
                     return None;
                 }
                 work.analysed += 1;
-                analyse_segment(placed, config, encoding)
+                analyse_segment(uri, placed, config, encoding)
             }
         };
         current.insert(id, entry);
@@ -156,7 +158,12 @@ pub fn compute_segments(
     Some((DiagnosticsJson { array, count }, work))
 }
 
-fn analyse_segment(placed: &PlacedSegment, config: &Config, encoding: PositionEncoding) -> SegmentDiagnostics {
+fn analyse_segment(
+    uri: &Url,
+    placed: &PlacedSegment,
+    config: &Config,
+    encoding: PositionEncoding,
+) -> SegmentDiagnostics {
     let text = &*placed.segment.text;
     let result = analyze_document(text, placed.first_line, config);
     let index = LineIndex::new(text);
@@ -167,7 +174,10 @@ fn analyse_segment(placed: &PlacedSegment, config: &Config, encoding: PositionEn
         diagnostics: result
             .findings
             .iter()
-            .map(|f| CachedDiagnostic::new(f.code(), &to_diagnostic(text, &index, f, encoding)))
+            .map(|f| {
+                let at = Some((uri, placed.first_line as u32));
+                CachedDiagnostic::new(f.code(), &to_diagnostic(text, &index, f, encoding, at))
+            })
             .collect(),
     }
 }
@@ -202,12 +212,35 @@ pub fn compute_settings(text: &str, encoding: PositionEncoding) -> Vec<Diagnosti
                 problem.span,
                 format!("{}; podsec ignores this setting.", problem.message),
             );
-            to_diagnostic(text, &index, &finding, encoding)
+            to_diagnostic(text, &index, &finding, encoding, None)
         })
         .collect()
 }
 
-pub fn to_diagnostic(text: &str, index: &LineIndex, finding: &Finding, encoding: PositionEncoding) -> Diagnostic {
+/// `at`: the document's URI and the line of the file `text` starts on, for
+/// related locations (the anchor of an alias).
+pub fn to_diagnostic(
+    text: &str,
+    index: &LineIndex,
+    finding: &Finding,
+    encoding: PositionEncoding,
+    at: Option<(&Url, u32)>,
+) -> Diagnostic {
+    let related_information = at.filter(|_| !finding.related.is_empty()).map(|(uri, first_line)| {
+        finding
+            .related
+            .iter()
+            .map(|related| {
+                let mut range = range(text, index, related.span, encoding);
+                range.start.line += first_line;
+                range.end.line += first_line;
+                DiagnosticRelatedInformation {
+                    location: Location { uri: uri.clone(), range },
+                    message: related.message.clone(),
+                }
+            })
+            .collect()
+    });
     // Faded rather than underlined: the setting is harmless, just not needed.
     let tags = (finding.rule == crate::analysis::rules::REDUNDANT_SETTING).then(|| vec![DiagnosticTag::UNNECESSARY]);
     Diagnostic {
@@ -218,6 +251,7 @@ pub fn to_diagnostic(text: &str, index: &LineIndex, finding: &Finding, encoding:
         code_description: Url::parse(&finding.rule.docs_url()).ok().map(|href| CodeDescription { href }),
         source: Some(SOURCE.to_string()),
         message: finding.message.clone(),
+        related_information,
         ..Diagnostic::default()
     }
 }
@@ -242,7 +276,7 @@ mod tests {
         crate::analysis::analyze(text, config)
             .findings
             .iter()
-            .map(|f| to_diagnostic(text, &index, f, encoding))
+            .map(|f| to_diagnostic(text, &index, f, encoding, None))
             .collect()
     }
 

@@ -111,7 +111,7 @@ impl Edit {
 fn analyse(snapshot: &Snapshot, config: &Config, encoding: PositionEncoding) -> (Vec<Diagnostic>, Work) {
     let mut cache = snapshot.cache.lock().unwrap();
     let (json, work) =
-        compute_segments(&snapshot.segments, config, encoding, &mut cache, || false).expect("never superseded");
+        compute_segments(&uri(), &snapshot.segments, config, encoding, &mut cache, || false).expect("never superseded");
     let diagnostics = json.parse();
     assert_eq!(diagnostics.len(), json.count);
     (diagnostics, work)
@@ -120,7 +120,7 @@ fn analyse(snapshot: &Snapshot, config: &Config, encoding: PositionEncoding) -> 
 fn from_scratch(text: &str, config: &Config, encoding: PositionEncoding) -> Vec<Diagnostic> {
     let index = LineIndex::new(text);
     let analysis = crate::analysis::analyze(text, config);
-    analysis.findings.iter().map(|f| to_diagnostic(text, &index, f, encoding)).collect()
+    analysis.findings.iter().map(|f| to_diagnostic(text, &index, f, encoding, Some((&uri(), 0)))).collect()
 }
 
 fn check_edits(seeds: &[usize], edits: &[Edit], utf8: bool) -> Result<(), TestCaseError> {
@@ -257,9 +257,10 @@ fn a_superseded_analysis_stops_and_keeps_what_it_did() {
         asked.get() > 2
     };
     let mut cache = SegmentCache::default();
-    assert!(compute_segments(&snapshot.segments, &config, PositionEncoding::Utf16, &mut cache, superseded).is_none());
+    assert!(compute_segments(&uri(), &snapshot.segments, &config, PositionEncoding::Utf16, &mut cache, superseded)
+        .is_none());
     let (_, work) =
-        compute_segments(&snapshot.segments, &config, PositionEncoding::Utf16, &mut cache, || false).unwrap();
+        compute_segments(&uri(), &snapshot.segments, &config, PositionEncoding::Utf16, &mut cache, || false).unwrap();
     assert_eq!(work, Work { analysed: 1, reused: 2 });
 }
 

@@ -331,8 +331,15 @@ impl Backend {
                         }
                         let superseded = || !shared.documents.is_current(&uri, ticket, version);
                         let mut cache = lock(&snapshot.cache);
-                        diagnostics::compute_segments(&snapshot.segments, &config, encoding, &mut cache, superseded)
-                            .map(|(diagnostics, work)| (diagnostics, Some(work)))
+                        diagnostics::compute_segments(
+                            &uri,
+                            &snapshot.segments,
+                            &config,
+                            encoding,
+                            &mut cache,
+                            superseded,
+                        )
+                        .map(|(diagnostics, work)| (diagnostics, Some(work)))
                     })
                 };
                 match task.await {
