@@ -3,7 +3,7 @@
 //   VSCODE_E2E_RUN=<run folder> PODSEC_BUNDLED=<server in the extension> node drive.mjs <port>
 // Prints `PASS name` or `FAIL name :: detail` per check; exits 1 on any failure.
 import { chromium } from 'playwright-core';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const port = process.argv[2];
 const RUN = process.env.VSCODE_E2E_RUN;
@@ -15,10 +15,16 @@ const SHOTS = `${RUN}/shots`;
 mkdirSync(SHOTS, { recursive: true });
 
 const failures = [];
-function check(name, ok, detail = '') {
+let page;
+/** Prints `PASS name` or `FAIL name :: detail`; a failure leaves a screenshot in the run's shots/ folder. */
+async function check(name, ok, detail = '') {
   if (!ok) failures.push(name);
   const shown = detail ? ` :: ${String(detail).replace(/\s+/g, ' ').slice(0, 300)}` : '';
   console.log(`${ok ? 'PASS' : 'FAIL'} ${name}${ok ? '' : shown}`);
+  if (!ok && page) {
+    const file = `${SHOTS}/${String(failures.length).padStart(2, '0')}-${name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}.png`;
+    await page.screenshot({ path: file }).catch(() => {});
+  }
 }
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const visible = (locator, timeout) => locator.first().waitFor({ state: 'visible', timeout }).then(() => true, () => false);
@@ -79,6 +85,20 @@ async function settingRow(page, query, description) {
   return page.locator('.settings-editor .setting-item-contents', { hasText: description }).first();
 }
 
+/** The command lines of the running processes started from the bundled server. */
+function servers() {
+  const found = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
+      if (argv[0] === BUNDLED) found.push(argv);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
+}
+
 async function serverLog(page) {
   await palette(page, 'podsec: Show Server Log');
   await sleep(1500);
@@ -89,39 +109,41 @@ const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
 });
-const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
 
 try {
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(WORKSPACE)}`, { timeout: 60000 });
-  check('the workbench loads', await visible(page.locator('.monaco-workbench'), 120000));
+  await check('the workbench loads', await visible(page.locator('.monaco-workbench'), 120000));
   await sleep(3000);
 
   // --- Diagnostics, from the server the extension carries.
   await open(page, 'deploy.yaml');
-  check('a squiggle under the container fsGroup', await visible(page.locator('.monaco-editor .squiggly-error'), 90000));
+  await check('a squiggle under the container fsGroup', await visible(page.locator('.monaco-editor .squiggly-error'), 90000));
   await page.keyboard.press('Control+Shift+M');
   await visible(page.locator('.markers-panel .monaco-list-row'), 20000);
   await sleep(1500);
   const rows = (await page.locator('.markers-panel .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
   const row = rows.find((r) => r.includes('fsGroup')) ?? '';
-  check('the Problems panel: pod-only-field at line 14, column 13', /pod-only-field/.test(row) && /Ln 14, Col 13/.test(row), rows.join(' | '));
+  await check('the Problems panel: pod-only-field at line 14, column 13', /pod-only-field/.test(row) && /Ln 14, Col 13/.test(row), rows.join(' | '));
   const log = await serverLog(page);
-  check('the server log: the bundled server started', /found via bundled/.test(log), log);
+  await check('the server log: the bundled server started', /found via bundled/.test(log), log);
+  const commands = servers().map((argv) => argv.join(' '));
+  await check('the server runs as `podsec lsp` (no --stdio added)', commands.length === 1 && commands[0] === `${BUNDLED} lsp`, commands.join(' | '));
   await page.locator('.tab[aria-label*="deploy.yaml"]').first().click();
   await sleep(800);
 
   // --- Inlay hints and the verdict lens.
   const view = await text(page.locator('.editor-instance .monaco-editor .view-lines'));
-  check('an inlay hint: runAsNonRoot inherited from the pod', view.includes('runAsNonRoot: true (pod)'), view);
+  await check('an inlay hint: runAsNonRoot inherited from the pod', view.includes('runAsNonRoot: true (pod)'), view);
   const lens = page.locator('.editor-instance .monaco-editor .codelens-decoration a').first();
   const lensText = await text(lens);
-  check('the verdict code lens above kind:', /baseline/.test(lensText) && /restricted/.test(lensText), lensText);
+  await check('the verdict code lens above kind:', /baseline/.test(lensText) && /restricted/.test(lensText), lensText);
   if (lensText) {
     await lens.click();
     const pick = page.locator('.quick-input-widget');
     const shown = await visible(pick, 15000);
     const items = shown ? await text(pick) : '';
-    check('clicking the lens lists the violations', shown && /fsGroup|seccomp|capabilit/i.test(items), items);
+    await check('clicking the lens lists the violations', shown && /fsGroup|seccomp|capabilit/i.test(items), items);
     await page.keyboard.press('Escape');
   }
 
@@ -137,7 +159,7 @@ try {
     const widget = page.locator('.monaco-hover:visible');
     if (await visible(widget, 15000)) hover = await text(widget);
   }
-  check('hover on fsGroup: its type and scope', /fsGroup/.test(hover) && /pod-only|pod-level|pod securityContext/i.test(hover), hover);
+  await check('hover on fsGroup: its type and scope', /fsGroup/.test(hover) && /pod-only|pod-level|pod securityContext/i.test(hover), hover);
   await page.mouse.move(5, 500);
   await page.keyboard.press('Escape');
 
@@ -148,7 +170,7 @@ try {
   const menuShown = await visible(menu, 15000);
   const actions = menuShown ? (await menu.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ')) : [];
   const wanted = 'Move `fsGroup` to the pod securityContext';
-  check('the quick fix menu offers the move', actions.some((a) => a.includes(wanted)), actions.join(' | '));
+  await check('the quick fix menu offers the move', actions.some((a) => a.includes(wanted)), actions.join(' | '));
   const focused = (await menu.locator('.monaco-list-row.focused').first().getAttribute('aria-label').catch(() => '')) ?? '';
   if (focused.includes(wanted)) {
     await page.keyboard.press('Enter');
@@ -160,54 +182,56 @@ try {
   await sleep(1500);
   const fixed = readFileSync(`${WORKSPACE}/deploy.yaml`, 'utf8');
   const moved = /\n {6}securityContext:\n(?: {8}.*\n)*? {8}fsGroup: 2000\n/.test(fixed) && !/\n {12}fsGroup/.test(fixed);
-  check('the fix moved fsGroup to the pod securityContext, on disk', moved, fixed);
+  await check('the fix moved fsGroup to the pod securityContext, on disk', moved, fixed);
   const left = await page.locator('.editor-instance .monaco-editor .squiggly-error').count();
-  check('no error squiggle after the fix', left === 0, `${left} left`);
+  await check('no error squiggle after the fix', left === 0, `${left} left`);
 
   // --- A setting changed in the Settings UI re-publishes, without a restart.
   await open(page, 'pod.yaml');
-  check('pod.yaml: a warning for privileged: true', await visible(page.locator('.editor-instance .monaco-editor .squiggly-warning'), 60000));
+  await check('pod.yaml: a warning for privileged: true', await visible(page.locator('.editor-instance .monaco-editor .squiggly-warning'), 60000));
   const profileRow = await settingRow(page, 'podsec.profile', 'The Pod Security Standards profile');
   const select = profileRow.locator('select').first();
   const hasSelect = (await select.count()) > 0;
-  check('the Settings UI: a dropdown for podsec.profile', hasSelect, await text(profileRow));
+  await check('the Settings UI: a dropdown for podsec.profile', hasSelect, await text(profileRow));
   if (hasSelect) await select.selectOption({ label: 'privileged' });
   await sleep(1500);
-  check('the choice is saved in the User settings', /"podsec.profile": "privileged"/.test(readFileSync(SETTINGS, 'utf8')), readFileSync(SETTINGS, 'utf8'));
+  await check('the choice is saved in the User settings', /"podsec.profile": "privileged"/.test(readFileSync(SETTINGS, 'utf8')), readFileSync(SETTINGS, 'utf8'));
   await page.locator('.tab[aria-label*="pod.yaml"]').first().click();
   let cleared = false;
   for (let i = 0; i < 60 && !cleared; i++) {
     await sleep(500);
     cleared = (await page.locator('.editor-instance .monaco-editor .squiggly-warning').count()) === 0;
   }
-  check('profile privileged in settings.json: the warning goes, no restart', cleared);
+  await check('profile privileged in settings.json: the warning goes, no restart', cleared);
   const starts = ((await serverLog(page)).match(/Starting /g) ?? []).length;
-  check('the server was started once', starts === 1, `${starts} starts`);
+  await check('the server was started once', starts === 1, `${starts} starts`);
 
   // --- A server path that is wrong: a message that does not block, and
   // the Settings UI fixes it.
   writeFileSync(`${RUN}/podsec-copy`, readFileSync(BUNDLED), { mode: 0o644 });
   const pathRow = await settingRow(page, 'podsec.server.path', 'Path to the');
   const pathInput = pathRow.locator('input').first();
-  check('the Settings UI: a text box for podsec.server.path (User tab)', (await pathInput.count()) > 0, await text(pathRow));
+  await check('the Settings UI: a text box for podsec.server.path (User tab)', (await pathInput.count()) > 0, await text(pathRow));
   await pathInput.click();
   await pathInput.fill(`${RUN}/podsec-copy`);
   await page.keyboard.press('Tab');
   const toast = page.locator('.notification-toast', { hasText: 'not executable' });
-  check('a server path that cannot run: an error message', await visible(toast, 60000), await text(page.locator('.notification-toast')));
+  await check('a server path that cannot run: an error message', await visible(toast, 60000), await text(page.locator('.notification-toast')));
   // The command works while the message is up: nothing waits for it.
   const logWhileShown = await serverLog(page);
-  check('Show Server Log works while the message is up', /not executable/.test(logWhileShown), logWhileShown);
-  check('the message is still up', await visible(toast, 5000));
+  await check('Show Server Log works while the message is up', /not executable/.test(logWhileShown), logWhileShown);
+  await check('the message is still up', await visible(toast, 5000));
   const button = toast.locator('.monaco-button', { hasText: 'Open Settings' });
   if (await button.count()) {
     await button.first().click();
     await visible(page.locator('.settings-editor'), 20000);
     await sleep(2500);
+    const tab = await text(page.locator('.settings-editor .settings-tabs-widget .action-label.checked'));
+    await check('Open Settings opens the User tab', /^User/.test(tab.trim()), tab);
     const row = page.locator('.settings-editor .setting-item-contents', { hasText: 'Path to the' }).first();
     const input = row.locator('input').first();
     const editable = (await input.count()) > 0;
-    check('Open Settings shows podsec.server.path with a text box', editable, await text(row));
+    await check('Open Settings shows podsec.server.path with a text box', editable, await text(row));
     if (editable) {
       await input.click();
       await input.fill(BUNDLED);
@@ -215,17 +239,19 @@ try {
       await sleep(1000);
     }
   } else {
-    check('the message has an Open Settings button', false, await text(toast));
+    await check('the message has an Open Settings button', false, await text(toast));
   }
   await page.locator('.tab[aria-label*="pod.yaml"]').first().click();
   // The profile is still privileged: pod.yaml's information finding shows the server runs.
-  check(
+  await check(
     'the path typed in the Settings UI starts the server: diagnostics again',
     await visible(page.locator('.editor-instance .monaco-editor .squiggly-info'), 60000),
     readFileSync(SETTINGS, 'utf8'),
   );
+  const saved = /"podsec\.server\.path": "([^"]*)"/.exec(readFileSync(SETTINGS, 'utf8'))?.[1];
+  await check('the path is saved in the User settings and honoured', saved === BUNDLED && /found via setting/.test(await serverLog(page)), saved);
 } catch (error) {
-  check('the script ran to the end', false, error?.stack ?? String(error));
+  await check('the script ran to the end', false, error?.stack ?? String(error));
 } finally {
   await page.screenshot({ path: `${SHOTS}/last.png` }).catch(() => {});
   await browser.close();

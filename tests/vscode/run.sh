@@ -14,17 +14,27 @@ CODE_SERVER=4.100.3      # VS Code 1.100.3; later releases need Node 22
 PORT=${PORT:-8093}
 mkdir -p "$CACHE"/{tmp,cs,rg}
 
+# Debian packages: the toolchain code-server's native modules build with,
+# Chromium and ripgrep. Installing them needs root (or sudo without a
+# password); without them the test fails, it does not skip.
 need=(build-essential pkg-config python3 libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev chromium ripgrep fonts-dejavu-core)
-missing=$(dpkg-query -W -f='${Package} ${Status}\n' "${need[@]}" 2>/dev/null | grep -vc 'install ok installed' || true)
-if [ "$missing" != 0 ] || ! command -v chromium >/dev/null; then
-    sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo -n"
+installed=$(dpkg-query -W -f='${Status}\n' "${need[@]}" 2>/dev/null | grep -c 'install ok installed' || true)
+if [ "$installed" != "${#need[@]}" ] || [ ! -x /usr/bin/chromium ]; then
+    sudo=""
+    if [ "$(id -u)" != 0 ]; then
+        command -v sudo >/dev/null && sudo -n true 2>/dev/null \
+            || { echo "vscode end-to-end: needs ${need[*]} (apt-get as root or sudo -n)"; exit 1; }
+        sudo="sudo -n"
+    fi
     export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get update -q >/dev/null
-    $sudo apt-get install -y -q "${need[@]}" >/dev/null
+    { $sudo apt-get update -q && $sudo apt-get install -y -q "${need[@]}"; } > "$CACHE/apt.log" 2>&1 \
+        || { tail -20 "$CACHE/apt.log"; echo "vscode end-to-end: apt-get install failed"; exit 1; }
 fi
+[ -x /usr/bin/chromium ] || { echo "vscode end-to-end: no /usr/bin/chromium"; exit 1; }
 
 # code-server's dependencies build native modules; @vscode/ripgrep would
 # download rg from GitHub: Debian's rg stands in as its cached download.
+TMPDIR_ORIG=${TMPDIR:-/tmp}
 export TMPDIR="$CACHE/tmp"
 if [ ! -x "$CACHE/cs/node_modules/.bin/code-server" ]; then
     mkdir -p "$TMPDIR/vscode-ripgrep-cache-1.15.11"
@@ -40,7 +50,7 @@ fi
 
 # A fresh profile and workspace for every run.
 RUN=$(mktemp -d)
-trap 'kill -- -$CS_PID 2>/dev/null || true; rm -rf "$RUN"' EXIT
+trap '[ -z "${CS_PID:-}" ] || kill -- -"$CS_PID" 2>/dev/null || true; rm -rf "$RUN"' EXIT
 mkdir -p "$RUN"/{ws,data/User,ext,home}
 cp "$HERE"/workspace/*.yaml "$RUN/ws/"
 cat > "$RUN/data/User/settings.json" <<JSON
@@ -62,11 +72,18 @@ setsid "$CS" "${ARGS[@]}" --bind-addr "127.0.0.1:$PORT" --auth none --disable-te
 CS_PID=$!
 for _ in $(seq 90); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 1; done
 BUNDLED=$(ls "$RUN"/ext/podsec.podsec-*/bin/podsec)
+# The package carries the release server when one is named.
+if [ -n "${PODSEC_RELEASE_BIN:-}" ] && ! cmp -s "$BUNDLED" "$PODSEC_RELEASE_BIN"; then
+    echo "vscode end-to-end: the package's bin/podsec is not $PODSEC_RELEASE_BIN"; exit 1
+fi
 rc=0
 ( cd "$HERE" && VSCODE_E2E_RUN="$RUN" PODSEC_BUNDLED="$BUNDLED" timeout 600 node drive.mjs "$PORT" ) || rc=$?
 if [ $rc != 0 ]; then
     echo "--- extension host log"
     cat "$RUN"/data/logs/*/exthost*/remoteexthost.log 2>/dev/null | tail -40 || true
-    mkdir -p "$PWD/.cache/vscode-e2e/failed" && cp -r "$RUN/shots" "$PWD/.cache/vscode-e2e/failed/" 2>/dev/null || true
+    # The screenshots (one per failed check) and logs outlive the run.
+    kept=$(mktemp -d "${TMPDIR_ORIG:-/tmp}/podsec-vscode-e2e.XXXXXX")
+    cp -r "$RUN/shots" "$RUN/code-server.log" "$RUN/data/logs" "$kept/" 2>/dev/null || true
+    echo "vscode end-to-end: screenshots and logs in $kept"
 fi
 exit $rc
