@@ -85,6 +85,22 @@ async function settingRow(page, query, description) {
   return page.locator('.settings-editor .setting-item-contents', { hasText: description }).first();
 }
 
+/** Sets a setting in the User settings.json, as a user editing the file does (VS Code watches it). */
+function setUserSetting(key, value) {
+  const settings = JSON.parse(readFileSync(SETTINGS, 'utf8'));
+  settings[key] = value;
+  writeFileSync(SETTINGS, `${JSON.stringify(settings, null, 2)}\n`);
+}
+
+/** Waits up to `ms` for `count()` of a locator to satisfy `ok`. */
+async function until(locator, ok, ms) {
+  for (const end = Date.now() + ms; Date.now() < end; ) {
+    if (ok(await locator.count())) return true;
+    await sleep(500);
+  }
+  return false;
+}
+
 /** The command lines of the running processes started from the bundled server. */
 function servers() {
   const found = [];
@@ -211,10 +227,16 @@ try {
   writeFileSync(`${RUN}/podsec-copy`, readFileSync(BUNDLED), { mode: 0o644 });
   const pathRow = await settingRow(page, 'podsec.server.path', 'Path to the');
   const pathInput = pathRow.locator('input').first();
-  await check('the Settings UI: a text box for podsec.server.path (User tab)', (await pathInput.count()) > 0, await text(pathRow));
-  await pathInput.click();
-  await pathInput.fill(`${RUN}/podsec-copy`);
-  await page.keyboard.press('Tab');
+  const hasInput = (await pathInput.count()) > 0;
+  await check('the Settings UI: a text box for podsec.server.path (User tab)', hasInput, await text(pathRow));
+  if (hasInput) {
+    await pathInput.click();
+    await pathInput.fill(`${RUN}/podsec-copy`);
+    await page.keyboard.press('Tab');
+  } else {
+    // Without the text box, as in settings.json, so the checks below still run.
+    setUserSetting('podsec.server.path', `${RUN}/podsec-copy`);
+  }
   const toast = page.locator('.notification-toast', { hasText: 'not executable' });
   await check('a server path that cannot run: an error message', await visible(toast, 60000), await text(page.locator('.notification-toast')));
   // The command works while the message is up: nothing waits for it.
@@ -241,6 +263,9 @@ try {
   } else {
     await check('the message has an Open Settings button', false, await text(toast));
   }
+  if (!/"podsec\.server\.path": /.test(readFileSync(SETTINGS, 'utf8')) || !readFileSync(SETTINGS, 'utf8').includes(`"${BUNDLED}"`)) {
+    setUserSetting('podsec.server.path', BUNDLED);
+  }
   await page.locator('.tab[aria-label*="pod.yaml"]').first().click();
   // The profile is still privileged: pod.yaml's information finding shows the server runs.
   await check(
@@ -250,6 +275,28 @@ try {
   );
   const saved = /"podsec\.server\.path": "([^"]*)"/.exec(readFileSync(SETTINGS, 'utf8'))?.[1];
   await check('the path is saved in the User settings and honoured', saved === BUNDLED && /found via setting/.test(await serverLog(page)), saved);
+
+  // --- A rule level set in settings.json re-publishes, without a restart.
+  const startsBefore = ((await serverLog(page)).match(/Starting /g) ?? []).length;
+  await page.locator('.tab[aria-label*="pod.yaml"]').first().click();
+  // As a user does it: the User settings.json opened in the editor, edited and saved.
+  await palette(page, 'Preferences: Open User Settings (JSON)');
+  await sleep(1500);
+  const edited = JSON.parse(readFileSync(SETTINGS, 'utf8'));
+  edited['podsec.rules'] = { 'read-only-root-filesystem': 'error' };
+  await page.keyboard.press('Control+A');
+  // insertText: no auto-closed brackets or quotes, as a paste.
+  await page.keyboard.insertText(JSON.stringify(edited, null, 2));
+  await page.keyboard.press('Control+S');
+  await sleep(1000);
+  await page.locator('.tab[aria-label*="pod.yaml"]').first().click();
+  await check(
+    'podsec.rules in settings.json: the information finding becomes an error',
+    await until(page.locator('.editor-instance .monaco-editor .squiggly-error'), (n) => n > 0, 30000),
+    readFileSync(SETTINGS, 'utf8'),
+  );
+  const startsAfter = ((await serverLog(page)).match(/Starting /g) ?? []).length;
+  await check('no restart for a rule level', startsAfter === startsBefore, `${startsBefore} -> ${startsAfter} starts`);
 } catch (error) {
   await check('the script ran to the end', false, error?.stack ?? String(error));
 } finally {
