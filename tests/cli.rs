@@ -438,3 +438,108 @@ fn help_documents_the_exit_codes() {
         assert!(help.contains(flag), "{flag} missing");
     }
 }
+
+/// The CI formats on a small repository, compared with their golden files
+/// (`PODSEC_BLESS=1` rewrites them after a deliberate change).
+fn golden(format: &str, file: &str) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/cli-golden");
+    let output = run(&dir.join("manifests"), &["check", "--format", format, "."]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert_eq!(stderr(&output), "", "the CI formats print no summary");
+    let actual = stdout(&output);
+    let expected_path = dir.join(file);
+    if std::env::var_os("PODSEC_BLESS").is_some() {
+        std::fs::write(&expected_path, &actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&expected_path).unwrap();
+    assert_eq!(actual, expected, "--format {format} differs from {file}");
+    actual
+}
+
+/// The JSON format's findings on the golden repository, as the positions tuple.
+fn golden_json_positions() -> Vec<(String, String, String, u64, u64, u64, u64)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/cli-golden/manifests");
+    positions(&json(&run(&dir, &["check", "--format", "json", "."])))
+}
+
+#[test]
+fn github_format_is_workflow_commands_on_the_findings_lines() {
+    let text = golden("github", "github.txt");
+    let command = |line: &str| -> (String, String, String, u64, u64, u64, u64) {
+        let (head, message) =
+            line.split_once("::").and_then(|(_, rest)| rest.split_once("::")).expect("::cmd props::msg");
+        let (level, properties) = head.split_once(' ').unwrap();
+        let property = |name: &str| -> String {
+            properties.split(',').find_map(|p| p.strip_prefix(&format!("{name}="))).unwrap().to_string()
+        };
+        let number = |name: &str| property(name).parse::<u64>().unwrap();
+        let rule = property("title").trim_start_matches("podsec (").trim_end_matches(')').replace("%3A", ":");
+        let severity = message.split(' ').nth(1).unwrap().split('[').next().unwrap().to_string();
+        assert_eq!(
+            level,
+            match severity.as_str() {
+                "error" => "error",
+                "warning" => "warning",
+                _ => "notice",
+            }
+        );
+        (property("file"), rule, severity, number("line"), number("col"), number("endLine"), number("endColumn"))
+    };
+    let annotations: Vec<_> = text.lines().map(command).collect();
+    assert_eq!(annotations, golden_json_positions(), "the same findings at the same places as --format json");
+    // The namespace that chose the profile is named, as in the human format.
+    assert!(text.contains("(profile from namespace team-a (team-a/namespace.yaml:6))"), "{text}");
+}
+
+#[test]
+fn gitlab_format_is_a_code_quality_report_with_stable_unique_fingerprints() {
+    let text = golden("gitlab", "gitlab.json");
+    let issues: Vec<Value> = serde_json::from_str(&text).unwrap();
+    let located: Vec<_> = issues
+        .iter()
+        .map(|issue| {
+            let severity = match issue["severity"].as_str().unwrap() {
+                "critical" => "error",
+                "major" => "warning",
+                "minor" => "information",
+                "info" => "hint",
+                other => panic!("severity {other}"),
+            };
+            let at = |end: &str, field: &str| issue["location"]["positions"][end][field].as_u64().unwrap();
+            (
+                issue["location"]["path"].as_str().unwrap().to_string(),
+                issue["check_name"].as_str().unwrap().to_string(),
+                severity.to_string(),
+                at("begin", "line"),
+                at("begin", "column"),
+                at("end", "line"),
+                at("end", "column"),
+            )
+        })
+        .collect();
+    assert_eq!(located, golden_json_positions(), "the same findings at the same places as --format json");
+    let mut fingerprints: Vec<&str> = issues.iter().map(|i| i["fingerprint"].as_str().unwrap()).collect();
+    assert!(issues.iter().all(|i| !i["description"].as_str().unwrap().is_empty()));
+    fingerprints.sort_unstable();
+    fingerprints.dedup();
+    assert_eq!(fingerprints.len(), issues.len(), "every fingerprint is unique");
+
+    // A line added above a finding keeps its fingerprint.
+    let dir = tempfile::tempdir().unwrap();
+    let web = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/cli-golden/manifests/web.yaml"),
+    )
+    .unwrap();
+    write(dir.path(), "web.yaml", &format!("# moved down\n{web}"));
+    let moved: Vec<Value> =
+        serde_json::from_slice(&run(dir.path(), &["check", "--format", "gitlab", "web.yaml"]).stdout).unwrap();
+    let of_web: Vec<&Value> = issues.iter().filter(|i| i["location"]["path"] == "web.yaml").collect();
+    assert_eq!(moved.len(), of_web.len());
+    for (before, after) in of_web.iter().zip(&moved) {
+        assert_eq!(before["fingerprint"], after["fingerprint"]);
+        assert_eq!(
+            before["location"]["positions"]["begin"]["line"].as_u64().unwrap() + 1,
+            after["location"]["positions"]["begin"]["line"].as_u64().unwrap()
+        );
+    }
+}

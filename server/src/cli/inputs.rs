@@ -1,8 +1,8 @@
 //! Which files a `podsec check` run reads, and reading them.
 
-use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Where one checked text comes from.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -55,47 +55,79 @@ const EXTENSIONS: [&str; 2] = ["yaml", "yml"];
 /// a git repository), `.ignore` and hidden-file conventions, like ruff and
 /// ripgrep. Every error names the path it is about.
 pub fn collect(paths: &[PathBuf], stdin_name: &str) -> (Vec<Input>, Vec<InputError>) {
-    // Keyed by path so the order is stable and a file named twice is checked once.
-    let mut inputs: BTreeMap<Source, String> = BTreeMap::new();
-    let mut errors = Vec::new();
+    let (found, errors) = collect_visiting(paths, stdin_name, 1, |_| ());
+    (found.into_iter().map(|(input, _)| input).collect(), errors)
+}
+
+/// As [`collect`], with `visit` called on each file as soon as it is found,
+/// on `jobs` threads that walk and visit at once (named files included,
+/// standard input not: its entry comes back with `None`). The inputs come
+/// back sorted and deduplicated as [`collect`] gives them.
+pub fn collect_visiting<R, V>(
+    paths: &[PathBuf],
+    stdin_name: &str,
+    jobs: usize,
+    visit: V,
+) -> (Vec<(Input, Option<R>)>, Vec<InputError>)
+where
+    R: Send,
+    V: Fn(&Input) -> R + Sync,
+{
+    let found: Mutex<Vec<(Input, Option<R>)>> = Mutex::new(Vec::new());
+    let errors: Mutex<Vec<InputError>> = Mutex::new(Vec::new());
+    let keep = |input: Input, result: Option<R>| found.lock().expect("no panic holds it").push((input, result));
+    let mut named = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
-            inputs.insert(Source::Stdin, stdin_name.to_owned());
+            keep(Input { source: Source::Stdin, display: stdin_name.to_owned() }, None);
             continue;
         }
         match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => walk(path, &mut inputs, &mut errors),
-            Ok(_) => {
-                inputs.insert(Source::File(path.clone()), display_path(path));
+            Ok(meta) if meta.is_dir() => {
+                let walker = ignore::WalkBuilder::new(path).require_git(false).threads(jobs).build_parallel();
+                walker.run(|| {
+                    let (keep, errors, visit) = (&keep, &errors, &visit);
+                    Box::new(move |entry| {
+                        match entry {
+                            Ok(entry) => {
+                                let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                                if is_file
+                                    && has_yaml_extension(entry.path())
+                                    && !crate::chart::is_template_partial(entry.path())
+                                {
+                                    let display = display_path(walked_relative(path, entry.path()));
+                                    let input = Input { source: Source::File(entry.into_path()), display };
+                                    let result = visit(&input);
+                                    keep(input, Some(result));
+                                }
+                            }
+                            Err(error) => errors.lock().expect("no panic holds it").push(walk_error(path, &error)),
+                        }
+                        ignore::WalkState::Continue
+                    })
+                });
             }
-            Err(error) => errors.push(InputError { display: display_path(path), reason: io_reason(&error) }),
+            Ok(_) => named.push(Input { source: Source::File(path.clone()), display: display_path(path) }),
+            Err(error) => errors
+                .lock()
+                .expect("no panic holds it")
+                .push(InputError { display: display_path(path), reason: io_reason(&error) }),
         }
     }
-    let mut inputs: Vec<Input> = inputs.into_iter().map(|(source, display)| Input { source, display }).collect();
-    // Sort by the reported name so output is ordered as the user reads it.
-    inputs.sort_by(|a, b| a.display.cmp(&b.display).then_with(|| a.source.cmp(&b.source)));
-    // `a.yaml` named and `.` walked reach the same file under the same name.
-    inputs.dedup_by(|a, b| {
-        a.display == b.display && matches!((&a.source, &b.source), (Source::File(_), Source::File(_)))
+    let mut named_inputs = named.iter();
+    super::ordered::for_each_ordered(&named, jobs, &visit, |result| {
+        let input = named_inputs.next().expect("one result per named file").clone();
+        keep(input, Some(result));
+        true
     });
-    (inputs, errors)
-}
-
-fn walk(root: &Path, inputs: &mut BTreeMap<Source, String>, errors: &mut Vec<InputError>) {
-    let walker = ignore::WalkBuilder::new(root).require_git(false).build();
-    for entry in walker {
-        match entry {
-            Ok(entry) => {
-                let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                if is_file && has_yaml_extension(entry.path()) && !crate::chart::is_template_partial(entry.path()) {
-                    let path = entry.into_path();
-                    let display = display_path(walked_relative(root, &path));
-                    inputs.insert(Source::File(path), display);
-                }
-            }
-            Err(error) => errors.push(walk_error(root, &error)),
-        }
-    }
+    let mut found = found.into_inner().expect("no panic holds it");
+    let mut errors = errors.into_inner().expect("no panic holds it");
+    found.sort_by(|(a, _), (b, _)| a.display.cmp(&b.display).then_with(|| a.source.cmp(&b.source)));
+    found.dedup_by(|(a, _), (b, _)| {
+        a == b || (a.display == b.display && matches!((&a.source, &b.source), (Source::File(_), Source::File(_))))
+    });
+    errors.sort_by(|a, b| a.display.cmp(&b.display));
+    (found, errors)
 }
 
 /// Files under `.` are reported without the `./` prefix, as ruff does.

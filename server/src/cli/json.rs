@@ -40,6 +40,16 @@ impl<'a> JsonFinding<'a> {
     }
 }
 
+/// Each finding of a file as one JSON object (done on the threads that
+/// check, so that writing the array is only joining).
+pub fn render(report: &FileReport) -> Vec<Vec<u8>> {
+    report
+        .findings
+        .iter()
+        .map(|finding| serde_json::to_vec(&JsonFinding::new(&report.path, finding)).expect("a finding serializes"))
+        .collect()
+}
+
 /// Writes `[`, then each file's findings as they come, then `]`.
 #[derive(Default)]
 pub struct JsonWriter {
@@ -51,11 +61,17 @@ impl JsonWriter {
         out.write_all(b"[")
     }
 
+    #[cfg(test)]
     pub fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
+        self.rendered(out, &render(report))
+    }
+
+    /// A file's findings as [`render`] gave them.
+    pub fn rendered(&mut self, out: &mut dyn Write, findings: &[Vec<u8>]) -> io::Result<()> {
         let mut buffer = Vec::new();
-        for finding in &report.findings {
+        for finding in findings {
             buffer.extend_from_slice(if self.written == 0 { b"\n  " } else { b",\n  " });
-            serde_json::to_writer(&mut buffer, &JsonFinding::new(&report.path, finding))?;
+            buffer.extend_from_slice(finding);
             self.written += 1;
         }
         out.write_all(&buffer)

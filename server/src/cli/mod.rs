@@ -3,6 +3,7 @@
 //! Findings go to stdout in the chosen format; the summary, the progress bar
 //! and read errors go to stderr. Files are written only with `--fix`.
 
+mod annotations;
 mod fix;
 mod human;
 mod inputs;
@@ -68,6 +69,10 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0, for code scanning.
     Sarif,
+    /// GitHub Actions workflow commands: findings shown on the pull request's lines.
+    Github,
+    /// GitLab Code Quality report (JSON): findings shown in the merge request.
+    Gitlab,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -149,6 +154,10 @@ pub struct CheckArgs {
     /// Print the safe fixes as a unified diff; write nothing.
     #[arg(long)]
     pub diff: bool,
+
+    /// How many files to read and check at once (default: one per CPU).
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<std::num::NonZeroUsize>,
 }
 
 /// What checking one input gave.
@@ -193,32 +202,74 @@ pub fn check(mut args: CheckArgs) -> ExitCode {
     let mut stdout = AutoStream::new(io::stdout(), choice);
     let mut stderr = AutoStream::new(io::stderr(), choice);
 
-    let (inputs, mut walk_errors) = inputs::collect(&args.paths, &stdin_name);
-    let mut resolved = settings::resolve(&inputs, args.config.as_deref(), &args.flag_settings());
-    // Standard input alone (`kustomize build | podsec check -`) is read
-    // before it is checked, so its Namespaces apply to its workloads. Beside
-    // other inputs it is read when its turn comes, so that their findings
-    // stream while it is still open.
-    let stdin_alone = matches!(inputs.as_slice(), [only] if only.source == Source::Stdin);
-    let stdin_text = stdin_alone.then(|| inputs::read(&inputs[0]));
-    let mut namespace_scan =
-        namespaces::NamespaceScan::new(&inputs, stdin_text.as_ref().and_then(|t| t.as_deref().ok()));
-    for (input, config) in inputs.iter().zip(&mut resolved.configs) {
-        *config = namespace_scan.config_for(input, config);
-    }
-    walk_errors.extend(resolved.errors.iter().cloned());
-    let mut totals = Totals::default();
-    for error in &walk_errors {
-        report_error(&mut stderr, error);
-    }
-    totals.unreadable += walk_errors.len();
+    let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |n| n.get());
+    let flags = args.flag_settings();
+    let resolver = settings::Resolver::new(args.config.as_deref(), &flags);
+    let mode = fix::Mode::from_flags(args.fix, args.diff);
+    let progress = Progress::new(!args.quiet && io::stderr().is_terminal());
+    tracing::debug!(jobs, "checking");
 
-    let progress = (!args.quiet && inputs.len() >= PROGRESS_MIN_FILES && io::stderr().is_terminal())
-        .then(|| progress_bar(inputs.len() as u64));
+    // First pass, as the walk finds each file: its settings, its labelled
+    // Namespaces and, without --fix/--diff, its findings under those
+    // settings. Standard input alone (`kustomize build | podsec check -`) is
+    // read first, so its Namespaces count too; beside other inputs it is
+    // read when its turn comes, so that their findings stream while it is
+    // still open.
+    let stdin_input = Input { source: Source::Stdin, display: stdin_name.clone() };
+    let stdin_alone = !args.paths.is_empty() && args.paths.iter().all(|p| p.as_os_str() == "-");
+    let stdin_text = stdin_alone.then(|| inputs::read(&stdin_input));
+    let (mut scanned, mut walk_errors) = inputs::collect_visiting(&args.paths, &stdin_name, jobs, |input| {
+        let first = first_pass(input, &resolver, mode, None);
+        progress.tick();
+        first
+    });
+    for (input, first) in &mut scanned {
+        if first.is_none() && stdin_alone {
+            *first = Some(first_pass(input, &resolver, mode, stdin_text.as_ref()));
+        }
+    }
+
+    // The Namespaces of every input decide the profile of the workloads in
+    // them: what the first pass judged under other settings is judged again.
+    let found =
+        scanned.iter_mut().filter_map(|(_, first)| first.as_mut()).flat_map(|f| std::mem::take(&mut f.namespaces));
+    let mut namespace_scan = namespaces::NamespaceScan::new(found.collect());
+    let work: Vec<std::sync::Mutex<Option<Pending>>> = scanned
+        .into_iter()
+        .map(|(input, first)| {
+            let (config, outcome) = match first {
+                Some(first) => (first.config, first.outcome),
+                None => (resolver.config_for(&input), None),
+            };
+            let config_in_force = namespace_scan.config_for(&input, &config);
+            let pending = match outcome {
+                Some(outcome) if std::sync::Arc::ptr_eq(&config, &config_in_force) => Pending::Done(outcome),
+                Some(failed @ Outcome::Failed(_)) => Pending::Done(failed),
+                Some(Outcome::Checked(report, _)) => Pending::Analyse(input, config_in_force, report.text),
+                None => Pending::Check(input, config_in_force),
+            };
+            std::sync::Mutex::new(Some(pending))
+        })
+        .collect();
+    let (settings_errors, problem_reports) = resolver.finish();
+    walk_errors.extend(settings_errors);
+
+    let mut totals = Totals::default();
+    progress.suspend(|| {
+        for error in &walk_errors {
+            report_error(&mut stderr, error);
+        }
+    });
+    totals.unreadable += walk_errors.len();
     let mut json = json::JsonWriter::default();
     let mut sarif = SarifLog::default();
+    let mut unreadable_annotations = Vec::new();
     for error in &walk_errors {
         sarif.unreadable(&error.display, &error.to_string());
+        if args.format == Format::Github {
+            annotations::write_github_unreadable(&mut unreadable_annotations, &error.display, &error.to_string())
+                .expect("writing to memory");
+        }
     }
     let mut write_failed: Option<io::Error> = None;
     let mut write = |bytes: &[u8], out: &mut AutoStream<io::Stdout>| {
@@ -232,83 +283,102 @@ pub fn check(mut args: CheckArgs) -> ExitCode {
         true
     };
 
-    if args.format == Format::Json {
-        let mut buffer = Vec::new();
-        json.start(&mut buffer).expect("writing to memory");
-        write(&buffer, &mut stdout);
-    }
-    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
-    tracing::debug!(files = inputs.len(), jobs, "checking");
-    // Problems in settings files come first, as findings on those files.
-    let settings_outcomes: Vec<Outcome> =
-        resolved.problem_reports.drain(..).map(|r| Outcome::Checked(r, None)).collect();
-    let mode = fix::Mode::from_flags(args.fix, args.diff);
-    let (mut fixed_files, mut fixed_findings) = (0usize, 0usize);
-    let work: Vec<(Input, std::sync::Arc<Config>)> = inputs.into_iter().zip(resolved.configs).collect();
-    let mut sink = |outcome: Outcome| {
-        let suspend = |f: &mut dyn FnMut() -> bool| match &progress {
-            Some(bar) => bar.suspend(f),
-            None => f(),
-        };
-        if let Some(bar) = &progress {
-            bar.inc(1);
+    match args.format {
+        Format::Json | Format::Gitlab => {
+            let mut buffer = Vec::new();
+            json.start(&mut buffer).expect("writing to memory");
+            write(&buffer, &mut stdout);
         }
-        match outcome {
-            Outcome::Failed(error) => {
-                totals.unreadable += 1;
-                sarif.unreadable(&error.display, &error.to_string());
-                suspend(&mut || {
-                    report_error(&mut stderr, &error);
-                    true
-                })
-            }
-            Outcome::Checked(report, change) => {
+        Format::Github if !unreadable_annotations.is_empty() => {
+            write(&unreadable_annotations, &mut stdout);
+        }
+        _ => {}
+    }
+    // Problems in settings files come first, as findings on those files.
+    let settings_outcomes: Vec<Outcome> = problem_reports.into_iter().map(|r| Outcome::Checked(r, None)).collect();
+    let (mut fixed_files, mut fixed_findings) = (0usize, 0usize);
+    let mut sink = |(outcome, rendered): (Outcome, Rendered)| match outcome {
+        Outcome::Failed(error) => {
+            totals.unreadable += 1;
+            sarif.unreadable(&error.display, &error.to_string());
+            progress.suspend(|| report_error(&mut stderr, &error));
+            if args.format == Format::Github {
                 let mut buffer = Vec::new();
-                if let Some(change) = change {
-                    if change.fixed > 0 {
-                        fixed_files += 1;
-                        fixed_findings += change.fixed;
-                    }
-                    if let Some(note) = &change.note {
-                        if !args.quiet || mode == Some(fix::Mode::Write) {
-                            suspend(&mut || {
-                                let _ = writeln!(stderr, "{note}");
-                                true
-                            });
-                        }
-                    }
-                    if let Some(output) = change.output {
-                        if mode == Some(fix::Mode::Diff) {
-                            totals.files += 1;
-                        }
-                        return output.is_empty() || suspend(&mut || write(output.as_bytes(), &mut stdout));
-                    }
-                }
-                totals.add(&report);
-                match args.format {
-                    Format::Human => human::write_file(&mut buffer, &report).expect("writing to memory"),
-                    Format::Json => json.file(&mut buffer, &report).expect("writing to memory"),
-                    Format::Sarif => sarif.file(&report),
-                }
-                buffer.is_empty() || suspend(&mut || write(&buffer, &mut stdout))
+                annotations::write_github_unreadable(&mut buffer, &error.display, &error.to_string())
+                    .expect("writing to memory");
+                return write(&buffer, &mut stdout);
             }
+            true
+        }
+        Outcome::Checked(report, change) => {
+            let mut buffer = Vec::new();
+            if let Some(change) = change {
+                if change.fixed > 0 {
+                    fixed_files += 1;
+                    fixed_findings += change.fixed;
+                }
+                if let Some(note) = &change.note {
+                    if !args.quiet || mode == Some(fix::Mode::Write) {
+                        progress.suspend(|| {
+                            let _ = writeln!(stderr, "{note}");
+                        });
+                    }
+                }
+                if let Some(output) = change.output {
+                    if mode == Some(fix::Mode::Diff) {
+                        totals.files += 1;
+                    }
+                    return output.is_empty() || progress.suspend(|| write(output.as_bytes(), &mut stdout));
+                }
+            }
+            totals.add(&report);
+            match rendered {
+                Rendered::Human(bytes) => buffer = bytes,
+                Rendered::Json(findings) => json.rendered(&mut buffer, &findings).expect("writing to memory"),
+                Rendered::Later => sarif.file(&report),
+            }
+            buffer.is_empty() || progress.suspend(|| write(&buffer, &mut stdout))
         }
     };
     let mut going = true;
     for outcome in settings_outcomes {
-        going = going && sink(outcome);
+        let rendered = render(&outcome, args.format);
+        going = going && sink((outcome, rendered));
     }
     if going {
+        // Second pass, in the order of the output, as each result and all
+        // before it are ready: what the first pass left to do.
+        progress.second_pass(
+            work.iter().filter(|p| !matches!(*p.lock().expect("no panic holds it"), Some(Pending::Done(_)))).count(),
+        );
         let stdin_text = stdin_text.as_ref();
-        ordered::for_each_ordered(&work, jobs, |(input, config)| check_one(input, config, mode, stdin_text), &mut sink);
+        ordered::for_each_ordered(
+            &work,
+            jobs,
+            |pending| {
+                let pending = pending.lock().expect("no panic holds it").take().expect("each item is taken once");
+                let outcome = match pending {
+                    Pending::Done(outcome) => outcome,
+                    Pending::Analyse(input, config, text) => {
+                        progress.tick();
+                        check_text(&input, text, &config, None)
+                    }
+                    Pending::Check(input, config) => {
+                        progress.tick();
+                        check_one(&input, &config, mode, stdin_text)
+                    }
+                };
+                let rendered = render(&outcome, args.format);
+                (outcome, rendered)
+            },
+            &mut sink,
+        );
     }
-    if let Some(bar) = &progress {
-        bar.finish_and_clear();
-    }
+    progress.finish();
 
     match args.format {
-        Format::Human => {}
-        Format::Json => {
+        Format::Human | Format::Github => {}
+        Format::Json | Format::Gitlab => {
             let mut buffer = Vec::new();
             json.finish(&mut buffer).expect("writing to memory");
             write(&buffer, &mut stdout);
@@ -372,6 +442,75 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
+/// A file's findings in the output format, made on the thread that checked it.
+enum Rendered {
+    /// Text lines (human, GitHub).
+    Human(Vec<u8>),
+    /// One JSON object per finding (JSON, GitLab).
+    Json(Vec<Vec<u8>>),
+    /// SARIF is one document, made at the end.
+    Later,
+}
+
+fn render(outcome: &Outcome, format: Format) -> Rendered {
+    let Outcome::Checked(report, _) = outcome else { return Rendered::Later };
+    match format {
+        Format::Human => {
+            let mut bytes = Vec::new();
+            human::write_file(&mut bytes, report).expect("writing to memory");
+            Rendered::Human(bytes)
+        }
+        Format::Json => Rendered::Json(json::render(report)),
+        Format::Github => {
+            let mut bytes = Vec::new();
+            annotations::write_github(&mut bytes, report).expect("writing to memory");
+            Rendered::Human(bytes)
+        }
+        Format::Gitlab => Rendered::Json(annotations::render_gitlab(report)),
+        Format::Sarif => Rendered::Later,
+    }
+}
+
+/// What the first pass learns of one input.
+struct FirstPass {
+    config: std::sync::Arc<Config>,
+    /// Its labelled Namespaces.
+    namespaces: Vec<crate::namespaces::NamespaceLabels>,
+    /// Its findings under `config` (none yet with `--fix` or `--diff`).
+    outcome: Option<Outcome>,
+}
+
+/// What the second pass does with one input.
+enum Pending {
+    /// The first pass's result stands.
+    Done(Outcome),
+    /// Judge the text read in the first pass again, with these settings.
+    Analyse(Input, std::sync::Arc<Config>, String),
+    /// Read (and fix) it now.
+    Check(Input, std::sync::Arc<Config>),
+}
+
+fn first_pass(
+    input: &Input,
+    resolver: &settings::Resolver<'_>,
+    mode: Option<fix::Mode>,
+    stdin: Option<&Result<String, InputError>>,
+) -> FirstPass {
+    let config = resolver.config_for(input);
+    let read = match (&input.source, stdin) {
+        (Source::Stdin, Some(text)) => text.clone(),
+        _ => inputs::read(input),
+    };
+    let text = match read {
+        Ok(text) => text,
+        // Reported when its turn comes in the output.
+        Err(error) => return FirstPass { config, namespaces: Vec::new(), outcome: Some(Outcome::Failed(error)) },
+    };
+    let namespaces = namespaces::NamespaceScan::namespaces_of(input, &text);
+    let outcome = mode.is_none().then(|| check_text(input, text, &config, None));
+    FirstPass { config, namespaces, outcome }
+}
+
 /// `stdin` is standard input's text, read before the checks began.
 fn check_one(
     input: &Input,
@@ -383,10 +522,14 @@ fn check_one(
         (Source::Stdin, Some(text)) => text.clone(),
         _ => inputs::read(input),
     };
-    let text = match read {
-        Ok(text) => text,
-        Err(error) => return Outcome::Failed(error),
-    };
+    match read {
+        Ok(text) => check_text(input, text, config, mode),
+        Err(error) => Outcome::Failed(error),
+    }
+}
+
+/// Judges (and with `mode`, fixes) the text of `input`.
+fn check_text(input: &Input, text: String, config: &Config, mode: Option<fix::Mode>) -> Outcome {
     // A bug in one rule must not hide the results of every other file.
     // A chart's partials hold `define` blocks, not manifests.
     let partial = matches!(&input.source, inputs::Source::File(path) if crate::chart::is_template_partial(path));
@@ -417,13 +560,62 @@ fn report_error(stderr: &mut AutoStream<io::Stderr>, error: &InputError) {
     let _ = writeln!(stderr, "podsec: {error}");
 }
 
-fn progress_bar(len: u64) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::with_draw_target(Some(len), indicatif::ProgressDrawTarget::stderr());
-    let style = indicatif::ProgressStyle::with_template("{spinner} checking {bar:30} {pos}/{len} files")
-        .expect("valid template")
-        .progress_chars("=> ");
-    bar.set_style(style);
-    bar
+/// The progress bar: on a terminal only, drawn once a run has checked
+/// enough files for it not to flicker.
+struct Progress {
+    enabled: bool,
+    done: std::sync::atomic::AtomicU64,
+    bar: std::sync::OnceLock<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn new(enabled: bool) -> Self {
+        Progress { enabled, done: Default::default(), bar: Default::default() }
+    }
+
+    /// One more file checked (from any thread).
+    fn tick(&self) {
+        let done = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if self.enabled && (done >= PROGRESS_MIN_FILES as u64 || self.bar.get().is_some()) {
+            let bar = self.bar.get_or_init(|| {
+                let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+                let style =
+                    indicatif::ProgressStyle::with_template("{spinner} checking: {pos} files").expect("valid template");
+                bar.set_style(style);
+                bar
+            });
+            bar.set_position(done);
+        }
+    }
+
+    /// The second pass re-checks `len` files (those the first pass could not finish).
+    fn second_pass(&self, len: usize) {
+        if let Some(bar) = self.bar.get() {
+            if len > 0 {
+                let style =
+                    indicatif::ProgressStyle::with_template("{spinner} checking again {bar:30} {pos}/{len} files")
+                        .expect("valid template")
+                        .progress_chars("=> ");
+                bar.set_style(style);
+                bar.set_length(len as u64);
+            }
+        }
+        self.done.store(0, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Writes to the terminal with the bar out of the way.
+    fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match self.bar.get() {
+            Some(bar) => bar.suspend(f),
+            None => f(),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.get() {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 #[cfg(test)]

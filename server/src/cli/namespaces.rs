@@ -1,14 +1,14 @@
 //! The namespace side of each input's configuration: the labelled
-//! Namespaces among the inputs (read before anything is checked) and the
+//! Namespaces among the inputs (found as the files are first read) and the
 //! nearest kustomization's `namespace:` above each file.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::inputs::{self, Input, Source};
+use super::inputs::{Input, Source};
 use crate::config::Config;
-use crate::namespaces::{file_facts, kustomization_namespace, NamespacePolicies, KUSTOMIZATION_FILES};
+use crate::namespaces::{file_facts, kustomization_namespace, NamespaceLabels, NamespacePolicies, KUSTOMIZATION_FILES};
 
 /// Labelled Namespaces of the inputs, and kustomizations found so far.
 pub struct NamespaceScan {
@@ -18,19 +18,19 @@ pub struct NamespaceScan {
 }
 
 impl NamespaceScan {
-    /// Reads every input for Namespaces. `stdin` is standard input's text,
-    /// already read; unreadable files are skipped here and reported when
-    /// they are checked.
-    pub fn new(inputs: &[Input], stdin: Option<&str>) -> Self {
-        let mut found = Vec::new();
-        for input in inputs {
-            let facts = match &input.source {
-                Source::Stdin => stdin.map(|text| file_facts(Path::new(&input.display), &input.display, text)),
-                Source::File(path) => inputs::read(input).ok().map(|text| file_facts(path, &input.display, &text)),
-            };
-            found.extend(facts.into_iter().flat_map(|f| f.namespaces));
-        }
+    /// The labelled Namespaces found among the inputs.
+    pub fn new(found: Vec<NamespaceLabels>) -> Self {
         NamespaceScan { policies: NamespacePolicies::new(found, 0), kustomized: HashMap::new() }
+    }
+
+    /// The labelled Namespaces of `text`, read from `input` (standard input
+    /// counts only when it is the only input, read before the others).
+    pub fn namespaces_of(input: &Input, text: &str) -> Vec<NamespaceLabels> {
+        let path = match &input.source {
+            Source::Stdin => Path::new(&input.display),
+            Source::File(path) => path,
+        };
+        file_facts(path, &input.display, text).namespaces
     }
 
     /// `config` with the namespaces and the default namespace of `input`.
