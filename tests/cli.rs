@@ -543,3 +543,80 @@ fn gitlab_format_is_a_code_quality_report_with_stable_unique_fingerprints() {
         );
     }
 }
+
+#[test]
+fn rule_prints_the_documentation_that_docs_rules_md_holds() {
+    let page = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/rules.md")).unwrap();
+    for rule in podsec::analysis::rules::ALL {
+        let output = run(&fixtures(), &["rule", rule.code]);
+        assert_eq!(code(&output), 0, "{}", stderr(&output));
+        let text = stdout(&output);
+        assert!(text.starts_with(&format!("# {}\n", rule.code)), "{text}");
+        assert!(text.contains(&format!("Default severity: {}", rule.default_severity)), "{text}");
+        // The page's own words for the rule, read here from the file.
+        let own_words = match rule.code.strip_prefix("pss/") {
+            Some(check) => {
+                let row = page.lines().find(|l| l.starts_with(&format!("| `pss/{check}` |"))).expect("a table row");
+                row.rsplit(" | ").next().unwrap().trim_end_matches(" |").trim().to_string()
+            }
+            None => {
+                let heading = format!("### {}\n", rule.code);
+                let after = &page[page.find(&heading).expect("a section") + heading.len()..];
+                let end = after.find("\n## ").into_iter().chain(after.find("\n### ")).min().unwrap_or(after.len());
+                after[..end].trim().to_string()
+            }
+        };
+        assert!(
+            text.contains(&own_words),
+            "`podsec rule {}` lacks the page's text:\n{own_words}\n---\n{text}",
+            rule.code
+        );
+    }
+}
+
+#[test]
+fn rule_all_lists_every_rule_and_an_unknown_code_gets_a_suggestion() {
+    let output = run(&fixtures(), &["rule", "--all"]);
+    assert_eq!(code(&output), 0);
+    let listed: Vec<String> =
+        stdout(&output).lines().map(|l| l.split_whitespace().next().unwrap().to_string()).collect();
+    let codes: Vec<String> = podsec::analysis::rules::ALL.iter().map(|r| r.code.to_string()).collect();
+    assert_eq!(listed, codes);
+    let output = run(&fixtures(), &["rule", "pss/runAsNonroot"]);
+    assert_eq!(code(&output), 2);
+    assert!(stderr(&output).contains("did you mean `pss/runAsNonRoot`?"), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+}
+
+#[test]
+fn completions_are_generated_for_each_shell_and_bash_loads_them() {
+    for (shell, marker) in [
+        ("bash", "complete -F _podsec"),
+        ("zsh", "#compdef podsec"),
+        ("fish", "complete -c podsec"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let output = run(&fixtures(), &["completions", shell]);
+        assert_eq!(code(&output), 0, "{shell}: {}", stderr(&output));
+        let script = stdout(&output);
+        assert!(script.contains(marker), "{shell}: no `{marker}`");
+        for word in ["check", "lsp", "rule", "format", "kubernetes-version"] {
+            assert!(script.contains(word), "{shell}: `{word}` is not completed");
+        }
+        // PowerShell's completer offers options, not their values.
+        if shell != "powershell" {
+            assert!(script.contains("github"), "{shell}: the --format values are not completed");
+        }
+    }
+    // Bash itself loads the script and completes the subcommands.
+    let script = stdout(&run(&fixtures(), &["completions", "bash"]));
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "podsec.bash", &script);
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg("source podsec.bash && COMP_WORDS=(podsec ch) COMP_CWORD=1 && _podsec podsec ch podsec && echo \"${COMPREPLY[@]}\"")
+        .current_dir(dir.path())
+        .output()
+        .expect("bash runs");
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "check", "{}", String::from_utf8_lossy(&output.stderr));
+}

@@ -16,6 +16,14 @@ enum Command {
     Check(podsec::cli::CheckArgs),
     /// Run the language server on stdio.
     Lsp(LspArgs),
+    /// Show a rule's documentation (`podsec rule CODE`), or list them (`--all`).
+    Rule(podsec::cli::RuleArgs),
+    /// Print a completion script for a shell, e.g. `podsec completions bash > /etc/bash_completion.d/podsec`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(clap::Args)]
@@ -39,6 +47,16 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => podsec::cli::check(args),
         Command::Lsp(LspArgs { stdio: _ }) => podsec::lsp::serve(),
+        Command::Rule(args) => podsec::cli::rule(args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            use std::io::Write;
+            // Into memory first: clap_complete panics on a closed pipe.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "podsec", &mut script);
+            let _ = std::io::stdout().write_all(&script);
+            ExitCode::SUCCESS
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod best_practice;
 mod pss;
+pub mod rule_docs;
 pub mod rules;
 mod structure;
 mod suppress;

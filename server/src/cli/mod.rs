@@ -11,6 +11,7 @@ mod json;
 mod namespaces;
 mod ordered;
 mod report;
+mod rule;
 mod sarif;
 mod settings;
 
@@ -28,6 +29,7 @@ pub use human::{summary, Snippet};
 pub use inputs::{collect, Input, InputError, Source};
 pub use json::JsonFinding;
 pub use report::{FileReport, Located, Position, Totals};
+pub use rule::{rule, RuleArgs};
 pub use sarif::SarifLog;
 
 /// No finding is an error.
