@@ -208,6 +208,75 @@ impl Settings {
     }
 }
 
+/// The keys of a settings file, in the order the schema lists them.
+pub const SETTINGS_KEYS: [&str; 5] = ["profile", "kubernetesVersion", "bestPractices", "rules", "namespaceLabels"];
+
+/// The rule levels a settings file may give (`info` is short for `information`).
+pub const RULE_LEVELS: [&str; 6] = ["off", "hint", "information", "info", "warning", "error"];
+
+/// The JSON Schema of a `.podsec.yaml`, for YAML editors to complete and
+/// check the file (`schemas/podsec-settings.schema.json` is this, written out).
+pub fn settings_schema() -> serde_json::Value {
+    use serde_json::json;
+    let profiles: Vec<&str> = [Profile::Restricted, Profile::Baseline, Profile::Privileged].map(Profile::as_str).to_vec();
+    let level = json!({
+        "enum": RULE_LEVELS,
+        "description": "off, or the severity findings of this rule get",
+    });
+    let rules: serde_json::Map<String, serde_json::Value> = crate::analysis::rules::ALL
+        .iter()
+        .map(|rule| {
+            let mut schema = level.clone();
+            schema["description"] = format!("{} (default: {})", rule.summary, rule.default_severity).into();
+            schema["markdownDescription"] =
+                format!("{} Default: `{}`. [Documentation]({})", rule.summary, rule.default_severity, rule.docs_url())
+                    .into();
+            (rule.code.to_string(), schema)
+        })
+        .collect();
+    let newest = KubeVersion::NEWEST.minor;
+    // 1.0 to 1.NEWEST, with an optional `v` and patch: what `KubeVersion` parses.
+    let minors = format!("[0-9]|[1-{}][0-9]|{}[0-{}]", newest / 10 - 1, newest / 10, newest % 10);
+    json!({
+        "$schema": "https://json-schema.org/draft-07/schema#",
+        "$id": "https://github.com/podsec/podsec/blob/main/schemas/podsec-settings.schema.json",
+        "title": "podsec settings (.podsec.yaml)",
+        "description": "Settings for the manifests in this folder and below, up to the repository root. Command-line flags and editor settings override them.",
+        "type": ["object", "null"],
+        "additionalProperties": false,
+        "properties": {
+            SETTINGS_KEYS[0]: {
+                "enum": profiles,
+                "default": Profile::default().as_str(),
+                "description": "The Pod Security Standards profile the manifests are checked against. A namespace's `pod-security.kubernetes.io/enforce` label overrides it.",
+            },
+            SETTINGS_KEYS[1]: {
+                // Unquoted, YAML reads a number; podsec reads the text as written.
+                "type": ["string", "number"],
+                "pattern": format!("^v?1\\.({minors})(\\.[0-9]+)?$"),
+                "default": KubeVersion::NEWEST.to_string(),
+                "description": format!("The Kubernetes version of the cluster, \"1.N\" from 1.0 to {}; quote it, so that 1.30 is not read as the number 1.3.", KubeVersion::NEWEST),
+            },
+            SETTINGS_KEYS[2]: {
+                "type": "boolean",
+                "default": true,
+                "description": "The best-practice rules as a group (a rule named under `rules` wins).",
+            },
+            SETTINGS_KEYS[3]: {
+                "type": ["object", "null"],
+                "description": "Per-rule levels: off, hint, information, warning or error.",
+                "properties": rules,
+                "additionalProperties": false,
+            },
+            SETTINGS_KEYS[4]: {
+                "type": "boolean",
+                "default": true,
+                "description": "Judge each workload by the Pod Security labels of its Namespace, where a Namespace among the files has them.",
+            },
+        },
+    })
+}
+
 /// A problem in a configuration file, at its byte span.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SettingsProblem {
@@ -292,8 +361,7 @@ pub fn parse_settings(text: &str) -> (Settings, Vec<SettingsProblem>) {
                 }
             }
             Some(other) => {
-                let known = ["profile", "kubernetesVersion", "bestPractices", "rules", "namespaceLabels"];
-                let hint = crate::analysis::nearest_name(other, &known)
+                let hint = crate::analysis::nearest_name(other, &SETTINGS_KEYS)
                     .map(|c| format!("; did you mean `{c}`?"))
                     .unwrap_or_default();
                 problem(entry.key.span, format!("unknown setting `{other}`{hint}"));
@@ -307,6 +375,82 @@ pub fn parse_settings(text: &str) -> (Settings, Vec<SettingsProblem>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const SCHEMA_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/podsec-settings.schema.json");
+
+    #[test]
+    fn the_schema_file_is_the_one_the_code_makes() {
+        let made = format!("{}\n", serde_json::to_string_pretty(&settings_schema()).unwrap());
+        if std::env::var_os("PODSEC_BLESS").is_some() {
+            std::fs::write(SCHEMA_FILE, &made).unwrap();
+        }
+        let written = std::fs::read_to_string(SCHEMA_FILE).unwrap_or_default();
+        assert!(written == made, "schemas/podsec-settings.schema.json is out of date: run `PODSEC_BLESS=1 cargo test -p podsec --lib schema`");
+    }
+
+    /// The schema accepts exactly the settings files podsec reads without a problem.
+    #[test]
+    fn the_schema_agrees_with_the_settings_reader() {
+        let mut schemas = boon::Schemas::new();
+        let mut compiler = boon::Compiler::new();
+        compiler.add_resource("podsec-settings.schema.json", settings_schema()).unwrap();
+        let schema = compiler.compile("podsec-settings.schema.json", &mut schemas).unwrap();
+        let mut samples: Vec<(String, String)> = Vec::new();
+        // Every settings file the repository holds (examples and fixtures).
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for folder in ["examples", "tests/fixtures"] {
+            for entry in ignore::WalkBuilder::new(root.join(folder)).hidden(false).build().flatten() {
+                if entry.file_name() == ".podsec.yaml" {
+                    let text = std::fs::read_to_string(entry.path()).unwrap();
+                    samples.push((entry.path().display().to_string(), text));
+                }
+            }
+        }
+        assert!(samples.len() >= 2, "the examples' settings files are found");
+        let written = [
+            "",
+            "profile: baseline\n",
+            "profile: privileged\nbestPractices: false\n",
+            "kubernetesVersion: \"1.29\"\nnamespaceLabels: false\n",
+            "kubernetesVersion: v1.37.2\n",
+            "kubernetesVersion: \"1.0\"\n",
+            "kubernetesVersion: 1.29\n",
+            "rules:\n  read-only-root-filesystem: off\n  pss/runAsUser: error\n  low-user-id: info\n",
+            "rules:\n",
+            // What podsec reports as a problem, the schema rejects.
+            "profile: strict\n",
+            "profil: baseline\n",
+            "kubernetesVersion: \"1.38\"\n",
+            "kubernetesVersion: \"2.1\"\n",
+            "kubernetesVersion: \"1.x\"\n",
+            "bestPractices: maybe\n",
+            "rules:\n  pss/runasuser: error\n",
+            "rules:\n  low-user-id: loud\n",
+            "rules: [low-user-id]\n",
+            "- profile: baseline\n",
+        ];
+        samples.extend(written.iter().map(|t| (format!("{t:?}"), t.to_string())));
+        let (mut accepted, mut rejected) = (0, 0);
+        for (name, text) in &samples {
+            let (_, problems) = parse_settings(text);
+            let value: serde_json::Value = serde_yaml::from_str(text).unwrap_or(serde_json::Value::Null);
+            let valid = schemas.validate(&value, schema).is_ok();
+            assert_eq!(valid, problems.is_empty(), "{name}: schema says {valid}, podsec finds {problems:?}");
+            if valid {
+                accepted += 1;
+            } else {
+                rejected += 1;
+            }
+        }
+        assert!(accepted >= 8 && rejected >= 10, "{accepted} accepted, {rejected} rejected");
+    }
+
+    #[test]
+    fn every_level_the_schema_offers_parses() {
+        for level in RULE_LEVELS {
+            assert!(level.parse::<RuleLevel>().is_ok(), "{level}");
+        }
+    }
 
     #[test]
     fn versions_parse_in_the_forms_users_write() {

@@ -1,7 +1,7 @@
 // Bundles the extension (and, with --tests, the unit tests) with esbuild.
 //   node scripts/build.mjs [--production] [--tests]
 import * as esbuild from 'esbuild';
-import { readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node18', external: ['vscode'], logLevel: 'warning' };
@@ -13,6 +13,11 @@ await esbuild.build({
   minify: production,
   sourcemap: !production,
 });
+
+// The .podsec.yaml schema ships in the extension, for the YAML extension
+// (package.json, contributes.yamlValidation); one copy lives in ../../schemas.
+mkdirSync('out/schemas', { recursive: true });
+copyFileSync('../../schemas/podsec-settings.schema.json', 'out/schemas/podsec-settings.schema.json');
 
 if (process.argv.includes('--tests')) {
   const tests = readdirSync('test').filter((f) => f.endsWith('.test.ts')).map((f) => `test/${f}`);

@@ -67,6 +67,13 @@ const source = JSON.parse(readFileSync(new URL('../package.json', import.meta.ur
 assert.equal(shipped.main, './out/extension.js');
 assert.deepEqual(shipped.contributes, source.contributes);
 assert.deepEqual(shipped.activationEvents, source.activationEvents);
+// The .podsec.yaml schema the YAML extension reads is the project's.
+for (const { fileMatch, url } of shipped.contributes.yamlValidation) {
+  const schema = entries.get(`extension/${url.replace(/^\.\//, '')}`);
+  assert.ok(schema, `${url} (yamlValidation for ${fileMatch}) missing from ${file}`);
+  const project = readFileSync(new URL('../../../schemas/podsec-settings.schema.json', import.meta.url));
+  assert.ok(schema.equals(project), `${url} differs from schemas/podsec-settings.schema.json`);
+}
 const properties = shipped.contributes.configuration.properties;
 const commands = shipped.contributes.commands.map((c) => c.command).sort();
 assert.deepEqual(commands, ['podsec.restartServer', 'podsec.showLog']);
