@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::config::KubeVersion;
 
-const CATALOG_YAML: &str = include_str!("../../schemas/securitycontext.yaml");
+const CATALOG_YAML: &str = include_str!("../data/securitycontext.yaml");
 
 /// Where a securityContext field may be written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]

@@ -4,7 +4,7 @@
 use super::rules::{self, Rule, RuleGroup, Severity};
 
 /// `docs/rules.md`, as built into the binary.
-pub const RULES_MD: &str = include_str!("../../../docs/rules.md");
+pub const RULES_MD: &str = include_str!("../../data/rules.md");
 
 /// What the page says about one rule.
 #[derive(Debug, PartialEq, Eq)]
