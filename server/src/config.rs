@@ -218,7 +218,8 @@ pub const RULE_LEVELS: [&str; 6] = ["off", "hint", "information", "info", "warni
 /// check the file (`schemas/podsec-settings.schema.json` is this, written out).
 pub fn settings_schema() -> serde_json::Value {
     use serde_json::json;
-    let profiles: Vec<&str> = [Profile::Restricted, Profile::Baseline, Profile::Privileged].map(Profile::as_str).to_vec();
+    let profiles: Vec<&str> =
+        [Profile::Restricted, Profile::Baseline, Profile::Privileged].map(Profile::as_str).to_vec();
     let level = json!({
         "enum": RULE_LEVELS,
         "description": "off, or the severity findings of this rule get",

@@ -90,14 +90,14 @@ key_paths() { # key_paths KEY FILE
         }' "$2"
 }
 
-# The line:column podsec reports a key at: its line, and its column counted
-# from 1 (the manifests are ASCII).
+# The line:column of KEY's first occurrence, as podsec reports it (columns
+# from 1; the manifests are ASCII).
 position() { # position KEY FILE
     awk -v want="$1" '{ if (match($0, "[^ -]" )) { s = substr($0, RSTART); if (index(s, want ":") == 1) { print NR ":" RSTART; exit } } }' "$2"
 }
 
 new_repo() { # new_repo DIR
-    mkdir -p "$1" && git -C "$1" init -q && git -C "$1" config commit.gpgsign false
+    mkdir -p "$1" && git -C "$1" init -q
 }
 
 # ---------------------------------------------------------------- manifests
@@ -263,7 +263,7 @@ EOF
 hook="$checkout/editors/pre-commit/podsec-hook"
 nocargo=$(env PATH="$tmp/empty" "$BASH" "$hook" check x.yaml 2>&1 </dev/null)
 nocargo_status=$?
-check "no-cargo-message" "exit $nocargo_status, output: $nocargo" \
+check "hook without cargo: a one-line message, exit 2" "exit $nocargo_status, output: $nocargo" \
     test "$nocargo_status" = 2 -a "$(printf '%s\n' "$nocargo" | wc -l)" = 1 -a -n "$(grep -i 'rust toolchain' <<<"$nocargo")"
 
 # `podsec`: an error fails the commit, named at its line and column.

@@ -17,6 +17,7 @@ pub struct Resolver<'a> {
     explicit: Option<&'a Path>,
     flags: &'a Settings,
     flags_only: Arc<Config>,
+    working_folder: Option<PathBuf>,
     /// Absolute folder → the settings file that governs it.
     nearest: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
     /// Settings file → its configuration (`None`: it could not be read).
@@ -34,6 +35,7 @@ impl<'a> Resolver<'a> {
             explicit,
             flags,
             flags_only: Arc::new(configured(None, flags)),
+            working_folder: std::env::current_dir().ok(),
             nearest: Mutex::default(),
             loaded: Mutex::default(),
             errors: Mutex::default(),
@@ -50,7 +52,12 @@ impl<'a> Resolver<'a> {
                     Source::File(path) => path.parent().map(Path::to_path_buf).unwrap_or_default(),
                     Source::Stdin => PathBuf::from("."),
                 };
-                let folder = if folder.as_os_str().is_empty() { PathBuf::from(".") } else { folder };
+                // Joined to the working folder read once, not once per file.
+                let folder = match &self.working_folder {
+                    Some(working) => working.join(folder),
+                    None if folder.as_os_str().is_empty() => PathBuf::from("."),
+                    None => folder,
+                };
                 std::path::absolute(&folder).ok().and_then(|folder| self.nearest_settings_file(&folder))
             }
         };

@@ -60,7 +60,10 @@ pub(super) fn parse_document(text: &str, span: Span) -> Vec<Document> {
 /// The first character outside YAML's printable set (tab and line breaks
 /// allowed): NUL and other control characters that editors hide.
 fn first_non_printable(text: &str) -> Option<(usize, char)> {
-    text.char_indices().find(|&(_, c)| {
+    // Most manifests are printable ASCII: a byte scan settles them.
+    let suspect = text.bytes().position(|b| !matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7E))?;
+    let start = crate::text::floor_char_boundary(text, suspect);
+    text[start..].char_indices().map(|(i, c)| (start + i, c)).find(|&(_, c)| {
         let printable = matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7E}' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
             || c >= '\u{10000}';
         !printable
