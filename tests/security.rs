@@ -120,8 +120,9 @@ impl Call {
     }
 }
 
-/// What every program reads at start: the dynamic loader's files and the
-/// runtime's look at the CPUs and cgroups it may use.
+/// What every program reads at start: the dynamic loader's files, the
+/// runtime's look at the CPUs and cgroups it may use, and the allocator's
+/// at the kernel's memory settings and NUMA nodes.
 fn is_startup_read(path: &str) -> bool {
     [
         "/etc/ld.so",
@@ -131,6 +132,9 @@ fn is_startup_read(path: &str) -> bool {
         "/proc/thread-self/",
         "/sys/fs/cgroup/",
         "/sys/devices/system/cpu",
+        "/proc/sys/vm/overcommit_memory",
+        "/sys/kernel/mm/transparent_hugepage/",
+        "/sys/devices/system/node/",
     ]
     .iter()
     .any(|prefix| path.starts_with(prefix))
