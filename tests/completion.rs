@@ -229,9 +229,25 @@ fn nothing_outside_security_context() {
     }
 }
 
+/// Each trigger character, typed where a user types it, brings completions
+/// (the editor asks only after these characters unless the user asks).
 #[test]
-fn trigger_characters_suit_yaml() {
-    assert_eq!(TRIGGER_CHARACTERS, [":", " ", "-"]);
+fn every_trigger_character_opens_completions_where_it_is_typed() {
+    let typed = [
+        (":", "kind: Pod\nspec:\n  securityContext:\n    runAsNonRoot:$0\n"),
+        (" ", "kind: Pod\nspec:\n  securityContext:\n    runAsNonRoot: $0\n"),
+        (
+            "-",
+            "kind: Pod\nspec:\n  containers:\n    - name: app\n      securityContext:\n        capabilities:\n          drop:\n            -$0\n",
+        ),
+    ];
+    assert_eq!(typed.map(|(c, _)| c), TRIGGER_CHARACTERS, "a case for each trigger character");
+    for (character, fixture) in typed {
+        let (text, offset) = cursor(fixture);
+        assert!(text[..offset].ends_with(character), "{fixture:?}");
+        let items = complete(&text, offset, &Config::default());
+        assert!(!items.is_empty(), "nothing offered after typing {character:?} in {fixture:?}");
+    }
 }
 
 #[test]
@@ -258,7 +274,12 @@ fn every_offset_of_every_fixture_is_safe() {
     for text in texts {
         for variant in [text.clone(), text.replace('\n', "\r\n")] {
             for offset in 0..=variant.len() + 1 {
-                let _ = podsec::ide::hover(&variant, offset, &config);
+                if let Some(hover) = podsec::ide::hover(&variant, offset, &config) {
+                    // The range is text of the document, around the cursor.
+                    assert!(hover.range.start <= offset && offset <= hover.range.end.max(hover.range.start + 1));
+                    assert!(variant.is_char_boundary(hover.range.start) && variant.is_char_boundary(hover.range.end));
+                    assert!(!hover.markdown.trim().is_empty());
+                }
                 for item in complete(&variant, offset, &config) {
                     assert!(item.replace.end <= variant.len() && variant.is_char_boundary(item.replace.start));
                 }

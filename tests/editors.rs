@@ -1,8 +1,8 @@
 //! The editor clients in `editors/`: the Helix and VS Code settings against
 //! the server's, and the shipped Neovim config in a real Neovim.
 //!
-//! The Neovim test runs when `PODSEC_NVIM` names an `nvim` 0.11 or newer
-//! (`.ci/run` installs one); without it, it says so and passes.
+//! The Neovim test needs `PODSEC_NVIM` to name an `nvim` 0.11 or newer:
+//! `cargo test` lists it as ignored; `.ci/run` installs Neovim and runs it.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -209,13 +209,11 @@ spec:
 ";
 
 #[test]
+#[ignore = "needs Neovim 0.11 in PODSEC_NVIM (.ci/run installs it)"]
 fn neovim_config_shows_podsec_diagnostics_in_a_real_neovim() {
     let lua = read("editors/neovim/lsp/podsec.lua");
     assert!(lua.contains("cmd = { 'podsec', 'lsp' }"), "{lua}");
-    let Some(nvim) = std::env::var_os("PODSEC_NVIM") else {
-        eprintln!("neovim end-to-end: skipped, PODSEC_NVIM is not set (.ci/run sets it)");
-        return;
-    };
+    let nvim = std::env::var_os("PODSEC_NVIM").expect("PODSEC_NVIM names a Neovim binary");
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("web.yaml");
     std::fs::write(&manifest, FS_GROUP_MANIFEST).unwrap();

@@ -226,11 +226,9 @@ fn every_action_on_every_fixture_and_example_keeps_the_manifest_valid() {
 }
 
 #[test]
+#[ignore = "needs the Pod Security Admission fixtures in PODSEC_PSA_FIXTURES (.ci/run sets it)"]
 fn every_action_on_every_failing_pod_security_admission_fixture() {
-    let Some(root) = std::env::var_os("PODSEC_PSA_FIXTURES") else {
-        eprintln!("fix properties over PSA fixtures: skipped, PODSEC_PSA_FIXTURES is not set");
-        return;
-    };
+    let root = std::env::var_os("PODSEC_PSA_FIXTURES").expect("PODSEC_PSA_FIXTURES names the fixtures folder");
     let root = PathBuf::from(root);
     let mut work = Vec::new();
     for (level, profile) in [("baseline", Profile::Baseline), ("restricted", Profile::Restricted)] {
