@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::config::KubeVersion;
+use crate::standards::KubeVersion;
 
 const CATALOG_YAML: &str = include_str!("../data/securitycontext.yaml");
 

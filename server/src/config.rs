@@ -2,102 +2,11 @@
 //! layers fill it from flags, settings and files.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::str::FromStr;
 
-use crate::analysis::rules::{Rule, RuleGroup, Severity};
 use crate::namespaces::NamespacePolicies;
-
-/// A Kubernetes minor version, `1.N`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct KubeVersion {
-    pub minor: u32,
-}
-
-impl KubeVersion {
-    /// The oldest version podsec judges against.
-    pub const OLDEST: KubeVersion = KubeVersion { minor: 0 };
-    /// The newest version podsec knows; the default.
-    pub const NEWEST: KubeVersion = KubeVersion { minor: 37 };
-
-    pub const fn new(minor: u32) -> Self {
-        KubeVersion { minor }
-    }
-
-    pub fn at_least(self, minor: u32) -> bool {
-        self.minor >= minor
-    }
-}
-
-impl Default for KubeVersion {
-    fn default() -> Self {
-        KubeVersion::NEWEST
-    }
-}
-
-impl fmt::Display for KubeVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "1.{}", self.minor)
-    }
-}
-
-impl FromStr for KubeVersion {
-    type Err = String;
-
-    /// Accepts `1.30`, `v1.30` and `1.30.2` (the patch is ignored).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let trimmed = s.trim();
-        let bare = trimmed.strip_prefix('v').unwrap_or(trimmed);
-        let mut parts = bare.split('.');
-        let (major, minor) = (parts.next(), parts.next());
-        let patch_ok = parts.next().is_none_or(|p| p.parse::<u32>().is_ok()) && parts.next().is_none();
-        match (major, minor.and_then(|m| m.parse::<u32>().ok())) {
-            (Some("1"), Some(minor)) if patch_ok && minor <= Self::NEWEST.minor => Ok(KubeVersion { minor }),
-            (Some("1"), Some(_)) if patch_ok => {
-                Err(format!("Kubernetes version `{trimmed}` is newer than the newest podsec knows ({})", Self::NEWEST))
-            }
-            _ => Err(format!("invalid Kubernetes version `{trimmed}`: expected `1.N`, from 1.0 to {}", Self::NEWEST)),
-        }
-    }
-}
-
-/// A Pod Security Standards profile.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub enum Profile {
-    Privileged,
-    Baseline,
-    #[default]
-    Restricted,
-}
-
-impl Profile {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Profile::Privileged => "privileged",
-            Profile::Baseline => "baseline",
-            Profile::Restricted => "restricted",
-        }
-    }
-}
-
-impl fmt::Display for Profile {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Profile {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim() {
-            "privileged" => Ok(Profile::Privileged),
-            "baseline" => Ok(Profile::Baseline),
-            "restricted" => Ok(Profile::Restricted),
-            other => Err(format!("unknown profile `{other}`: expected baseline, restricted or privileged")),
-        }
-    }
-}
+use crate::rules::{Rule, RuleGroup, Severity};
+pub use crate::standards::{KubeVersion, Profile};
 
 /// What a user set a rule to: off, or a severity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,7 +79,7 @@ impl Config {
 
     /// Sets a rule's level, checking the code exists.
     pub fn set_rule(&mut self, code: &str, level: RuleLevel) -> Result<(), String> {
-        if crate::analysis::rules::by_code(code).is_none() {
+        if crate::rules::by_code(code).is_none() {
             return Err(format!("unknown rule `{code}`"));
         }
         self.rules.insert(code.to_string(), level);
@@ -224,7 +133,7 @@ pub fn settings_schema() -> serde_json::Value {
         "enum": RULE_LEVELS,
         "description": "off, or the severity findings of this rule get",
     });
-    let rules: serde_json::Map<String, serde_json::Value> = crate::analysis::rules::ALL
+    let rules: serde_json::Map<String, serde_json::Value> = crate::rules::ALL
         .iter()
         .map(|rule| {
             let mut schema = level.clone();
@@ -342,8 +251,8 @@ pub fn parse_settings(text: &str) -> (Settings, Vec<SettingsProblem>) {
                 };
                 for rule in rules {
                     let Some(code) = rule.key_str() else { continue };
-                    if crate::analysis::rules::by_code(code).is_none() {
-                        let hint = crate::analysis::nearest_code(code)
+                    if crate::rules::by_code(code).is_none() {
+                        let hint = crate::suggest::nearest_code(code)
                             .map(|c| format!("; did you mean `{c}`?"))
                             .unwrap_or_default();
                         problem(rule.key.span, format!("unknown rule `{code}`{hint}"));
@@ -362,7 +271,7 @@ pub fn parse_settings(text: &str) -> (Settings, Vec<SettingsProblem>) {
                 }
             }
             Some(other) => {
-                let hint = crate::analysis::nearest_name(other, &SETTINGS_KEYS)
+                let hint = crate::suggest::nearest_name(other, &SETTINGS_KEYS)
                     .map(|c| format!("; did you mean `{c}`?"))
                     .unwrap_or_default();
                 problem(entry.key.span, format!("unknown setting `{other}`{hint}"));
@@ -454,17 +363,6 @@ mod tests {
     }
 
     #[test]
-    fn versions_parse_in_the_forms_users_write() {
-        assert_eq!("1.30".parse::<KubeVersion>(), Ok(KubeVersion::new(30)));
-        assert_eq!("v1.19".parse::<KubeVersion>(), Ok(KubeVersion::new(19)));
-        assert_eq!("1.25.3".parse::<KubeVersion>(), Ok(KubeVersion::new(25)));
-        assert!("1.38".parse::<KubeVersion>().unwrap_err().contains("newer"));
-        assert!("2.1".parse::<KubeVersion>().is_err());
-        assert!("1.x".parse::<KubeVersion>().is_err());
-        assert_eq!(KubeVersion::default().to_string(), "1.37");
-    }
-
-    #[test]
     fn settings_file_with_problems_keeps_the_valid_settings() {
         let text = "profile: baseline\nkubernetesVersion: \"1.30\"\nbestPractices: false\nrules:\n  read-only-root-filesystem: off\n  pss/runAsUser: error\n  pss/runasuser: warning\n  low-user-id: loud\nprofil: x\n";
         let (settings, problems) = parse_settings(text);
@@ -480,8 +378,8 @@ mod tests {
         assert_eq!(&text[problems[2].span.start..problems[2].span.end], "profil");
         let mut config = Config::default();
         settings.apply(&mut config);
-        assert_eq!(config.level_of(crate::analysis::rules::LOW_USER_ID, Severity::Hint), None);
-        assert_eq!(config.level_of(crate::analysis::rules::PSS_RUN_AS_USER, Severity::Warning), Some(Severity::Error));
+        assert_eq!(config.level_of(crate::rules::LOW_USER_ID, Severity::Hint), None);
+        assert_eq!(config.level_of(crate::rules::PSS_RUN_AS_USER, Severity::Warning), Some(Severity::Error));
     }
 
     #[test]

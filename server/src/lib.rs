@@ -17,7 +17,12 @@ pub mod ide;
 pub mod inlay;
 pub mod lsp;
 pub mod model;
+#[cfg(test)]
+mod module_graph;
 pub mod namespaces;
+pub mod rules;
+pub mod standards;
+pub mod suggest;
 pub mod syntax;
 pub mod text;
 pub mod workspace;

@@ -4,9 +4,9 @@
 //! configuration in, findings out. Nothing here does I/O or knows LSP.
 
 mod best_practice;
+pub mod policy;
 mod pss;
-pub mod rule_docs;
-pub mod rules;
+pub use crate::rules;
 mod structure;
 mod suppress;
 pub(crate) mod values;
@@ -22,8 +22,8 @@ use std::fmt::Write;
 
 use crate::config::Config;
 use crate::model::Workloads;
-use crate::namespaces::ProfileSource;
 use crate::syntax::{self, ParsedFile, Span};
+use policy::ProfileSource;
 
 /// One problem, at the key or value it is about.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -256,15 +256,7 @@ pub(crate) fn missing_anchor(container: &crate::model::Container) -> Span {
         .unwrap_or(container.node.span)
 }
 
-/// The rule code closest to a misspelt one.
-pub fn nearest_code(code: &str) -> Option<&'static str> {
-    values::nearest(code, rules::ALL.iter().map(|r| r.code))
-}
-
-/// The name closest to a misspelt one, among `names`.
-pub fn nearest_name<'a>(name: &str, names: &[&'a str]) -> Option<&'a str> {
-    values::nearest(name, names.iter().copied())
-}
+pub use crate::suggest::{nearest_code, nearest_name};
 
 fn syntax_message(parser_message: &str) -> String {
     format!("YAML syntax error: {parser_message}. The rest of this document is not analysed until it parses.")

@@ -6,12 +6,13 @@
 //! cover containers that do not set their own; where a restricted check
 //! replaces a baseline one at this version, only the restricted one runs.
 
+use super::policy::{self, Judgement, ProfileSource};
 use super::rules::{self, Rule, Severity};
 use super::values;
 use super::Finding;
 use crate::config::{Config, KubeVersion, Profile};
 use crate::model::{Container, PodSpec};
-use crate::namespaces::{self, Judgement, Mode, ProfileSource};
+use crate::namespaces::Mode;
 use crate::syntax::{Entry, Node, ParsedFile, Span};
 
 /// Capabilities baseline allows adding: the runtime default set minus NET_RAW.
@@ -85,7 +86,7 @@ pub(super) fn check_workload(
     pod: &PodSpec,
     findings: &mut Vec<Finding>,
 ) {
-    let policy = namespaces::policy_for(config, pod.object);
+    let policy = policy::policy_for(config, pod.object);
     let first = findings.len();
     check(text, file, &policy.enforce, pod, findings);
     if let Some(warn) = &policy.warn {

@@ -141,25 +141,7 @@ pub(crate) fn same_value(a: &Node, b: &Node) -> bool {
     }
 }
 
-/// The candidate closest to `name`, when it is close enough to be what the
-/// user meant: same letters in another case, a small edit, or a near prefix.
-pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let lower = name.to_ascii_lowercase();
-    let mut best: Option<(f64, &str)> = None;
-    for candidate in candidates {
-        let cand_lower = candidate.to_ascii_lowercase();
-        if cand_lower == lower {
-            return Some(candidate);
-        }
-        let distance = strsim::damerau_levenshtein(&lower, &cand_lower);
-        let similarity = strsim::jaro_winkler(&lower, &cand_lower);
-        let close = distance <= 1 + name.len() / 5 || similarity >= 0.9;
-        if close && best.is_none_or(|(s, _)| similarity > s) {
-            best = Some((similarity, candidate));
-        }
-    }
-    best.map(|(_, c)| c)
-}
+pub use crate::suggest::nearest;
 
 #[cfg(test)]
 mod tests {
@@ -184,14 +166,5 @@ mod tests {
         assert_eq!(read_scalar(&quoted), Reading::String);
         let tagged = Scalar { value: "1000".into(), style: ScalarStyle::Plain, tag: Some("!!str".into()) };
         assert_eq!(read_scalar(&tagged), Reading::String);
-    }
-
-    #[test]
-    fn suggestions() {
-        let fields = ["runAsNonRoot", "runAsUser", "runAsGroup", "allowPrivilegeEscalation"];
-        assert_eq!(nearest("runAsNonroot", fields), Some("runAsNonRoot"));
-        assert_eq!(nearest("runAsUsr", fields), Some("runAsUser"));
-        assert_eq!(nearest("allowPrivEscalation", fields), Some("allowPrivilegeEscalation"));
-        assert_eq!(nearest("image", fields), None);
     }
 }

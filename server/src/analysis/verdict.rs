@@ -3,9 +3,9 @@
 //! it lands in rejects it. Counted as admission counts: suppression
 //! comments and rule levels do not change a verdict.
 
+use super::policy::{self, Judgement, ProfileSource};
 use super::{pss, Finding};
 use crate::config::{Config, KubeVersion, Profile};
-use crate::namespaces::{self, Judgement, ProfileSource};
 use crate::syntax::{self, Node, ParsedFile, Span};
 
 /// The verdict on one workload object (all its pod specs together).
@@ -94,7 +94,7 @@ pub fn verdicts_parsed(text: &str, file: &ParsedFile, config: &Config) -> Vec<Ve
         let cut_short = error_at
             .and_then(|at| workloads.pods.iter().filter(|p| p.spec.span.start <= at).map(|p| p.spec.span.start).max());
         for pod in workloads.pods.iter().filter(|p| Some(p.spec.span.start) != cut_short) {
-            let policy = namespaces::policy_for(config, pod.object);
+            let policy = policy::policy_for(config, pod.object);
             let version = policy.enforce.version;
             let at = |profile: Profile| {
                 let mut found = Vec::new();

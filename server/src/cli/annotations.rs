@@ -50,7 +50,7 @@ pub fn write_github_unreadable(out: &mut dyn Write, path: &str, reason: &str) ->
 /// Where a Pod Security finding's profile came from, as the human format says it.
 fn profile_note(finding: &Located) -> String {
     match &finding.profile_source {
-        Some(source @ crate::namespaces::ProfileSource::Namespace(_)) => format!(" (profile from {source})"),
+        Some(source @ crate::analysis::policy::ProfileSource::Namespace(_)) => format!(" (profile from {source})"),
         _ => String::new(),
     }
 }

@@ -10,8 +10,8 @@ use anstyle::{AnsiColor, Style};
 use unicode_width::UnicodeWidthStr;
 
 use super::report::{FileReport, Located, Totals};
+use crate::analysis::policy::ProfileSource;
 use crate::analysis::Severity;
-use crate::namespaces::ProfileSource;
 
 const BOLD: Style = Style::new().bold();
 const GUTTER: Style = AnsiColor::Blue.on_default().bold();

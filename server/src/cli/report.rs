@@ -1,9 +1,9 @@
 //! A checked file's findings with the line and column numbers the output
 //! formats print.
 
+use crate::analysis::policy::ProfileSource;
 use crate::analysis::rules::RuleGroup;
 use crate::analysis::{Finding, Rule, Severity};
-use crate::namespaces::ProfileSource;
 use crate::text::{ColumnUnit, LineIndex};
 
 /// A 1-based line and column, the column both in characters (Unicode scalar

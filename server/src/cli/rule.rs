@@ -3,7 +3,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::analysis::{self, rule_docs, rules};
+use crate::analysis;
+use crate::rules::{self, docs as rule_docs};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "The text is docs/rules.md's, built into the binary.")]

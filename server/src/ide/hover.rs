@@ -5,12 +5,13 @@ use std::fmt::Write;
 
 use super::knowledge::{self, Control};
 use super::{compact, DocText};
+use crate::analysis::policy;
 use crate::analysis::{self, rules::RuleGroup, sysctl_safe_since, Finding, BASELINE_CAPABILITIES};
 use crate::catalog::{Catalog, Field, FieldType, Scope};
 use crate::config::{Config, Profile};
 use crate::docs;
 use crate::model::{Container, Origin, PodSpec, Workloads};
-use crate::namespaces::{self, Mode};
+use crate::namespaces::Mode;
 use crate::syntax::{self, Entry, Node, ParsedFile, Span};
 
 /// A hover: the key or value under the cursor (file byte offsets) and
@@ -69,7 +70,7 @@ fn namespace_hover(doc: &DocText, workloads: &Workloads, config: &Config) -> Opt
     if name.is_empty() {
         return None;
     }
-    let policy = namespaces::policy_for(config, pod.object);
+    let policy = policy::policy_for(config, pod.object);
     let configured = format!("the configured profile, {}, Kubernetes {}", config.profile, config.kubernetes_version);
     let mut md = String::new();
     let Some(labels) = policy.labels else {
@@ -180,7 +181,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
     /// The level and version this workload is judged at, and who chose
     /// them: `Configured`, or `Namespace `payments` enforces`.
     fn in_force(&self) -> (Profile, crate::config::KubeVersion, String) {
-        let policy = namespaces::policy_for(self.config, self.pod.object);
+        let policy = policy::policy_for(self.config, self.pod.object);
         let decided_by = match policy.enforce.source.label() {
             Some(label) => format!("Namespace `{}` enforces", label.namespace),
             None => "Configured".to_string(),

@@ -7,8 +7,8 @@ use tower_lsp::lsp_types::{
     NumberOrString, Range, Url,
 };
 
-use super::documents::PlacedSegment;
 use super::position::{range, PositionEncoding};
+use super::segment::PlacedSegment;
 use crate::analysis::{analyze_document, FileWide, Finding, Severity};
 use crate::config::Config;
 use crate::text::LineIndex;

@@ -25,6 +25,7 @@ mod inlay;
 mod lens;
 mod output;
 mod position;
+mod segment;
 mod server;
 mod settings;
 mod transport;

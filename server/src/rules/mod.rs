@@ -1,6 +1,8 @@
 //! The rule catalog: every code podsec reports, its default severity and
 //! the one-line summary shown in documentation.
 
+pub mod docs;
+
 /// How serious a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {

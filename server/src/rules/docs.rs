@@ -1,7 +1,7 @@
 //! Each rule's documentation, read from `docs/rules.md` (built into the
 //! binary), so `podsec rule CODE` and the published page are one text.
 
-use super::rules::{self, Rule, RuleGroup, Severity};
+use super::{self as rules, Rule, RuleGroup, Severity};
 
 /// `docs/rules.md`, as built into the binary.
 pub const RULES_MD: &str = include_str!("../../data/rules.md");
