@@ -12,10 +12,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use podsec::analysis::policy::{policy_for, ProfileSource};
 use podsec::analysis::rules::RuleGroup;
 use podsec::analysis::{analyze, verdicts, Severity};
 use podsec::config::{Config, KubeVersion, Profile};
-use podsec::namespaces::{file_facts, kustomized_namespace, policy_for, NamespacePolicies, ProfileSource};
+use podsec::namespaces::{file_facts, kustomized_namespace, NamespacePolicies};
 use podsec::text::LineIndex;
 use serde_json::Value;
 

@@ -2,41 +2,22 @@
 //!
 //! For every `<level>/v1.<N>/{pass,fail}/*.yaml` under `PODSEC_PSA_FIXTURES`
 //! (set by `.ci/run`), with profile `<level>` at version `1.<N>`: a pass file
-//! gives no `pss/*` finding; a fail file gives at least one, and, when its
-//! name starts with a check ID, that check's code or the code of the
-//! restricted check that replaces it.
+//! gives no `pss/*` finding; a fail file, named after the check it fails,
+//! gives that check's code or the code of the restricted check that
+//! replaces it.
 
 use std::path::{Path, PathBuf};
 
 use podsec::analysis::analyze;
 use podsec::config::{Config, KubeVersion, Profile};
+use podsec::rules::controls::PSS_CONTROLS;
 
-/// Lower-cased fixture prefix → the codes that may satisfy it.
-const CHECKS: &[(&str, &[&str])] = &[
-    ("privileged", &["pss/privileged"]),
-    ("hostnamespaces", &["pss/hostNamespaces"]),
-    ("hostpathvolumes", &["pss/hostPathVolumes", "pss/restrictedVolumes"]),
-    ("hostports", &["pss/hostPorts"]),
-    ("hostprobesandhostlifecycle", &["pss/hostProbesAndHostLifecycle"]),
-    ("apparmorprofile", &["pss/appArmorProfile"]),
-    ("capabilities_baseline", &["pss/capabilities_baseline", "pss/capabilities_restricted"]),
-    ("capabilities_restricted", &["pss/capabilities_restricted"]),
-    ("selinuxoptions", &["pss/seLinuxOptions"]),
-    ("procmount_restricted", &["pss/procMount_restricted"]),
-    ("procmount", &["pss/procMount", "pss/procMount_restricted"]),
-    ("seccompprofile_baseline", &["pss/seccompProfile_baseline", "pss/seccompProfile_restricted"]),
-    ("seccompprofile_restricted", &["pss/seccompProfile_restricted"]),
-    ("sysctls", &["pss/sysctls"]),
-    ("windowshostprocess", &["pss/windowsHostProcess"]),
-    ("restrictedvolumes", &["pss/restrictedVolumes"]),
-    ("allowprivilegeescalation", &["pss/allowPrivilegeEscalation"]),
-    ("runasnonroot", &["pss/runAsNonRoot"]),
-    ("runasuser", &["pss/runAsUser"]),
-];
-
-fn expected_codes(file_name: &str) -> Option<&'static [&'static str]> {
+/// The codes that may satisfy a fixture whose name starts with a check ID
+/// (lower-cased): that check's code, or the restricted check's that
+/// replaces it (`rules::controls`).
+fn expected_codes(file_name: &str) -> Option<Vec<&'static str>> {
     let stem = file_name.trim_end_matches(".yaml").trim_end_matches(|c: char| c.is_ascii_digit());
-    CHECKS.iter().find(|(prefix, _)| *prefix == stem).map(|(_, codes)| *codes)
+    PSS_CONTROLS.iter().find(|c| c.rule.code["pss/".len()..].eq_ignore_ascii_case(stem)).map(|c| c.codes())
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -70,10 +51,8 @@ fn pod_security_admission_fixtures() {
                     let name = path.file_name().unwrap().to_string_lossy();
                     let ok = match outcome {
                         "pass" => pss.is_empty(),
-                        _ => match expected_codes(&name) {
-                            Some(codes) => pss.iter().any(|c| codes.contains(c)),
-                            None => !pss.is_empty(),
-                        },
+                        // Every fail fixture is named after the check it fails.
+                        _ => expected_codes(&name).is_some_and(|codes| pss.iter().any(|c| codes.contains(c))),
                     };
                     if ok {
                         agreed += 1;

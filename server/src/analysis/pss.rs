@@ -7,6 +7,7 @@
 //! replaces a baseline one at this version, only the restricted one runs.
 
 use super::policy::{self, Judgement, ProfileSource};
+use super::rules::controls::{PssControl, PSS_CONTROLS};
 use super::rules::{self, Rule, Severity};
 use super::values;
 use super::Finding;
@@ -131,61 +132,36 @@ struct PodCheck<'c, 'a> {
 }
 
 impl<'a> PodCheck<'_, 'a> {
-    fn restricted_from(&self, minor: u32) -> bool {
-        self.level == Profile::Restricted && self.version.at_least(minor)
-    }
-
-    /// The Windows exemptions of restricted checks, from 1.25.
-    fn windows_exempt(&self) -> bool {
-        self.windows && self.version.at_least(25)
-    }
-
+    /// Runs each check admission runs on this pod (`rules::controls`).
     fn run(&mut self) {
-        self.host_namespaces();
-        self.privileged();
-        if self.level == Profile::Restricted {
-            self.restricted_volumes();
-        } else {
-            self.host_path_volumes();
-        }
-        self.host_ports();
-        if self.version.at_least(34) {
-            self.host_probes();
-        }
-        self.app_armor();
-        if self.restricted_from(22) {
-            if !self.windows_exempt() {
-                self.capabilities_restricted();
+        for control in PSS_CONTROLS {
+            if control.runs_on(self.level, self.version, self.windows, self.user_namespaces) {
+                self.check(control.rule);
             }
-        } else {
-            self.capabilities_baseline();
         }
-        self.se_linux();
-        if self.restricted_from(35) {
-            self.proc_mount(rules::PSS_PROC_MOUNT_RESTRICTED);
-        } else if !(self.version.at_least(35) && self.user_namespaces) {
-            self.proc_mount(rules::PSS_PROC_MOUNT);
-        }
-        if self.restricted_from(19) {
-            if !self.windows_exempt() {
-                self.seccomp_restricted();
-            }
-        } else {
-            self.seccomp_baseline();
-        }
-        self.sysctls();
-        self.windows_host_process();
-        if self.level == Profile::Restricted {
-            if self.version.at_least(8) && !self.windows_exempt() {
-                self.allow_privilege_escalation();
-            }
-            let relaxed = self.version.at_least(35) && self.user_namespaces;
-            if !relaxed {
-                self.run_as_non_root();
-                if self.version.at_least(23) {
-                    self.run_as_user();
-                }
-            }
+    }
+
+    fn check(&mut self, rule: &'static Rule) {
+        match rule {
+            r if r == rules::PSS_HOST_NAMESPACES => self.host_namespaces(),
+            r if r == rules::PSS_PRIVILEGED => self.privileged(),
+            r if r == rules::PSS_HOST_PATH_VOLUMES => self.host_path_volumes(),
+            r if r == rules::PSS_RESTRICTED_VOLUMES => self.restricted_volumes(),
+            r if r == rules::PSS_HOST_PORTS => self.host_ports(),
+            r if r == rules::PSS_HOST_PROBES => self.host_probes(),
+            r if r == rules::PSS_APPARMOR => self.app_armor(),
+            r if r == rules::PSS_CAPABILITIES_BASELINE => self.capabilities_baseline(),
+            r if r == rules::PSS_CAPABILITIES_RESTRICTED => self.capabilities_restricted(),
+            r if r == rules::PSS_SELINUX => self.se_linux(),
+            r if r == rules::PSS_PROC_MOUNT || r == rules::PSS_PROC_MOUNT_RESTRICTED => self.proc_mount(rule),
+            r if r == rules::PSS_SECCOMP_BASELINE => self.seccomp_baseline(),
+            r if r == rules::PSS_SECCOMP_RESTRICTED => self.seccomp_restricted(),
+            r if r == rules::PSS_SYSCTLS => self.sysctls(),
+            r if r == rules::PSS_WINDOWS_HOST_PROCESS => self.windows_host_process(),
+            r if r == rules::PSS_ALLOW_PRIVILEGE_ESCALATION => self.allow_privilege_escalation(),
+            r if r == rules::PSS_RUN_AS_NON_ROOT => self.run_as_non_root(),
+            r if r == rules::PSS_RUN_AS_USER => self.run_as_user(),
+            other => unreachable!("no check for {}", other.code),
         }
     }
 
@@ -197,16 +173,7 @@ impl<'a> PodCheck<'_, 'a> {
             Some(c) => format!("container `{}`: ", self.container_name(c)),
             None => String::new(),
         };
-        let standard = match rule.code {
-            "pss/restrictedVolumes"
-            | "pss/allowPrivilegeEscalation"
-            | "pss/runAsNonRoot"
-            | "pss/runAsUser"
-            | "pss/seccompProfile_restricted"
-            | "pss/capabilities_restricted"
-            | "pss/procMount_restricted" => "restricted",
-            _ => "baseline",
-        };
+        let standard = PssControl::of(rule).map_or(Profile::Baseline, |c| c.level);
         let decided = match self.source.label() {
             Some(label) if label.mode == Mode::Enforce => {
                 format!("; namespace `{}` enforces {}: the pod will be rejected", label.namespace, self.level)

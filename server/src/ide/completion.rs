@@ -262,8 +262,8 @@ impl Ctx<'_> {
                 let _ = write!(
                     md,
                     "\n- {} · `{}`: {}",
-                    c.level,
-                    c.rule.code,
+                    c.pss.level,
+                    c.pss.rule.code,
                     (c.requirement)(self.config.kubernetes_version)
                 );
             }

@@ -433,13 +433,16 @@ impl<'c, 'a> Ctx<'c, 'a> {
         }
         let mut md = String::from("**Pod Security Standards**\n");
         for control in &controls {
-            let since =
-                if control.since > 0 { format!(", from Kubernetes 1.{}", control.since) } else { String::new() };
+            let since = if control.pss.since > 0 {
+                format!(", from Kubernetes 1.{}", control.pss.since)
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 md,
                 "- {}{since} · `{}`: {}",
-                control.level,
-                control.rule.code,
+                control.pss.level,
+                control.pss.rule.code,
                 (control.requirement)(self.in_force().1)
             );
         }
@@ -468,7 +471,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
         let applying: Vec<&Control> = controls.iter().filter(|c| c.applies(profile, version)).collect();
         let mut head = format!("{decided_by}: **{profile}**, Kubernetes {version}");
         if !applying.is_empty() {
-            let codes: Vec<String> = applying.iter().map(|c| format!("`{}`", c.rule.code)).collect();
+            let codes: Vec<String> = applying.iter().map(|c| format!("`{}`", c.pss.rule.code)).collect();
             let _ = write!(head, " ({})", codes.join(", "));
         }
         if applying.is_empty() {
@@ -478,7 +481,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
         let failures: Vec<&Finding> = self
             .findings()
             .iter()
-            .filter(|f| applying.iter().any(|c| c.rule.code == f.rule.code))
+            .filter(|f| applying.iter().any(|c| c.pss.rule.code == f.rule.code))
             .filter(|f| f.span.start >= span.start && f.span.end <= span.end)
             .collect();
         if failures.is_empty() {

@@ -2,34 +2,27 @@
 //! Standards control restricts each field, which value is the secure
 //! choice, and what the safe sysctls do.
 
+use crate::analysis::rules::controls::PssControl;
 use crate::analysis::rules::{self, Rule};
 use crate::analysis::{allowed_selinux_types, safe_sysctls, BASELINE_CAPABILITIES};
 use crate::config::{KubeVersion, Profile};
 
 /// One Pod Security Standards control, as it bears on one field.
 pub(crate) struct Control {
-    pub rule: &'static Rule,
-    /// The lowest profile that enforces it.
-    pub level: Profile,
-    /// The first Kubernetes minor version whose admission enforces it.
-    pub since: u32,
-    /// For a baseline control: the minor from which the restricted profile
-    /// runs its stricter counterpart instead.
-    pub replaced_in_restricted: Option<u32>,
+    /// Its level, versions and replacements (`rules::controls`).
+    pub pss: &'static PssControl,
     /// What the control requires, in words.
     pub requirement: fn(KubeVersion) -> String,
 }
 
 impl Control {
     pub fn applies(&self, profile: Profile, version: KubeVersion) -> bool {
-        let replaced =
-            profile == Profile::Restricted && self.replaced_in_restricted.is_some_and(|m| version.at_least(m));
-        profile >= self.level && version.at_least(self.since) && !replaced
+        self.pss.in_force(profile, version)
     }
 }
 
-const fn control(rule: &'static Rule, level: Profile, since: u32, requirement: fn(KubeVersion) -> String) -> Control {
-    Control { rule, level, since, replaced_in_restricted: None, requirement }
+fn control(rule: &'static Rule, requirement: fn(KubeVersion) -> String) -> Control {
+    Control { pss: PssControl::of(rule).expect("a Pod Security rule has a control"), requirement }
 }
 
 fn code_list(items: &[&str]) -> String {
@@ -37,44 +30,32 @@ fn code_list(items: &[&str]) -> String {
 }
 
 fn privileged() -> Control {
-    control(rules::PSS_PRIVILEGED, Profile::Baseline, 0, |_| "must be `false` or unset".into())
+    control(rules::PSS_PRIVILEGED, |_| "must be `false` or unset".into())
 }
 
 fn capabilities_baseline() -> Control {
-    Control {
-        replaced_in_restricted: Some(22),
-        ..control(rules::PSS_CAPABILITIES_BASELINE, Profile::Baseline, 0, |_| {
-            format!("may add only {}", code_list(BASELINE_CAPABILITIES))
-        })
-    }
+    control(rules::PSS_CAPABILITIES_BASELINE, |_| format!("may add only {}", code_list(BASELINE_CAPABILITIES)))
 }
 
 fn capabilities_restricted() -> Control {
-    control(rules::PSS_CAPABILITIES_RESTRICTED, Profile::Restricted, 22, |_| {
-        "must drop `ALL` and may add only `NET_BIND_SERVICE`".into()
-    })
+    control(rules::PSS_CAPABILITIES_RESTRICTED, |_| "must drop `ALL` and may add only `NET_BIND_SERVICE`".into())
 }
 
 fn seccomp() -> [Control; 2] {
     [
-        Control {
-            replaced_in_restricted: Some(19),
-            ..control(rules::PSS_SECCOMP_BASELINE, Profile::Baseline, 0, |_| "the type must not be `Unconfined`".into())
-        },
-        control(rules::PSS_SECCOMP_RESTRICTED, Profile::Restricted, 19, |_| {
+        control(rules::PSS_SECCOMP_BASELINE, |_| "the type must not be `Unconfined`".into()),
+        control(rules::PSS_SECCOMP_RESTRICTED, |_| {
             "the type must be `RuntimeDefault` or `Localhost`, set in the pod (for every container) or in each container".into()
         }),
     ]
 }
 
 fn app_armor() -> Control {
-    control(rules::PSS_APPARMOR, Profile::Baseline, 0, |_| {
-        "the type must be `RuntimeDefault` or `Localhost`, not `Unconfined`".into()
-    })
+    control(rules::PSS_APPARMOR, |_| "the type must be `RuntimeDefault` or `Localhost`, not `Unconfined`".into())
 }
 
 fn se_linux() -> Control {
-    control(rules::PSS_SELINUX, Profile::Baseline, 0, |version| {
+    control(rules::PSS_SELINUX, |version| {
         format!(
             "the type must be unset or one of {}; `user` and `role` must be unset",
             code_list(allowed_selinux_types(version))
@@ -84,30 +65,27 @@ fn se_linux() -> Control {
 
 fn proc_mount() -> [Control; 2] {
     [
-        Control {
-            replaced_in_restricted: Some(35),
-            ..control(rules::PSS_PROC_MOUNT, Profile::Baseline, 0, |version| {
-                if version.at_least(35) {
-                    "must be `Default`, unless the pod sets `hostUsers: false`".into()
-                } else {
-                    "must be `Default` or unset".into()
-                }
-            })
-        },
-        control(rules::PSS_PROC_MOUNT_RESTRICTED, Profile::Restricted, 35, |_| {
+        control(rules::PSS_PROC_MOUNT, |version| {
+            if version.at_least(35) {
+                "must be `Default`, unless the pod sets `hostUsers: false`".into()
+            } else {
+                "must be `Default` or unset".into()
+            }
+        }),
+        control(rules::PSS_PROC_MOUNT_RESTRICTED, |_| {
             "must be `Default` or unset, even with `hostUsers: false`".into()
         }),
     ]
 }
 
 fn sysctls() -> Control {
-    control(rules::PSS_SYSCTLS, Profile::Baseline, 0, |version| {
+    control(rules::PSS_SYSCTLS, |version| {
         format!("only the safe sysctls: {}", code_list(&safe_sysctls(version).collect::<Vec<_>>()))
     })
 }
 
 fn host_process() -> Control {
-    control(rules::PSS_WINDOWS_HOST_PROCESS, Profile::Baseline, 0, |_| "`hostProcess` must be `false` or unset".into())
+    control(rules::PSS_WINDOWS_HOST_PROCESS, |_| "`hostProcess` must be `false` or unset".into())
 }
 
 /// The controls that restrict `field` of the catalog object `object`.
@@ -125,17 +103,15 @@ pub(crate) fn controls(object: &str, field: &str) -> Vec<Control> {
         ("securityContext", "sysctls") | ("sysctl", "name") => vec![sysctls()],
         ("securityContext", "windowsOptions") | ("windowsOptions", "hostProcess") => vec![host_process()],
         ("securityContext", "allowPrivilegeEscalation") => {
-            vec![control(rules::PSS_ALLOW_PRIVILEGE_ESCALATION, Profile::Restricted, 8, |_| {
-                "every container must set it to `false`".into()
-            })]
+            vec![control(rules::PSS_ALLOW_PRIVILEGE_ESCALATION, |_| "every container must set it to `false`".into())]
         }
         ("securityContext", "runAsNonRoot") => {
-            vec![control(rules::PSS_RUN_AS_NON_ROOT, Profile::Restricted, 0, |_| {
+            vec![control(rules::PSS_RUN_AS_NON_ROOT, |_| {
                 "must be `true` for every container: in the container, or in the pod for the containers that do not set it".into()
             })]
         }
         ("securityContext", "runAsUser") => {
-            vec![control(rules::PSS_RUN_AS_USER, Profile::Restricted, 23, |_| "must not be `0` (root)".into())]
+            vec![control(rules::PSS_RUN_AS_USER, |_| "must not be `0` (root)".into())]
         }
         _ => Vec::new(),
     }

@@ -1,6 +1,7 @@
 //! The rule catalog: every code podsec reports, its default severity and
 //! the one-line summary shown in documentation.
 
+pub mod controls;
 pub mod docs;
 
 /// How serious a finding is.
