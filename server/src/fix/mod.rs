@@ -18,6 +18,7 @@ pub use edit::apply;
 use crate::analysis::{analyze, Analysis, Finding};
 use crate::config::{Config, Profile};
 use crate::model::Workloads;
+use crate::rules::{self, Rule};
 use crate::syntax::{Node, Span};
 use quick::Cx;
 
@@ -379,7 +380,8 @@ fn restricted(config: &Config) -> Config {
 
 /// Codes "make this workload restricted" leaves to the user: removing a
 /// volume, a host namespace or a host port changes what the workload is.
-pub const DECLINED: &[&str] = &["pss/hostNamespaces", "pss/hostPathVolumes", "pss/restrictedVolumes", "pss/hostPorts"];
+pub const DECLINED: &[&Rule] =
+    &[rules::PSS_HOST_NAMESPACES, rules::PSS_HOST_PATH_VOLUMES, rules::PSS_RESTRICTED_VOLUMES, rules::PSS_HOST_PORTS];
 
 /// The pod spec `index` of the document holding `offset`.
 fn nth_pod<'a>(analysis: &'a Analysis, document: usize, index: usize) -> Option<(&'a Node, crate::model::PodSpec<'a>)> {
@@ -457,11 +459,11 @@ fn remaining<'a>(text: &str, findings: impl Iterator<Item = &'a Finding>) -> Vec
     let mut out: Vec<String> = Vec::new();
     for finding in findings {
         let at = text.get(finding.span.start..finding.span.end).unwrap_or_default();
-        let what = match finding.rule.code {
-            "pss/hostNamespaces" => format!("`{at}`"),
-            "pss/hostPathVolumes" | "pss/restrictedVolumes" => format!("a `{at}` volume"),
-            "pss/hostPorts" => "a `hostPort`".to_string(),
-            code => format!("`{code}`"),
+        let what = match finding.rule {
+            rules::PSS_HOST_NAMESPACES => format!("`{at}`"),
+            rules::PSS_HOST_PATH_VOLUMES | rules::PSS_RESTRICTED_VOLUMES => format!("a `{at}` volume"),
+            rules::PSS_HOST_PORTS => "a `hostPort`".to_string(),
+            other => format!("`{}`", other.code),
         };
         if !out.contains(&what) {
             out.push(what);

@@ -2,7 +2,7 @@
 
 use super::edit::{self, Editor, New, NewEntry, Style};
 use super::{Action, ActionKind, Target, TextEdit};
-use crate::analysis::rules::{RuleGroup, Severity};
+use crate::analysis::rules::{self, RuleGroup, Severity};
 use crate::analysis::values::{self, same_value, Reading};
 use crate::analysis::{Finding, BASELINE_CAPABILITIES};
 use crate::catalog::{Catalog, Field, FieldType};
@@ -216,7 +216,7 @@ pub(super) fn candidates(cx: &Cx, findings: &[&Finding]) -> Vec<Action> {
             fixer.run();
         }
     }
-    for finding in findings.iter().filter(|f| f.rule.code == "invalid-suppression") {
+    for finding in findings.iter().filter(|f| f.rule == rules::INVALID_SUPPRESSION) {
         let token = cx.source(finding.span);
         if let Some(code) = crate::analysis::nearest_code(token).filter(|c| *c != token) {
             let target = Target { code: finding.rule.code, span: finding.span };
@@ -300,40 +300,42 @@ impl<'c, 'a> Fixer<'c, 'a> {
     }
 
     fn run(&mut self) {
-        let code = self.finding.rule.code;
+        let rule = self.finding.rule;
         self.reveals = matches!(
-            code,
-            "pod-only-field"
-                | "container-only-field"
-                | "unknown-field"
-                | "invalid-type"
-                | "yaml11-boolean"
-                | "invalid-value"
-                | "invalid-capability"
+            rule,
+            rules::POD_ONLY_FIELD
+                | rules::CONTAINER_ONLY_FIELD
+                | rules::UNKNOWN_FIELD
+                | rules::INVALID_TYPE
+                | rules::YAML11_BOOLEAN
+                | rules::INVALID_VALUE
+                | rules::INVALID_CAPABILITY
         );
-        match code {
-            "pod-only-field" => self.move_to_pod(),
-            "container-only-field" => self.move_to_containers(),
-            "unknown-field" => self.rename_key(),
-            "invalid-type" => self.fix_type(),
-            "yaml11-boolean" => {
+        match rule {
+            rules::POD_ONLY_FIELD => self.move_to_pod(),
+            rules::CONTAINER_ONLY_FIELD => self.move_to_containers(),
+            rules::UNKNOWN_FIELD => self.rename_key(),
+            rules::INVALID_TYPE => self.fix_type(),
+            rules::YAML11_BOOLEAN => {
                 if let Some(b) = self.loc().and_then(|l| l.node()).and_then(values::as_bool) {
                     self.replace_here(format!("Write `{b}`"), &b.to_string(), true);
                 }
             }
-            "invalid-value" => self.nearest_enum_value(),
-            "invalid-capability" => self.normalize_capability(),
-            "conflicting-settings" => self.conflict(),
-            "deprecated-annotation" => self.annotation_to_field(),
-            "pss/privileged" => self.remove_privileged(),
-            "pss/capabilities_baseline" | "pss/capabilities_restricted" | "dangerous-capability" => self.capabilities(),
-            "pss/hostProbesAndHostLifecycle" => {
+            rules::INVALID_VALUE => self.nearest_enum_value(),
+            rules::INVALID_CAPABILITY => self.normalize_capability(),
+            rules::CONFLICTING_SETTINGS => self.conflict(),
+            rules::DEPRECATED_ANNOTATION => self.annotation_to_field(),
+            rules::PSS_PRIVILEGED => self.remove_privileged(),
+            rules::PSS_CAPABILITIES_BASELINE | rules::PSS_CAPABILITIES_RESTRICTED | rules::DANGEROUS_CAPABILITY => {
+                self.capabilities()
+            }
+            rules::PSS_HOST_PROBES => {
                 self.remove_here("Remove `host` (the probe then targets the pod's own IP)".into(), false)
             }
-            "pss/appArmorProfile" => self.profile_type("AppArmor"),
-            "pss/seccompProfile_baseline" => self.profile_type("seccomp"),
-            "pss/seccompProfile_restricted" => self.seccomp_restricted(),
-            "pss/seLinuxOptions" => {
+            rules::PSS_APPARMOR => self.profile_type("AppArmor"),
+            rules::PSS_SECCOMP_BASELINE => self.profile_type("seccomp"),
+            rules::PSS_SECCOMP_RESTRICTED => self.seccomp_restricted(),
+            rules::PSS_SELINUX => {
                 let what = self
                     .loc()
                     .and_then(|l| l.entry(0))
@@ -342,20 +344,20 @@ impl<'c, 'a> Fixer<'c, 'a> {
                     .to_string();
                 self.remove_here(format!("Remove the SELinux `{what}`"), false);
             }
-            "pss/procMount" | "pss/procMount_restricted" => {
+            rules::PSS_PROC_MOUNT | rules::PSS_PROC_MOUNT_RESTRICTED => {
                 self.replace_here("Set `procMount: Default`".into(), "Default", true)
             }
-            "pss/sysctls" => self.remove_sysctl(),
-            "pss/windowsHostProcess" => self.remove_here("Remove `hostProcess: true`".into(), false),
-            "pss/allowPrivilegeEscalation" => self.no_escalation(),
-            "read-only-root-filesystem" => self.set_in_container("readOnlyRootFilesystem", "true"),
-            "pss/runAsNonRoot" => self.run_as_non_root(),
-            "pss/runAsUser" => self.remove_root_user(),
-            "run-as-root-group" if self.loc().is_some_and(|l| l.at == At::Item) => {
+            rules::PSS_SYSCTLS => self.remove_sysctl(),
+            rules::PSS_WINDOWS_HOST_PROCESS => self.remove_here("Remove `hostProcess: true`".into(), false),
+            rules::PSS_ALLOW_PRIVILEGE_ESCALATION => self.no_escalation(),
+            rules::READ_ONLY_ROOT_FILESYSTEM => self.set_in_container("readOnlyRootFilesystem", "true"),
+            rules::PSS_RUN_AS_NON_ROOT => self.run_as_non_root(),
+            rules::PSS_RUN_AS_USER => self.remove_root_user(),
+            rules::RUN_AS_ROOT_GROUP if self.loc().is_some_and(|l| l.at == At::Item) => {
                 self.remove_item_here("Remove GID 0 from `supplementalGroups`".into(), false);
             }
-            "redundant-setting" => self.remove_redundant(),
-            "removed-api" => self.use_served_api(),
+            rules::REDUNDANT_SETTING => self.remove_redundant(),
+            rules::REMOVED_API => self.use_served_api(),
             _ => {}
         }
     }
@@ -743,15 +745,15 @@ impl<'c, 'a> Fixer<'c, 'a> {
     }
 
     fn capabilities(&mut self) {
-        let code = self.finding.rule.code;
+        let rule = self.finding.rule;
         let Some(loc) = self.loc() else { return };
         if loc.at == At::Item {
             let Some((seq, i, item)) = loc.item() else { return };
             let Some(name) = item.as_str() else { return };
             let bare = bare_capability(name);
-            let allowed = match code {
-                "pss/capabilities_restricted" => bare == "NET_BIND_SERVICE",
-                "pss/capabilities_baseline" => BASELINE_CAPABILITIES.contains(&bare.as_str()),
+            let allowed = match rule {
+                rules::PSS_CAPABILITIES_RESTRICTED => bare == "NET_BIND_SERVICE",
+                rules::PSS_CAPABILITIES_BASELINE => BASELINE_CAPABILITIES.contains(&bare.as_str()),
                 _ => false,
             };
             if allowed && bare != name {
@@ -759,10 +761,10 @@ impl<'c, 'a> Fixer<'c, 'a> {
                 return;
             }
             let edit = self.remove_list_item(&loc, seq, i);
-            self.one(format!("Remove `{name}` from `capabilities.add`"), edit, code != "dangerous-capability");
+            self.one(format!("Remove `{name}` from `capabilities.add`"), edit, rule != rules::DANGEROUS_CAPABILITY);
             return;
         }
-        if code != "pss/capabilities_restricted" {
+        if rule != rules::PSS_CAPABILITIES_RESTRICTED {
             return;
         }
         let Some(container) = self.container() else { return };
