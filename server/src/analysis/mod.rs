@@ -7,7 +7,7 @@ mod best_practice;
 pub mod policy;
 mod pss;
 pub use crate::rules;
-mod structure;
+pub(crate) mod structure;
 mod suppress;
 pub(crate) mod values;
 mod verdict;

@@ -877,12 +877,14 @@ impl DeprecatedAnnotation {
     }
 }
 
-/// `runtime/default` → RuntimeDefault, `localhost/p` → Localhost + p.
-fn profile_from_annotation(value: &str) -> Option<(&'static str, Option<&str>)> {
+/// The profile field a seccomp or AppArmor annotation value stands for, as
+/// the API server converts it: `runtime/default` → RuntimeDefault,
+/// `localhost/p` → Localhost + p (`localhost/` alone stands for nothing).
+pub(crate) fn profile_from_annotation(value: &str) -> Option<(&'static str, Option<&str>)> {
     match value {
         "runtime/default" | "docker/default" => Some(("RuntimeDefault", None)),
         "unconfined" => Some(("Unconfined", None)),
-        _ => value.strip_prefix("localhost/").map(|p| ("Localhost", Some(p))),
+        _ => value.strip_prefix("localhost/").filter(|p| !p.is_empty()).map(|p| ("Localhost", Some(p))),
     }
 }
 

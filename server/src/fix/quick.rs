@@ -4,6 +4,7 @@ use super::edit::{self, Editor, New, NewEntry, Style};
 use super::{Action, ActionKind, Target, TextEdit};
 use crate::analysis::rules::{self, RuleGroup, Severity};
 use crate::analysis::values::{self, same_value, Reading};
+use crate::analysis::structure::profile_from_annotation;
 use crate::analysis::{Finding, BASELINE_CAPABILITIES};
 use crate::catalog::{Catalog, Field, FieldType};
 use crate::model::{Container, PodSpec, Workloads, REMOVED_APIS};
@@ -190,15 +191,7 @@ fn yaml_string(s: &str) -> String {
     }
 }
 
-/// `runtime/default` → RuntimeDefault, `localhost/p` → Localhost and p.
-fn profile_from_annotation(value: &str) -> Option<(&'static str, Option<&str>)> {
-    match value {
-        "runtime/default" | "docker/default" => Some(("RuntimeDefault", None)),
-        "unconfined" => Some(("Unconfined", None)),
-        _ => value.strip_prefix("localhost/").filter(|p| !p.is_empty()).map(|p| ("Localhost", Some(p))),
-    }
-}
-
+/// A capability name as Kubernetes compares it: upper case, no `CAP_`.
 fn bare_capability(name: &str) -> String {
     let upper = name.to_ascii_uppercase();
     upper.strip_prefix("CAP_").unwrap_or(&upper).to_string()
