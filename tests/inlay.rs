@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use podsec::inlay::{inlay_hints, HintKind};
+use podsec::ide::inlay::{inlay_hints, HintKind};
 
 const OPEN: char = '⟨';
 const CLOSE: char = '⟩';

@@ -14,7 +14,6 @@ pub mod config;
 pub mod docs;
 pub mod fix;
 pub mod ide;
-pub mod inlay;
 pub mod lsp;
 pub mod model;
 #[cfg(test)]

@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         analysis.findings.windows(2).all(|w| (w[0].span.start, w[0].span.end) <= (w[1].span.start, w[1].span.end)),
         "findings out of order"
     );
-    for hint in podsec::inlay::inlay_hints(&text) {
+    for hint in podsec::ide::inlay::inlay_hints(&text) {
         assert!(hint.offset <= text.len() && text.is_char_boundary(hint.offset), "inlay hint at {}", hint.offset);
         for part in &hint.parts {
             common::assert_span(&text, part.source, "inlay hint source");

@@ -3,8 +3,8 @@
 use super::edit::{self, Editor, New, NewEntry, Style};
 use super::{Action, ActionKind, Target, TextEdit};
 use crate::analysis::rules::{self, RuleGroup, Severity};
-use crate::analysis::values::{self, same_value, Reading};
 use crate::analysis::structure::profile_from_annotation;
+use crate::analysis::values::{self, same_value, Reading};
 use crate::analysis::{Finding, BASELINE_CAPABILITIES};
 use crate::catalog::{Catalog, Field, FieldType};
 use crate::model::{Container, PodSpec, Workloads, REMOVED_APIS};

@@ -9,6 +9,7 @@
 mod completion;
 mod context;
 mod hover;
+pub mod inlay;
 mod knowledge;
 
 pub use completion::{complete, CompletionItem, CompletionKind, TRIGGER_CHARACTERS};

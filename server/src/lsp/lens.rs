@@ -4,9 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tower_lsp::lsp_types::{CodeLens, Command, InlayHint, Range, Url};
+use tower_lsp::lsp_types::{CodeLens, Command, Range, Url};
 
-use super::position::{position, range, PositionEncoding};
+use super::position::{range, PositionEncoding};
 use crate::analysis::{verdicts, Verdict};
 use crate::config::{Config, Profile};
 use crate::text::LineIndex;
@@ -86,28 +86,6 @@ pub fn code_lenses(uri: &Url, text: &str, config: &Config, encoding: PositionEnc
         }
     }
     lenses
-}
-
-/// The verdicts as inlay hints at the end of each `kind:` line in `range`.
-pub fn verdict_hints(text: &str, config: &Config, range: Range, encoding: PositionEncoding) -> Vec<InlayHint> {
-    let index = LineIndex::new(text);
-    verdicts(text, config)
-        .into_iter()
-        .filter_map(|verdict| {
-            let line = index.line_of(verdict.anchor.start);
-            if (line as u32) < range.start.line || (line as u32) > range.end.line {
-                return None;
-            }
-            let end = index.line_range(text, line).end;
-            let mut label = verdict.summary();
-            if let Some(enforcement) = verdict.enforcement_summary() {
-                label.push_str(&format!(" · {enforcement}"));
-            }
-            let tooltip =
-                format!("Pod Security Standards verdict on {} at Kubernetes {}.", verdict.title(), verdict.version);
-            Some(super::inlay::hint_at(position(text, &index, end, encoding), label, tooltip))
-        })
-        .collect()
 }
 
 /// The violations of `level` of the workload whose `kind:` is on `line`,

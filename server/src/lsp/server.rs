@@ -703,13 +703,7 @@ impl LanguageServer for Backend {
         let encoding = self.shared.encoding();
         let config = verdicts.then(|| self.shared.config_for(&uri).0);
         let range = params.range;
-        let compute = move || {
-            let mut hints = if inherited { inlay::compute(&text, range, encoding) } else { Vec::new() };
-            if let Some(config) = config {
-                hints.extend(lens::verdict_hints(&text, &config, range, encoding));
-            }
-            hints
-        };
+        let compute = move || inlay::compute(&text, range, encoding, inherited, config.as_ref());
         let hints = on_blocking_thread("textDocument/inlayHint", &uri, compute).await?;
         Ok(Some(hints))
     }

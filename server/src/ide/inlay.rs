@@ -1,6 +1,10 @@
-//! Inlay hints: the pod securityContext values a container inherits, shown
-//! where the container is written. Plain data in byte offsets; the LSP
-//! layer converts positions.
+//! Inlay hints, as plain data in byte offsets (the LSP layer converts
+//! positions and filters by the range asked for):
+//!
+//! - the pod securityContext values a container inherits, shown where the
+//!   container is written (`inlay_hints`);
+//! - admission's verdict at the end of each workload's `kind:` line
+//!   (`verdict_hints`), the code lens's text for clients without lenses.
 //!
 //! - A container with a securityContext of its own gets one hint with the
 //!   shared fields it does not set but the pod does (`runAsUser: 1000,
@@ -11,8 +15,19 @@
 //!   (`securityContext (pod): runAsUser: 1000, runAsNonRoot: true`), after
 //!   its name.
 
+use crate::analysis::verdicts;
+use crate::config::Config;
 use crate::model::{Container, Origin, PodSpec, Workloads};
 use crate::syntax::{parse, Node, Span};
+use crate::text::LineIndex;
+
+/// A hint as an editor shows it: a label at `offset`, a markdown tooltip.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hint {
+    pub offset: usize,
+    pub label: String,
+    pub tooltip: String,
+}
 
 /// The longest a rendered value gets before it is cut with `…`.
 const MAX_VALUE_CHARS: usize = 40;
@@ -54,6 +69,26 @@ impl InlayHint {
         }
     }
 
+    /// The hint with its tooltip, which names the line each value is set on.
+    pub fn shown(&self, index: &LineIndex) -> Hint {
+        let lines: Vec<String> = self
+            .parts
+            .iter()
+            .map(|p| {
+                format!(
+                    "- `{}` is set on line {} of the pod securityContext",
+                    p.field,
+                    index.line_of(p.source.start) + 1
+                )
+            })
+            .collect();
+        Hint {
+            offset: self.offset,
+            label: self.label(),
+            tooltip: format!("{}\n\n{}", self.tooltip(), lines.join("\n")),
+        }
+    }
+
     /// A longer explanation, for a tooltip.
     pub fn tooltip(&self) -> String {
         match self.kind {
@@ -70,6 +105,23 @@ impl InlayHint {
             ),
         }
     }
+}
+
+/// Admission's verdict on each workload, at the end of its `kind:` line.
+pub fn verdict_hints(text: &str, config: &Config) -> Vec<Hint> {
+    let index = LineIndex::new(text);
+    verdicts(text, config)
+        .into_iter()
+        .map(|verdict| {
+            let mut label = verdict.summary();
+            if let Some(enforcement) = verdict.enforcement_summary() {
+                label.push_str(&format!(" · {enforcement}"));
+            }
+            let tooltip =
+                format!("Pod Security Standards verdict on {} at Kubernetes {}.", verdict.title(), verdict.version);
+            Hint { offset: index.line_range(text, index.line_of(verdict.anchor.start)).end, label, tooltip }
+        })
+        .collect()
 }
 
 /// Every hint of a file, in text order.
