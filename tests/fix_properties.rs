@@ -42,9 +42,9 @@ fn configs_for(path: &Path, text: &str) -> Vec<Config> {
             }
         }
     } else if let Some(settings) =
-        podsec::workspace::find_settings_file(path.parent().unwrap(), Some(&support::repository()))
+        podsec::settings_file::find_settings_file(path.parent().unwrap(), Some(&support::repository()))
     {
-        podsec::workspace::load_settings_file(&settings).unwrap().settings.apply(&mut own);
+        podsec::settings_file::load_settings_file(&settings).unwrap().settings.apply(&mut own);
     }
     let mut configs = vec![own];
     if configs[0] != Config::default() {

@@ -188,7 +188,7 @@ fn every_field_at_every_level_has_a_hover() {
                 "{}",
                 hover.markdown
             );
-            let description = podsec::docs::describe("securityContext", level, &field.name).unwrap();
+            let description = podsec::api_docs::describe("securityContext", level, &field.name).unwrap();
             assert!(
                 hover.markdown.contains(description.trim()),
                 "{} at {level:?}: no official description",

@@ -1,17 +1,30 @@
 //! podsec: the analysis engine behind the `podsec` language server and CLI.
 //!
-//! Layers, bottom up: [`text`] (offsets, lines, columns), [`syntax`]
-//! (positioned YAML tree), [`model`] (pod specs, containers, effective
-//! securityContext), [`analysis`] (findings as plain data in byte offsets),
-//! [`ide`] (hover and completion, plain data in byte offsets).
-//! Only [`lsp`] and [`cli`] know LSP types, JSON output, files and stdout.
+//! Layers, bottom up (each uses only those below it; `module_graph` checks
+//! that no two modules depend on each other):
+//!
+//! - leaves: [`text`] (offsets, lines, columns), [`standards`] (profile and
+//!   Kubernetes version), [`rules`] (every rule code, its documentation and
+//!   the Pod Security controls table), [`suggest`] (did-you-mean);
+//! - [`syntax`]: the positioned YAML tree, Helm actions masked;
+//! - data: [`catalog`] (the field catalog), [`api_docs`] (Kubernetes' own
+//!   field descriptions), [`namespaces`] (Pod Security labels of
+//!   Namespaces), [`config`] (what a run is judged against), [`chart`];
+//! - [`model`]: pod specs, containers, effective securityContext;
+//! - [`analysis`]: findings as plain data in byte offsets, and how admission
+//!   judges each workload;
+//! - [`fix`] (edits that fix findings) and [`ide`] (hover, completion,
+//!   inlay hints), plain data in byte offsets;
+//! - front ends: [`lsp`] and [`cli`], the only modules that know LSP types,
+//!   output formats, files and stdout ([`settings_file`] reads settings
+//!   files for both).
 
 pub mod analysis;
 pub mod catalog;
 pub mod chart;
 pub mod cli;
 pub mod config;
-pub mod docs;
+pub mod api_docs;
 pub mod fix;
 pub mod ide;
 pub mod lsp;
@@ -24,4 +37,4 @@ pub mod standards;
 pub mod suggest;
 pub mod syntax;
 pub mod text;
-pub mod workspace;
+pub mod settings_file;

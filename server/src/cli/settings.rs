@@ -9,7 +9,7 @@ use super::inputs::{display_path, io_reason, Input, InputError, Source};
 use super::report::FileReport;
 use crate::analysis::{rules, Finding};
 use crate::config::{Config, Settings};
-use crate::workspace::{load_settings_file, SettingsFile, SETTINGS_FILE};
+use crate::settings_file::{load_settings_file, SettingsFile, SETTINGS_FILE};
 
 /// Finds and loads the settings of each input; shared by the threads that
 /// check, each folder's answer found once.
@@ -81,7 +81,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// The nearest `.podsec.yaml` in `folder` (absolute) or above, up to the
-    /// repository root: what [`crate::workspace::find_settings_file`] answers, with each
+    /// repository root: what [`crate::settings_file::find_settings_file`] answers, with each
     /// folder's answer kept for the files beside it and below it.
     fn nearest_settings_file(&self, folder: &Path) -> Option<PathBuf> {
         if let Some(known) = self.nearest.lock().expect("no panic holds it").get(folder) {

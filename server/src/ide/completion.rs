@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::context::{self, Outline, Position, Seg, Style};
 use super::hover::{facts, official};
-use super::knowledge::{self, CONTAINER_LISTS};
+use super::field_advice::{self, CONTAINER_LISTS};
 use super::DocText;
 use crate::analysis::{safe_sysctls, sysctl_safe_since, values, BASELINE_CAPABILITIES};
 use crate::catalog::{Catalog, Field, FieldType, Object, Scope};
@@ -255,7 +255,7 @@ impl Ctx<'_> {
         if !facts.is_empty() {
             let _ = write!(md, "\n\n{facts}");
         }
-        let controls = knowledge::controls(object, &field.name);
+        let controls = field_advice::controls(object, &field.name);
         if !controls.is_empty() {
             md.push_str("\n\n**Pod Security Standards**");
             for c in &controls {
@@ -296,7 +296,7 @@ impl Ctx<'_> {
             ("capabilities", "add") => format!("add:\n{item}- ${{1:NET_BIND_SERVICE}}"),
             ("capabilities", "drop") => format!("drop:\n{item}- ALL$0"),
             ("sysctl", "value") => "value: \"$1\"".to_string(),
-            _ => match knowledge::preferred_values(object, name) {
+            _ => match field_advice::preferred_values(object, name) {
                 Some(values) => format!("{name}: ${{1:{}}}", values[0]),
                 None => format!("{name}: "),
             },
@@ -402,7 +402,7 @@ impl Ctx<'_> {
             for name in safe_sysctls(self.config.kubernetes_version) {
                 let since =
                     sysctl_safe_since(name).filter(|s| s.minor > 0).map(|s| format!(" since {s}")).unwrap_or_default();
-                let meaning = knowledge::sysctl_meaning(name).unwrap_or_default();
+                let meaning = field_advice::sysctl_meaning(name).unwrap_or_default();
                 out.push(item(
                     name,
                     format!("safe sysctl{since}"),
@@ -414,11 +414,11 @@ impl Ctx<'_> {
             }
             return out;
         }
-        let Some(values) = knowledge::preferred_values(&object.name, key) else { return out };
+        let Some(values) = field_advice::preferred_values(&object.name, key) else { return out };
         for (i, value) in values.iter().enumerate() {
             let meaning = field.values.iter().find(|v| v.value == *value).map(|v| v.meaning.clone());
             let mut detail = meaning.clone().unwrap_or_default();
-            let verdict = match knowledge::forbidden_by(&object.name, key, value) {
+            let verdict = match field_advice::forbidden_by(&object.name, key, value) {
                 Some(Profile::Restricted) => Some("forbidden by restricted".to_string()),
                 Some(_) => Some("forbidden by baseline and restricted".to_string()),
                 None if i == 0 => Some("recommended".to_string()),

@@ -3,13 +3,13 @@
 use std::cell::OnceCell;
 use std::fmt::Write;
 
-use super::knowledge::{self, Control};
+use super::field_advice::{self, Control};
 use super::{compact, DocText};
 use crate::analysis::policy;
 use crate::analysis::{self, rules::RuleGroup, sysctl_safe_since, Finding, BASELINE_CAPABILITIES};
 use crate::catalog::{Catalog, Field, FieldType, Scope};
 use crate::config::{Config, Profile};
-use crate::docs;
+use crate::api_docs;
 use crate::model::{Container, Origin, PodSpec, Workloads};
 use crate::namespaces::Mode;
 use crate::syntax::{self, Entry, Node, ParsedFile, Span};
@@ -427,7 +427,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
     /// profile makes of them, and whether the value at `entry` (or the list
     /// item `item`) passes.
     fn standards(&self, object: &str, name: &str, entry: &Entry, item: Option<&Node>) -> String {
-        let controls = knowledge::controls(object, name);
+        let controls = field_advice::controls(object, name);
         if controls.is_empty() {
             return format!("**Pod Security Standards**: no control restricts `{name}`.");
         }
@@ -585,7 +585,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
             }
         }
         if list == "add" {
-            let controls = knowledge::controls("capabilities", "add");
+            let controls = field_advice::controls("capabilities", "add");
             let _ = write!(md, "\n\n**Pod Security Standards**: {}", self.verdict(&controls, item.span));
         }
         let _ = write!(md, "\n\n[Kubernetes documentation]({})", docs_link("capabilities", list));
@@ -596,7 +596,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
         let name = entry.value.as_str().unwrap_or_default();
         let version = self.in_force().1;
         let mut md = format!("**`{name}`** · sysctl");
-        if let Some(meaning) = knowledge::sysctl_meaning(name) {
+        if let Some(meaning) = field_advice::sysctl_meaning(name) {
             let _ = write!(md, "\n\n{}.", capitalized(meaning));
         }
         md.push_str("\n\n");
@@ -612,7 +612,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
                 md.push_str("**Not safe**: not one of the safe sysctls. Baseline and restricted forbid it, and a node runs the pod only if its kubelet's `--allowed-unsafe-sysctls` allows it.");
             }
         }
-        let controls = knowledge::controls("sysctl", "name");
+        let controls = field_advice::controls("sysctl", "name");
         let _ = write!(md, "\n\n**Pod Security Standards**: {}", self.verdict(&controls, entry.value.span));
         let _ = write!(md, "\n\n[Kubernetes documentation]({})", docs_link("sysctl", "name"));
         md
@@ -809,7 +809,7 @@ pub(crate) fn facts(object: &str, field: &Field, config: &Config) -> String {
 /// The official description and the documentation link, after a rule.
 pub(crate) fn official(object: &str, scope: Scope, field: &Field) -> String {
     let mut md = String::from("\n\n---\n\n");
-    if let Some(description) = docs::describe(object, scope, &field.name) {
+    if let Some(description) = api_docs::describe(object, scope, &field.name) {
         md.push_str(description.trim());
         md.push_str("\n\n");
     }

@@ -10,7 +10,7 @@ mod completion;
 mod context;
 mod hover;
 pub mod inlay;
-mod knowledge;
+mod field_advice;
 
 pub use completion::{complete, CompletionItem, CompletionKind, TRIGGER_CHARACTERS};
 pub use hover::{hover, hover_in_document, Hover};

@@ -14,7 +14,7 @@ use serde_json::Value;
 use tower_lsp::lsp_types::Url;
 
 use crate::config::{parse_settings, Config, KubeVersion, Profile, RuleLevel, Settings};
-use crate::workspace::{find_settings_file, SETTINGS_FILE};
+use crate::settings_file::{find_settings_file, SETTINGS_FILE};
 
 /// The analysis settings an editor may send, as in `.podsec.yaml`.
 pub const ANALYSIS_KEYS: &[&str] = &["profile", "kubernetesVersion", "bestPractices", "rules", "namespaceLabels"];
