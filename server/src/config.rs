@@ -194,91 +194,151 @@ pub struct SettingsProblem {
     pub span: crate::syntax::Span,
 }
 
+/// One setting as a settings file or an editor gives it; `P` is where it
+/// is (a span in `.podsec.yaml`, nothing in editor JSON).
+pub struct SettingEntry<'v, P> {
+    pub key: &'v str,
+    pub key_at: P,
+    pub value: SettingValue<'v, P>,
+    pub value_at: P,
+}
+
+/// A setting's value, in the few shapes the two readers meet.
+pub enum SettingValue<'v, P> {
+    /// A YAML scalar as written, or a JSON string.
+    Text(&'v str),
+    /// A JSON `true` or `false`.
+    Bool(bool),
+    /// A JSON number: 1.3 and 1.30 are the same number, so a version is a string.
+    Number,
+    /// A mapping (`rules`).
+    Map(Vec<SettingEntry<'v, P>>),
+    /// A YAML null (`rules:` with nothing under it).
+    Null,
+    /// A list, or a mapping where a scalar belongs.
+    Other,
+}
+
+/// Reads settings, from `.podsec.yaml` or from an editor, the one way both
+/// are read. Never fails: each problem comes back with where it is, and
+/// every valid setting is kept.
+pub fn read_settings<'v, P: Copy>(
+    entries: impl IntoIterator<Item = SettingEntry<'v, P>>,
+) -> (Settings, Vec<(P, String)>) {
+    use SettingValue::*;
+    let mut settings = Settings::default();
+    let mut problems = Vec::new();
+    let boolean = |value: &SettingValue<P>| match value {
+        Bool(b) => Some(*b),
+        Text("true") => Some(true),
+        Text("false") => Some(false),
+        _ => None,
+    };
+    for SettingEntry { key, key_at, value, value_at } in entries {
+        let mut problem = |message: String| problems.push((value_at, message));
+        match key {
+            "profile" => match value {
+                Text(text) => match text.parse::<Profile>() {
+                    Ok(profile) => settings.profile = Some(profile),
+                    Err(error) => problem(error),
+                },
+                _ => problem("`profile` is one of baseline, restricted, privileged".to_string()),
+            },
+            "kubernetesVersion" => match value {
+                Text(text) => match text.parse::<KubeVersion>() {
+                    Ok(version) => settings.kubernetes_version = Some(version),
+                    Err(error) => problem(error),
+                },
+                _ => problem("`kubernetesVersion` is a version such as \"1.30\", written as a string".to_string()),
+            },
+            "bestPractices" => match boolean(&value) {
+                Some(on) => settings.best_practices = Some(on),
+                None => problem("`bestPractices` is true or false".to_string()),
+            },
+            "namespaceLabels" => match boolean(&value) {
+                Some(on) => settings.namespace_labels = Some(on),
+                None => problem("`namespaceLabels` is true or false".to_string()),
+            },
+            "rules" => match value {
+                Map(rules) => {
+                    for rule in rules {
+                        if crate::rules::by_code(rule.key).is_none() {
+                            let hint = crate::suggest::nearest_code(rule.key)
+                                .map(|c| format!("; did you mean `{c}`?"))
+                                .unwrap_or_default();
+                            problems.push((rule.key_at, format!("unknown rule `{}`{hint}", rule.key)));
+                            continue;
+                        }
+                        match &rule.value {
+                            Text(level) => match level.parse::<RuleLevel>() {
+                                Ok(level) => {
+                                    settings.rules.insert(rule.key.to_string(), level);
+                                }
+                                Err(error) => problems.push((rule.value_at, format!("rule `{}`: {error}", rule.key))),
+                            },
+                            _ => problems.push((
+                                rule.value_at,
+                                format!("rule `{}`: a level is off, hint, information, warning or error", rule.key),
+                            )),
+                        }
+                    }
+                }
+                Null => {}
+                _ => problem("`rules` maps rule codes to off, hint, information, warning or error".to_string()),
+            },
+            other => {
+                let hint = crate::suggest::nearest_name(other, &SETTINGS_KEYS)
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_else(|| format!(" (known: {})", SETTINGS_KEYS.join(", ")));
+                problems.push((key_at, format!("unknown setting `{other}`{hint}")));
+            }
+        }
+    }
+    (settings, problems)
+}
+
 /// Reads a `.podsec.yaml` text. Never fails: problems come back with their
 /// positions, and every valid setting is kept.
 pub fn parse_settings(text: &str) -> (Settings, Vec<SettingsProblem>) {
-    use crate::syntax::{parse, Node, Span};
+    use crate::syntax::{parse, Node, Span, Value};
 
-    let mut settings = Settings::default();
-    let mut problems = Vec::new();
-    let file = parse(text);
-    let mut problem = |span: Span, message: String| problems.push(SettingsProblem { message, span });
-    for document in &file.documents {
-        for error in &document.errors {
-            problem(error.span, format!("YAML syntax error: {}", error.message));
+    fn value(node: &Node) -> SettingValue<'_, Span> {
+        match &node.value {
+            Value::Mapping(entries) => SettingValue::Map(entries.iter().filter_map(entry).collect()),
+            _ if node.is_null() => SettingValue::Null,
+            _ => node.as_str().map_or(SettingValue::Other, SettingValue::Text),
         }
     }
-    let Some(root) = file.documents.first().and_then(|d| d.root.as_ref()) else { return (settings, problems) };
+    fn entry(entry: &crate::syntax::Entry) -> Option<SettingEntry<'_, Span>> {
+        Some(SettingEntry {
+            key: entry.key_str()?,
+            key_at: entry.key.span,
+            value: value(&entry.value),
+            value_at: entry.value.span,
+        })
+    }
+
+    let file = parse(text);
+    let mut problems: Vec<SettingsProblem> = file
+        .documents
+        .iter()
+        .flat_map(|d| &d.errors)
+        .map(|error| SettingsProblem { message: format!("YAML syntax error: {}", error.message), span: error.span })
+        .collect();
+    let Some(root) = file.documents.first().and_then(|d| d.root.as_ref()) else {
+        return (Settings::default(), problems);
+    };
     let Some(entries) = root.as_mapping() else {
         if !root.is_null() {
-            problem(root.span, "a podsec configuration is a mapping of settings, e.g. `profile: baseline`".to_string());
+            problems.push(SettingsProblem {
+                message: "a podsec configuration is a mapping of settings, e.g. `profile: baseline`".to_string(),
+                span: root.span,
+            });
         }
-        return (settings, problems);
+        return (Settings::default(), problems);
     };
-    let scalar = |node: &Node| node.as_str().map(str::to_string);
-    for entry in entries {
-        let value = &entry.value;
-        match entry.key_str() {
-            Some("profile") => match scalar(value).map(|v| v.parse::<Profile>()) {
-                Some(Ok(profile)) => settings.profile = Some(profile),
-                Some(Err(e)) => problem(value.span, e),
-                None => problem(value.span, "`profile` is one of baseline, restricted, privileged".to_string()),
-            },
-            Some("kubernetesVersion") => match scalar(value).map(|v| v.parse::<KubeVersion>()) {
-                Some(Ok(version)) => settings.kubernetes_version = Some(version),
-                Some(Err(e)) => problem(value.span, e),
-                None => problem(value.span, "`kubernetesVersion` is a version such as \"1.30\"".to_string()),
-            },
-            Some("bestPractices") => match scalar(value).as_deref() {
-                Some("true") => settings.best_practices = Some(true),
-                Some("false") => settings.best_practices = Some(false),
-                _ => problem(value.span, "`bestPractices` is true or false".to_string()),
-            },
-            Some("namespaceLabels") => match scalar(value).as_deref() {
-                Some("true") => settings.namespace_labels = Some(true),
-                Some("false") => settings.namespace_labels = Some(false),
-                _ => problem(value.span, "`namespaceLabels` is true or false".to_string()),
-            },
-            Some("rules") => {
-                let Some(rules) = value.as_mapping() else {
-                    if !value.is_null() {
-                        problem(
-                            value.span,
-                            "`rules` maps rule codes to off, hint, information, warning or error".to_string(),
-                        );
-                    }
-                    continue;
-                };
-                for rule in rules {
-                    let Some(code) = rule.key_str() else { continue };
-                    if crate::rules::by_code(code).is_none() {
-                        let hint = crate::suggest::nearest_code(code)
-                            .map(|c| format!("; did you mean `{c}`?"))
-                            .unwrap_or_default();
-                        problem(rule.key.span, format!("unknown rule `{code}`{hint}"));
-                        continue;
-                    }
-                    match scalar(&rule.value).map(|v| v.parse::<RuleLevel>()) {
-                        Some(Ok(level)) => {
-                            settings.rules.insert(code.to_string(), level);
-                        }
-                        Some(Err(e)) => problem(rule.value.span, e),
-                        None => problem(
-                            rule.value.span,
-                            "a rule level is off, hint, information, warning or error".to_string(),
-                        ),
-                    }
-                }
-            }
-            Some(other) => {
-                let hint = crate::suggest::nearest_name(other, &SETTINGS_KEYS)
-                    .map(|c| format!("; did you mean `{c}`?"))
-                    .unwrap_or_default();
-                problem(entry.key.span, format!("unknown setting `{other}`{hint}"));
-            }
-            None => {}
-        }
-    }
+    let (settings, found) = read_settings(entries.iter().filter_map(entry));
+    problems.extend(found.into_iter().map(|(span, message)| SettingsProblem { message, span }));
     (settings, problems)
 }
 

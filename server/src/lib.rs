@@ -20,11 +20,11 @@
 //!   files for both).
 
 pub mod analysis;
+pub mod api_docs;
 pub mod catalog;
 pub mod chart;
 pub mod cli;
 pub mod config;
-pub mod api_docs;
 pub mod fix;
 pub mod ide;
 pub mod lsp;
@@ -33,8 +33,8 @@ pub mod model;
 mod module_graph;
 pub mod namespaces;
 pub mod rules;
+pub mod settings_file;
 pub mod standards;
 pub mod suggest;
 pub mod syntax;
 pub mod text;
-pub mod settings_file;

@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use super::context::{self, Outline, Position, Seg, Style};
-use super::hover::{facts, official};
 use super::field_advice::{self, CONTAINER_LISTS};
+use super::hover::{facts, official};
 use super::DocText;
 use crate::analysis::{safe_sysctls, sysctl_safe_since, values, BASELINE_CAPABILITIES};
 use crate::catalog::{Catalog, Field, FieldType, Object, Scope};

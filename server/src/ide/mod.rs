@@ -8,9 +8,9 @@
 
 mod completion;
 mod context;
+mod field_advice;
 mod hover;
 pub mod inlay;
-mod field_advice;
 
 pub use completion::{complete, CompletionItem, CompletionKind, TRIGGER_CHARACTERS};
 pub use hover::{hover, hover_in_document, Hover};

@@ -13,11 +13,13 @@ use std::sync::Arc;
 use serde_json::Value;
 use tower_lsp::lsp_types::Url;
 
-use crate::config::{parse_settings, Config, KubeVersion, Profile, RuleLevel, Settings};
+use crate::config::{parse_settings, read_settings, Config, SettingEntry, SettingValue, Settings};
+#[cfg(test)]
+use crate::config::{KubeVersion, Profile, RuleLevel};
 use crate::settings_file::{find_settings_file, SETTINGS_FILE};
 
-/// The analysis settings an editor may send, as in `.podsec.yaml`.
-pub const ANALYSIS_KEYS: &[&str] = &["profile", "kubernetesVersion", "bestPractices", "rules", "namespaceLabels"];
+/// The analysis settings an editor may send: those of `.podsec.yaml`.
+pub const ANALYSIS_KEYS: &[&str] = &crate::config::SETTINGS_KEYS;
 
 /// Keys the editor clients send that are not analysis settings: they
 /// configure the client, or (`inlayHints`, `verdictHints`) are read by [`bool_from_json`].
@@ -44,77 +46,43 @@ pub fn max_file_size_from_json(options: Option<&Value>, origin: &str) -> (Option
     }
 }
 
-/// Reads editor settings (`{profile, kubernetesVersion, bestPractices,
-/// rules}`, each optional). A bad value is skipped with a warning for the user.
+/// Reads editor settings (the keys of `.podsec.yaml`, each optional; null
+/// is unset) with the settings reader of `.podsec.yaml`. A bad value is
+/// skipped with a warning for the user.
 pub fn settings_from_json(options: Option<&Value>, origin: &str) -> (Settings, Vec<String>) {
-    let mut settings = Settings::default();
-    let mut warnings = Vec::new();
-    let object = match options {
-        None | Some(Value::Null) => return (settings, warnings),
-        // Lua clients (Neovim) cannot tell `{}` from `[]` and send the latter.
-        Some(Value::Array(items)) if items.is_empty() => return (settings, warnings),
-        Some(Value::Object(object)) => object,
-        Some(other) => {
-            warnings.push(format!("podsec: {origin} must be an object, got `{other}`; using defaults"));
-            return (settings, warnings);
-        }
-    };
-    for (key, value) in object {
-        if value.is_null() {
-            continue;
-        }
-        match key.as_str() {
-            "profile" => match value.as_str().map(str::parse::<Profile>) {
-                Some(Ok(profile)) => settings.profile = Some(profile),
-                Some(Err(error)) => warnings.push(format!("podsec: {origin}: {error}; ignored")),
-                None => warnings.push(format!(
-                    "podsec: {origin}: `profile` must be a string (baseline, restricted or privileged), got `{value}`; ignored"
-                )),
-            },
-            "kubernetesVersion" => match value.as_str().map(str::parse::<KubeVersion>) {
-                Some(Ok(version)) => settings.kubernetes_version = Some(version),
-                Some(Err(error)) => warnings.push(format!("podsec: {origin}: {error}; ignored")),
-                // A JSON number cannot tell 1.3 from 1.30.
-                None => warnings.push(format!(
-                    "podsec: {origin}: `kubernetesVersion` must be a string such as \"1.30\", got `{value}`; ignored"
-                )),
-            },
-            "bestPractices" => match value.as_bool() {
-                Some(on) => settings.best_practices = Some(on),
-                None => warnings.push(format!("podsec: {origin}: `bestPractices` must be true or false, got `{value}`; ignored")),
-            },
-            "namespaceLabels" => match value.as_bool() {
-                Some(on) => settings.namespace_labels = Some(on),
-                None => warnings.push(format!("podsec: {origin}: `namespaceLabels` must be true or false, got `{value}`; ignored")),
-            },
-            "rules" => match value.as_object() {
-                Some(rules) => {
-                    for (code, level) in rules {
-                        if crate::analysis::rules::by_code(code).is_none() {
-                            let hint = crate::analysis::nearest_code(code).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
-                            warnings.push(format!("podsec: {origin}: unknown rule `{code}`{hint}"));
-                            continue;
-                        }
-                        match level.as_str().map(str::parse::<RuleLevel>) {
-                            Some(Ok(level)) => {
-                                settings.rules.insert(code.clone(), level);
-                            }
-                            Some(Err(error)) => warnings.push(format!("podsec: {origin}: rule `{code}`: {error}")),
-                            None => warnings.push(format!(
-                                "podsec: {origin}: rule `{code}` must be off, hint, information, warning or error, got `{level}`"
-                            )),
-                        }
-                    }
-                }
-                None => warnings.push(format!("podsec: {origin}: `rules` must map rule codes to levels, got `{value}`; ignored")),
-            },
-            other if CLIENT_SIDE_KEYS.contains(&other) => {}
-            other => warnings.push(format!(
-                "podsec: {origin}: unknown setting `{other}` (known: profile, kubernetesVersion, bestPractices, rules, namespaceLabels); ignored"
-            )),
+    fn value(json: &Value) -> SettingValue<'_, ()> {
+        match json {
+            Value::String(text) => SettingValue::Text(text),
+            Value::Bool(b) => SettingValue::Bool(*b),
+            Value::Number(_) => SettingValue::Number,
+            Value::Object(entries) => SettingValue::Map(
+                entries
+                    .iter()
+                    .map(|(key, v)| SettingEntry { key, key_at: (), value: value(v), value_at: () })
+                    .collect(),
+            ),
+            Value::Null => SettingValue::Null,
+            Value::Array(_) => SettingValue::Other,
         }
     }
-    (settings, warnings)
+    let object = match options {
+        None | Some(Value::Null) => return (Settings::default(), Vec::new()),
+        // Lua clients (Neovim) cannot tell `{}` from `[]` and send the latter.
+        Some(Value::Array(items)) if items.is_empty() => return (Settings::default(), Vec::new()),
+        Some(Value::Object(object)) => object,
+        Some(other) => {
+            return (
+                Settings::default(),
+                vec![format!("podsec: {origin} must be an object, got `{other}`; using defaults")],
+            )
+        }
+    };
+    let entries = object
+        .iter()
+        .filter(|(key, value)| !value.is_null() && !CLIENT_SIDE_KEYS.contains(&key.as_str()))
+        .map(|(key, json)| SettingEntry { key, key_at: (), value: value(json), value_at: () });
+    let (settings, problems) = read_settings(entries);
+    (settings, problems.into_iter().map(|((), message)| format!("podsec: {origin}: {message}; ignored")).collect())
 }
 
 /// The `podsec` section when the value holds one (Helix sends its whole
