@@ -255,27 +255,12 @@ impl Backend {
 
     /// Replaces the editor settings and re-analyses every open document.
     async fn apply_editor_settings(&self, value: Option<&Value>, origin: &str) {
-        let (settings, mut warnings) = settings::settings_from_json(value, origin);
-        let (inlay_hints, warning) = settings::inlay_hints_from_json(value, origin);
-        warnings.extend(warning);
-        let (verdict_hints, warning) = settings::bool_from_json(value, "verdictHints", origin);
-        warnings.extend(warning);
-        let (max_file_size_mb, warning) = settings::max_file_size_from_json(value, origin);
-        warnings.extend(warning);
+        let (editor, warnings) = settings::EditorSettings::from_json(value, origin);
         for warning in warnings {
             tracing::warn!("{warning}");
             self.client.log_message(MessageType::WARNING, warning).await;
         }
-        let (hints_changed, verdict_hints) = {
-            let mut configuration = lock(&self.shared.configuration);
-            configuration.editor = settings;
-            let before = (configuration.inlay_hints_enabled(), configuration.verdict_hints_enabled());
-            configuration.inlay_hints = inlay_hints;
-            configuration.verdict_hints = verdict_hints;
-            configuration.max_file_size_mb = max_file_size_mb;
-            let after = (configuration.inlay_hints_enabled(), configuration.verdict_hints_enabled());
-            (before != after, after.1)
-        };
+        let (hints_changed, verdict_hints) = lock(&self.shared.configuration).set_editor(editor);
         // Verdicts depend on the profile, version and namespace settings.
         self.refresh_views(verdict_hints && !hints_changed);
         self.analyse_all();
@@ -455,13 +440,7 @@ impl LanguageServer for Backend {
             *lock(&self.shared.trace) = trace;
         }
         let options = settings::podsec_section(params.initialization_options.as_ref());
-        let (editor, mut warnings) = settings::settings_from_json(options, "initializationOptions");
-        let (inlay_hints, warning) = settings::inlay_hints_from_json(options, "initializationOptions");
-        warnings.extend(warning);
-        let (verdict_hints, warning) = settings::bool_from_json(options, "verdictHints", "initializationOptions");
-        warnings.extend(warning);
-        let (max_file_size_mb, warning) = settings::max_file_size_from_json(options, "initializationOptions");
-        warnings.extend(warning);
+        let (editor, warnings) = settings::EditorSettings::from_json(options, "initializationOptions");
         for warning in &warnings {
             tracing::warn!("{warning}");
         }
@@ -500,10 +479,7 @@ impl LanguageServer for Backend {
         tracing::info!(?encoding, ?roots, pulls_configuration = pulls, "initialize");
         {
             let mut configuration = lock(&self.shared.configuration);
-            configuration.editor = editor;
-            configuration.inlay_hints = inlay_hints;
-            configuration.verdict_hints = verdict_hints;
-            configuration.max_file_size_mb = max_file_size_mb;
+            configuration.set_editor(editor);
             configuration.roots = roots;
         }
 

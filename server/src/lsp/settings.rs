@@ -139,7 +139,42 @@ pub struct Configuration {
     problems: Vec<String>,
 }
 
+/// Everything an editor's settings say, read from `initializationOptions`
+/// or from the `podsec` section of its settings.
+pub struct EditorSettings {
+    pub analysis: Settings,
+    pub inlay_hints: Option<bool>,
+    pub verdict_hints: Option<bool>,
+    pub max_file_size_mb: Option<u64>,
+}
+
+impl EditorSettings {
+    /// Reads them; a bad value is left unset with a warning for the user.
+    pub fn from_json(value: Option<&Value>, origin: &str) -> (Self, Vec<String>) {
+        let (analysis, mut warnings) = settings_from_json(value, origin);
+        let (inlay_hints, warning) = inlay_hints_from_json(value, origin);
+        warnings.extend(warning);
+        let (verdict_hints, warning) = bool_from_json(value, "verdictHints", origin);
+        warnings.extend(warning);
+        let (max_file_size_mb, warning) = max_file_size_from_json(value, origin);
+        warnings.extend(warning);
+        (EditorSettings { analysis, inlay_hints, verdict_hints, max_file_size_mb }, warnings)
+    }
+}
+
 impl Configuration {
+    /// Replaces the editor's settings. Returns whether the hints shown
+    /// changed, and whether verdict hints are on.
+    pub fn set_editor(&mut self, editor: EditorSettings) -> (bool, bool) {
+        let before = (self.inlay_hints_enabled(), self.verdict_hints_enabled());
+        self.editor = editor.analysis;
+        self.inlay_hints = editor.inlay_hints;
+        self.verdict_hints = editor.verdict_hints;
+        self.max_file_size_mb = editor.max_file_size_mb;
+        let after = (self.inlay_hints_enabled(), self.verdict_hints_enabled());
+        (before != after, after.1)
+    }
+
     /// The problems found in settings files since the last call.
     pub fn take_problems(&mut self) -> Vec<String> {
         std::mem::take(&mut self.problems)
