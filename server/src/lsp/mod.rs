@@ -1,13 +1,19 @@
 //! `podsec lsp`: the language server on stdio. The only code that knows
 //! LSP types.
 //!
-//! - [`server`], the handlers, analysis tasks and the diagnostics publisher
-//! - [`documents`], open documents (ropes and versions)
+//! - [`state`], the server's state
+//! - [`handlers`], the `LanguageServer` trait, one file per LSP method
+//! - [`server`], what handlers set going: re-analysis, refreshes, watchers
+//! - [`capabilities`], what the server offers and keeps of the client's
+//! - [`scheduler`], analysis tasks, the diagnostics publisher, request work
+//!   guarded against panics
+//! - [`documents`], open documents (ropes and versions), cut into
+//!   [`segment`]s
 //! - [`position`], every conversion between LSP positions and offsets
 //! - [`diagnostics`], findings as LSP diagnostics
 //! - [`actions`], code actions (quick fixes, moves, rewrites, fix all)
 //! - [`features`], hover and completion
-//! - [`inlay`], inherited securityContext values as inlay hints
+//! - [`inlay`], `ide`'s inlay hints in a range, as LSP inlay hints
 //! - [`settings`], where each document's configuration comes from
 //! - [`index`], the workspace's labelled Namespaces and kustomizations
 //! - [`lens`], each workload's verdict as code lenses and its command
@@ -15,9 +21,11 @@
 //! - [`output`], the one writer of stdout
 
 mod actions;
+mod capabilities;
 mod diagnostics;
 mod documents;
 mod features;
+mod handlers;
 #[cfg(test)]
 mod incremental_tests;
 mod index;
@@ -25,9 +33,11 @@ mod inlay;
 mod lens;
 mod output;
 mod position;
+mod scheduler;
 mod segment;
 mod server;
 mod settings;
+mod state;
 mod transport;
 
 use std::process::ExitCode;
@@ -42,7 +52,7 @@ pub use position::PositionEncoding;
 pub use settings::{ANALYSIS_KEYS, CLIENT_SIDE_KEYS};
 
 use output::Output;
-use server::Backend;
+use state::Backend;
 use transport::Frontline;
 
 /// Serves until `exit` (or the end of input). Exit code 0 when `shutdown`

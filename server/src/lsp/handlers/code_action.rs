@@ -1,0 +1,27 @@
+//! `textDocument/codeAction`: quick fixes, moves, rewrites and fix all.
+
+use super::prelude::*;
+
+pub(in crate::lsp) async fn handle(backend: &Backend, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+    let uri = params.text_document.uri.clone();
+    if !backend.answerable(&uri, true) {
+        return Ok(None);
+    }
+    let Some((text, version)) = backend.shared.documents.text_and_version(&uri) else { return Ok(None) };
+    let (config, _) = backend.shared.config_for(&uri);
+    let encoding = backend.shared.encoding();
+    let document_changes = backend.shared.document_changes.load(Ordering::SeqCst);
+    let actions = on_blocking_thread("textDocument/codeAction", &uri, move || {
+        let document = crate::lsp::actions::Document {
+            uri: &params.text_document.uri,
+            version,
+            text: &text,
+            config: &config,
+            encoding,
+            document_changes,
+        };
+        crate::lsp::actions::code_actions(&document, &params)
+    })
+    .await?;
+    Ok(Some(actions))
+}

@@ -1,0 +1,21 @@
+//! `textDocument/inlayHint`: inherited values and verdicts in the range asked for.
+
+use super::prelude::*;
+
+pub(in crate::lsp) async fn handle(backend: &Backend, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+    let uri = params.text_document.uri;
+    let (inherited, verdicts) = {
+        let configuration = lock(&backend.shared.configuration);
+        (configuration.inlay_hints_enabled(), configuration.verdict_hints_enabled())
+    };
+    if !(inherited || verdicts) || !backend.answerable(&uri, true) {
+        return Ok(None);
+    }
+    let Some(text) = backend.shared.documents.text(&uri) else { return Ok(None) };
+    let encoding = backend.shared.encoding();
+    let config = verdicts.then(|| backend.shared.config_for(&uri).0);
+    let range = params.range;
+    let compute = move || inlay::compute(&text, range, encoding, inherited, config.as_ref());
+    let hints = on_blocking_thread("textDocument/inlayHint", &uri, compute).await?;
+    Ok(Some(hints))
+}
