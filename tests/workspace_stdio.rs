@@ -4,153 +4,58 @@
 //! verdict as code lenses, and re-publishes diagnostics when the Namespace
 //! file changes on disk.
 //!
-//! The client answers the server's requests (progress tokens, watcher
-//! registration, refreshes) with `null`; every wait has a deadline.
+//! The client (`support/lsp.rs`) answers the server's requests (progress
+//! tokens, watcher registration, refreshes) with `null`; every wait has a
+//! deadline.
 
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::{json, Value};
 
 #[path = "support/mod.rs"]
 mod support;
 
-const TIMEOUT: Duration = Duration::from_secs(60);
+#[path = "support/lsp.rs"]
+mod lsp;
 
-struct Lsp {
-    child: Child,
-    stdin: ChildStdin,
-    incoming: Receiver<Value>,
-    backlog: VecDeque<Value>,
-    next_id: i64,
+use lsp::{file_url as url, Lsp};
+
+/// The workspace index's requests, on top of the shared stdio client.
+trait WorkspaceClient {
+    /// Starts the server on `root`; the client shows progress, registers
+    /// file watchers, refreshes code lenses and answers requests with `null`.
+    fn start_workspace(root: &Path, options: Value) -> Lsp;
+    /// Waits for the end of the indexing progress; returns its message.
+    fn indexed(&mut self) -> String;
+    /// Opens the file at `path` with its text on disk; returns its URI.
+    fn open_file(&mut self, path: &Path) -> String;
+    /// The next diagnostics published for `uri`.
+    fn next_diagnostics(&mut self, uri: &str) -> Vec<Value>;
+    fn lenses(&mut self, uri: &str) -> Vec<Value>;
 }
 
-impl Lsp {
-    /// Starts the server on `root` with a client that shows progress,
-    /// registers file watchers and refreshes code lenses.
-    fn start(root: &Path, options: Value) -> Lsp {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_podsec"))
-            .arg("lsp")
-            .env("PODSEC_LOG", "warn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start podsec lsp");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, incoming) = mpsc::channel();
-        thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            while let Some(message) = read_message(&mut reader) {
-                if tx.send(message).is_err() {
-                    break;
-                }
-            }
-        });
-        let stdin = child.stdin.take().unwrap();
-        let mut lsp = Lsp { child, stdin, incoming, backlog: VecDeque::new(), next_id: 1 };
-        let uri = url(root);
-        let capabilities = json!({
-            "window": { "workDoneProgress": true },
-            "workspace": {
-                "didChangeWatchedFiles": { "dynamicRegistration": true },
-                "codeLens": { "refreshSupport": true },
-            },
-        });
-        let response = lsp.request(
-            "initialize",
-            json!({
-                "processId": null,
-                "rootUri": uri,
-                "workspaceFolders": [{ "uri": uri, "name": "workspace" }],
-                "capabilities": capabilities,
-                "initializationOptions": options,
-            }),
-        );
-        assert!(response["result"]["capabilities"]["codeLensProvider"].is_object(), "{response}");
-        let commands = &response["result"]["capabilities"]["executeCommandProvider"]["commands"];
-        assert_eq!(commands, &json!(["podsec.showViolations"]));
-        lsp.notify("initialized", json!({}));
+impl WorkspaceClient for Lsp {
+    fn start_workspace(root: &Path, options: Value) -> Lsp {
+        let (lsp, result) = Lsp::start_in(root, options);
+        assert!(result["capabilities"]["codeLensProvider"].is_object(), "{result}");
+        assert_eq!(result["capabilities"]["executeCommandProvider"]["commands"], json!(["podsec.showViolations"]));
         lsp
     }
 
-    fn send(&mut self, message: &Value) {
-        let body = serde_json::to_vec(message).unwrap();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
-        self.stdin.write_all(&body).unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    fn notify(&mut self, method: &str, params: Value) {
-        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
-    }
-
-    fn send_request(&mut self, method: &str, params: Value) -> i64 {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
-        id
-    }
-
-    fn request(&mut self, method: &str, params: Value) -> Value {
-        let id = self.send_request(method, params);
-        self.wait_for(&format!("response {id}"), |m| m.get("method").is_none() && m["id"] == json!(id))
-    }
-
-    /// The next message from the server; its requests are answered with
-    /// `null` on the way (and still returned).
-    fn next(&mut self, what: &str, deadline: Instant) -> Value {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match self.incoming.recv_timeout(left) {
-            Ok(message) => {
-                if message.get("method").is_some() && message.get("id").is_some() {
-                    self.send(&json!({ "jsonrpc": "2.0", "id": message["id"], "result": null }));
-                }
-                message
-            }
-            Err(RecvTimeoutError::Timeout) => panic!("timed out waiting for {what}; backlog: {:#?}", self.backlog),
-            Err(RecvTimeoutError::Disconnected) => panic!("server closed stdout before {what}"),
-        }
-    }
-
-    fn wait_for(&mut self, what: &str, mut matches: impl FnMut(&Value) -> bool) -> Value {
-        if let Some(i) = self.backlog.iter().position(&mut matches) {
-            return self.backlog.remove(i).unwrap();
-        }
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            let message = self.next(what, deadline);
-            if matches(&message) {
-                return message;
-            }
-            self.backlog.push_back(message);
-        }
-    }
-
-    /// Waits for the end of the indexing progress; returns its message.
     fn indexed(&mut self) -> String {
         let end = self
             .wait_for("the end of indexing", |m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end");
         end["params"]["value"]["message"].as_str().unwrap().to_string()
     }
 
-    fn open(&mut self, path: &Path) -> String {
+    fn open_file(&mut self, path: &Path) -> String {
         let uri = url(path);
-        let text = std::fs::read_to_string(path).unwrap();
-        self.notify(
-            "textDocument/didOpen",
-            json!({ "textDocument": { "uri": uri, "languageId": "yaml", "version": 1, "text": text } }),
-        );
+        self.open(&uri, 1, &std::fs::read_to_string(path).unwrap());
         uri
     }
 
-    /// The next diagnostics published for `uri`.
-    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+    fn next_diagnostics(&mut self, uri: &str) -> Vec<Value> {
         let message = self.wait_for(&format!("diagnostics of {uri}"), |m| {
             m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
         });
@@ -161,37 +66,6 @@ impl Lsp {
         let response = self.request("textDocument/codeLens", json!({ "textDocument": { "uri": uri } }));
         response["result"].as_array().unwrap_or_else(|| panic!("{response}")).clone()
     }
-}
-
-impl Drop for Lsp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn read_message(reader: &mut impl BufRead) -> Option<Value> {
-    let mut length = None;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some(value) = line.strip_prefix("Content-Length:") {
-            length = value.trim().parse::<usize>().ok();
-        }
-    }
-    let mut body = vec![0; length?];
-    reader.read_exact(&mut body).ok()?;
-    serde_json::from_slice(&body).ok()
-}
-
-fn url(path: &Path) -> String {
-    format!("file://{}", path.display())
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -233,7 +107,7 @@ fn diagnostics_and_lenses_follow_the_namespace_and_its_file_on_disk() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().canonicalize().unwrap().join("workspace");
     copy_dir(&support::repository().join("tests/fixtures/workspace"), &root);
-    let mut lsp = Lsp::start(&root, Value::Null);
+    let mut lsp = Lsp::start_workspace(&root, Value::Null);
 
     let registration = lsp.wait_for("the watcher registration", |m| m["method"] == "client/registerCapability");
     let registered = &registration["params"]["registrations"][0];
@@ -254,8 +128,8 @@ fn diagnostics_and_lenses_follow_the_namespace_and_its_file_on_disk() {
 
     // The namespace enforces baseline at v1.30: errors; its warn label
     // (restricted, latest) adds warnings. tcp_rmem is safe only from 1.32.
-    let card_reader = lsp.open(&root.join("payments/card-reader.yaml"));
-    let diagnostics = lsp.diagnostics(&card_reader);
+    let card_reader = lsp.open_file(&root.join("payments/card-reader.yaml"));
+    let diagnostics = lsp.next_diagnostics(&card_reader);
     let restricted_warnings =
         [("pss/allowPrivilegeEscalation".to_string(), WARNING), ("pss/capabilities_restricted".to_string(), WARNING)];
     let mut expected = vec![
@@ -283,7 +157,7 @@ fn diagnostics_and_lenses_follow_the_namespace_and_its_file_on_disk() {
             (kind_line, "namespace `payments` enforces baseline: rejected".to_string())
         ]
     );
-    let api = lsp.open(&root.join("payments/api.yaml"));
+    let api = lsp.open_file(&root.join("payments/api.yaml"));
     assert_eq!(
         titles(&lsp.lenses(&api)),
         [
@@ -291,7 +165,7 @@ fn diagnostics_and_lenses_follow_the_namespace_and_its_file_on_disk() {
             (3, "namespace `payments` enforces baseline: admitted".to_string())
         ]
     );
-    let web = lsp.open(&root.join("shop/web.yaml"));
+    let web = lsp.open_file(&root.join("shop/web.yaml"));
     let lenses = lsp.lenses(&web);
     assert_eq!(
         titles(&lenses),
@@ -302,7 +176,7 @@ fn diagnostics_and_lenses_follow_the_namespace_and_its_file_on_disk() {
     );
     // Nothing to list: the lens only informs.
     assert!(lenses.iter().all(|l| l["command"]["command"] == ""), "{lenses:#?}");
-    let debug = lsp.open(&root.join("tools/debug.yaml"));
+    let debug = lsp.open_file(&root.join("tools/debug.yaml"));
     assert_eq!(titles(&lsp.lenses(&debug)), [(2, "baseline ✓ · restricted ✗ 3".to_string())]);
 
     // Clicking the rejection lens lists the violations of the enforced level.
@@ -334,7 +208,7 @@ fn diagnostics_and_lenses_follow_the_namespace_and_its_file_on_disk() {
     assert_ne!(tightened, namespaces);
     std::fs::write(&path, tightened).unwrap();
     lsp.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": url(&path), "type": 2 }] }));
-    let diagnostics = lsp.diagnostics(&card_reader);
+    let diagnostics = lsp.next_diagnostics(&card_reader);
     let mut expected = vec![
         ("pss/allowPrivilegeEscalation".to_string(), ERROR),
         ("pss/capabilities_restricted".to_string(), ERROR),
@@ -359,7 +233,7 @@ fn diagnostics_and_lenses_follow_the_namespace_and_its_file_on_disk() {
     // Deleted: the configured profile (restricted, warnings) again.
     std::fs::remove_file(&path).unwrap();
     lsp.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": url(&path), "type": 3 }] }));
-    let diagnostics = lsp.diagnostics(&card_reader);
+    let diagnostics = lsp.next_diagnostics(&card_reader);
     assert!(codes(&diagnostics).iter().all(|(_, severity)| *severity == WARNING), "{diagnostics:#?}");
 }
 
@@ -368,12 +242,12 @@ fn open_text_of_a_namespace_wins_over_the_disk() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().canonicalize().unwrap().join("workspace");
     copy_dir(&support::repository().join("tests/fixtures/workspace"), &root);
-    let mut lsp = Lsp::start(&root, json!({ "verdictHints": true, "inlayHints": false }));
+    let mut lsp = Lsp::start_workspace(&root, json!({ "verdictHints": true, "inlayHints": false }));
     lsp.indexed();
-    let migrate = lsp.open(&root.join("shop/migrate.yaml"));
-    assert!(codes(&lsp.diagnostics(&migrate)).contains(&("pss/hostNamespaces".to_string(), ERROR)));
+    let migrate = lsp.open_file(&root.join("shop/migrate.yaml"));
+    assert!(codes(&lsp.next_diagnostics(&migrate)).contains(&("pss/hostNamespaces".to_string(), ERROR)));
     // Edited in the editor, not saved: the namespace now enforces privileged.
-    let namespaces = lsp.open(&root.join("namespaces.yaml"));
+    let namespaces = lsp.open_file(&root.join("namespaces.yaml"));
     let text = std::fs::read_to_string(root.join("namespaces.yaml"))
         .unwrap()
         .replace("enforce: baseline", "enforce: privileged");
@@ -382,7 +256,7 @@ fn open_text_of_a_namespace_wins_over_the_disk() {
         json!({ "textDocument": { "uri": namespaces, "version": 2 }, "contentChanges": [{ "text": text }] }),
     );
     let diagnostics = loop {
-        let diagnostics = lsp.diagnostics(&migrate);
+        let diagnostics = lsp.next_diagnostics(&migrate);
         if !codes(&diagnostics).contains(&("pss/hostNamespaces".to_string(), ERROR)) {
             break diagnostics;
         }
@@ -455,8 +329,8 @@ fn indexing_ten_thousand_files_keeps_hover_answering() {
     let text = std::fs::read_to_string(&manifest).unwrap();
     let line = text.lines().position(|l| l.contains("runAsUser")).unwrap();
     let started = Instant::now();
-    let mut lsp = Lsp::start(&root, Value::Null);
-    let uri = lsp.open(&manifest);
+    let mut lsp = Lsp::start_workspace(&root, Value::Null);
+    let uri = lsp.open_file(&manifest);
     let mut latencies = Vec::new();
     let indexed = loop {
         if let Some(i) =
@@ -478,7 +352,7 @@ fn indexing_ten_thousand_files_keeps_hover_answering() {
     assert!(message.contains("50 labelled namespaces, 1000 kustomizations"), "{message}");
     // The open Deployment is now judged by its kustomization's namespace.
     let diagnostics = loop {
-        let diagnostics = lsp.diagnostics(&uri);
+        let diagnostics = lsp.next_diagnostics(&uri);
         if diagnostics.iter().any(|d| d["severity"] == ERROR) {
             break diagnostics;
         }

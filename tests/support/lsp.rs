@@ -95,6 +95,36 @@ impl Lsp {
         (lsp, result)
     }
 
+    /// Spawns and initializes a server on the workspace folder `root`, with
+    /// a client that shows progress, registers file watchers and refreshes
+    /// code lenses, and answers the server's requests with `null`. Returns
+    /// the `initialize` result.
+    pub fn start_in(root: &std::path::Path, options: Value) -> (Lsp, Value) {
+        let mut lsp = Lsp::spawn();
+        lsp.answer_requests(|_| Value::Null);
+        let uri = file_url(root);
+        let capabilities = json!({
+            "window": { "workDoneProgress": true },
+            "workspace": {
+                "didChangeWatchedFiles": { "dynamicRegistration": true },
+                "codeLens": { "refreshSupport": true },
+            },
+        });
+        let response = lsp.request(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": uri,
+                "workspaceFolders": [{ "uri": uri, "name": "workspace" }],
+                "capabilities": capabilities,
+                "initializationOptions": options,
+            }),
+        );
+        let result = response.get("result").cloned().unwrap_or_else(|| panic!("initialize failed: {response}"));
+        lsp.notify("initialized", json!({}));
+        (lsp, result)
+    }
+
     pub fn started() -> Lsp {
         Lsp::start(json!({}), Value::Null).0
     }
@@ -156,14 +186,20 @@ impl Lsp {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.incoming.recv_timeout(left) {
-                Ok(message) if matches(&message) => return message,
-                Ok(message)
-                    if message.get("method").is_some() && message.get("id").is_some() && self.answer.is_some() =>
-                {
-                    let result = (self.answer.as_mut().unwrap())(&message);
-                    self.send(&json!({ "jsonrpc": "2.0", "id": message["id"], "result": result }));
+                Ok(message) => {
+                    // A request of the server is answered as it arrives (when
+                    // answers are set), and still kept for a wait to find.
+                    let request = message.get("method").is_some() && message.get("id").is_some();
+                    let answered = request && self.answer.is_some();
+                    if answered {
+                        let result = (self.answer.as_mut().unwrap())(&message);
+                        self.send(&json!({ "jsonrpc": "2.0", "id": message["id"], "result": result }));
+                    }
+                    if matches(&message) {
+                        return message;
+                    }
+                    self.backlog.push_back(message);
                 }
-                Ok(message) => self.backlog.push_back(message),
                 Err(RecvTimeoutError::Timeout) => self.fail(&format!("timed out waiting for {what}")),
                 Err(RecvTimeoutError::Disconnected) => self.fail(&format!("server closed stdout before {what}")),
             }
@@ -310,4 +346,9 @@ impl Rng {
     pub fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
+}
+
+/// The `file://` URL of a path.
+pub fn file_url(path: &std::path::Path) -> String {
+    format!("file://{}", path.display())
 }
