@@ -15,8 +15,7 @@ use podsec::config::{Config, Profile};
 use podsec::ide::{complete, CompletionItem, CompletionKind, TRIGGER_CHARACTERS};
 use podsec::syntax::{parse, Node};
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
 fn cursor(fixture: &str) -> (String, usize) {
     let offset = fixture.find("$0").expect("a `$0` cursor");

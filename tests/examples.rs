@@ -5,8 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
 /// `(path, line, code)` for every annotation under `dir`, paths relative to the repository.
 fn annotations(dir: &Path, skip: Option<&Path>) -> BTreeSet<(String, u64, String)> {

@@ -20,8 +20,7 @@ use podsec::fix::{self, Action, ActionKind};
 use podsec::syntax::Span;
 use serde::Deserialize;
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
 /// The configurations a file is checked with: its own (a `# podsec-test:`
 /// directive, or the nearest `.podsec.yaml`), and the defaults.

@@ -15,8 +15,7 @@ use podsec::fix::{self, Action, ActionKind};
 use podsec::rules::{self, Rule};
 use podsec::syntax::Span;
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
 fn restricted() -> Config {
     Config { best_practices: false, ..Config::default() }

@@ -4,8 +4,7 @@
 //! land right with Helix's own insertion rules, and `shutdown` with `exit`
 //! in one write, as Helix sends them on every quit and `:lsp-restart`.
 
-#[path = "support/lsp.rs"]
-mod lsp;
+use crate::lsp;
 
 use std::process::Command;
 

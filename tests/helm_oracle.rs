@@ -14,8 +14,7 @@ use std::process::Command;
 use podsec::analysis::analyze;
 use podsec::config::Config;
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
 /// Template name → rendered text, for one values file (or the defaults).
 fn render(python: &str, chart: &Path, values: Option<&Path>) -> BTreeMap<String, String> {

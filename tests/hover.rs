@@ -15,8 +15,7 @@ use podsec::config::{Config, Profile};
 use podsec::ide::{hover, Hover};
 use podsec::text::{ColumnUnit, LineIndex};
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
 /// The text without its `$0` markers, and the offset of each.
 fn cursors(fixture: &str) -> (String, Vec<usize>) {

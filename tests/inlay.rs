@@ -4,7 +4,7 @@
 //! written in place as `⟨label⟩`. The test removes them, computes the hints
 //! of what is left, writes them back in and compares with the fixture; the
 //! same again with CRLF line breaks. After an intended change, rewrite the
-//! fixtures with `UPDATE_EXPECT=1 cargo test --test inlay` and review the diff.
+//! fixtures with `UPDATE_EXPECT=1 cargo test --test engine inlay::` and review the diff.
 
 use std::path::Path;
 

@@ -1,8 +1,7 @@
 //! End-to-end: the real `podsec lsp` binary over stdio, driven by the
 //! client in `support/lsp.rs`.
 
-#[path = "support/lsp.rs"]
-mod lsp;
+use crate::lsp;
 
 use serde_json::{json, Value};
 

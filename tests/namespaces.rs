@@ -20,8 +20,7 @@ use podsec::namespaces::{file_facts, kustomized_namespace, NamespacePolicies};
 use podsec::text::LineIndex;
 use serde_json::Value;
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
 struct Workspace {
     root: PathBuf,

@@ -9,8 +9,7 @@
 //! registered by the test only, so that no message a client can send to the
 //! shipped server reaches a deliberate panic.
 
-#[path = "support/lsp.rs"]
-mod lsp;
+use crate::lsp;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

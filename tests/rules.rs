@@ -20,8 +20,7 @@ use podsec::analysis::{analyze, Finding};
 use podsec::config::Config;
 use podsec::text::{ColumnUnit, LineIndex};
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
 /// `(line, code, covered text)` of every annotation.
 fn expectations(text: &str) -> Vec<(usize, String, Option<String>)> {

@@ -2,8 +2,7 @@
 //! runs a program, writes no file, and reads files only to look up
 //! settings inside the workspace; the lookup stops at the workspace root.
 
-#[path = "support/lsp.rs"]
-mod lsp;
+use crate::lsp;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

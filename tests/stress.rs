@@ -7,11 +7,9 @@
 //! Runs the binary named by `PODSEC_RELEASE_BIN` when set (`.ci/run` builds
 //! the release binary for it), else the debug binary of this build.
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
-#[path = "support/lsp.rs"]
-mod lsp;
+use crate::lsp;
 
 use std::collections::HashSet;
 use std::process::Command;

@@ -13,11 +13,9 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
-#[path = "support/lsp.rs"]
-mod lsp;
+use crate::lsp;
 
 use lsp::{file_url as url, Lsp};
 
@@ -319,7 +317,7 @@ fn generated_workspace(root: &Path, files: usize) -> PathBuf {
 /// The indexing figure: a generated 10,000-file workspace is indexed in the
 /// background while hover requests keep being answered. Prints the
 /// indexing time and the worst hover latency during it; run with
-/// `cargo test --release -p podsec --test workspace_stdio -- --ignored --nocapture`.
+/// `cargo test --release -p podsec --test end_to_end indexing_ten_thousand_files -- --ignored --nocapture`.
 #[test]
 #[ignore = "a measurement: run it by name"]
 fn indexing_ten_thousand_files_keeps_hover_answering() {
