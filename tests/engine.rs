@@ -7,27 +7,27 @@ mod support;
 
 #[path = "catalog_matches_api.rs"]
 mod catalog_matches_api;
-#[path = "rules.rs"]
-mod rules;
-#[path = "hostile.rs"]
-mod hostile;
-#[path = "examples.rs"]
-mod examples;
-#[path = "hover.rs"]
-mod hover;
 #[path = "completion.rs"]
 mod completion;
-#[path = "psa_conformance.rs"]
-mod psa_conformance;
-#[path = "fixes.rs"]
-mod fixes;
+#[path = "examples.rs"]
+mod examples;
 #[path = "fix_properties.rs"]
 mod fix_properties;
-#[path = "properties.rs"]
-mod properties;
+#[path = "fixes.rs"]
+mod fixes;
+#[path = "fuzz_regressions.rs"]
+mod fuzz_regressions;
+#[path = "hostile.rs"]
+mod hostile;
+#[path = "hover.rs"]
+mod hover;
 #[path = "inlay.rs"]
 mod inlay;
 #[path = "namespaces.rs"]
 mod namespaces;
-#[path = "fuzz_regressions.rs"]
-mod fuzz_regressions;
+#[path = "properties.rs"]
+mod properties;
+#[path = "psa_conformance.rs"]
+mod psa_conformance;
+#[path = "rules.rs"]
+mod rules;

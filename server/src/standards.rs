@@ -11,8 +11,6 @@ pub struct KubeVersion {
 }
 
 impl KubeVersion {
-    /// The oldest version podsec judges against.
-    pub const OLDEST: KubeVersion = KubeVersion { minor: 0 };
     /// The newest version podsec knows; the default.
     pub const NEWEST: KubeVersion = KubeVersion { minor: 37 };
 

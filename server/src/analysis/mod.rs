@@ -16,7 +16,7 @@ pub(crate) use pss::BASELINE_CAPABILITIES;
 pub use pss::{allowed_selinux_types, safe_sysctls, sysctl_safe_since};
 pub use rules::{Rule, Severity};
 pub use suppress::FileWide;
-pub use verdict::{verdicts, Enforcement, Verdict};
+pub use verdict::{verdicts, NamespaceEnforcement, Verdict};
 
 use std::fmt::Write;
 

@@ -50,7 +50,7 @@ impl fmt::Display for ProfileSource {
 
 /// A level and version a workload is judged at, and who chose them.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Judgement {
+pub struct LevelInForce {
     pub profile: Profile,
     pub version: KubeVersion,
     pub source: ProfileSource,
@@ -66,9 +66,9 @@ pub struct WorkloadPolicy<'c> {
     pub labels: Option<&'c NamespaceLabels>,
     /// The level findings are reported at: the namespace's `enforce`, else
     /// the configuration.
-    pub enforce: Judgement,
+    pub enforce: LevelInForce,
     /// The namespace's `warn` level, where it is stricter than `enforce`.
-    pub warn: Option<Judgement>,
+    pub warn: Option<LevelInForce>,
 }
 
 /// How the workload `object` is judged under `config`.
@@ -80,9 +80,9 @@ pub fn policy_for<'c>(config: &'c Config, object: &Node) -> WorkloadPolicy<'c> {
         .and_then(|n| config.namespaces.nearest(n, config.document_folder.as_deref()))
         .map(|(nearest, _)| nearest);
     let configured =
-        Judgement { profile: config.profile, version: config.kubernetes_version, source: ProfileSource::Config };
+        LevelInForce { profile: config.profile, version: config.kubernetes_version, source: ProfileSource::Config };
     let judgement = |labels: &NamespaceLabels, mode: Mode| {
-        labels.mode(mode).map(|mode_labels| Judgement {
+        labels.mode(mode).map(|mode_labels| LevelInForce {
             profile: mode_labels.level.unwrap_or(config.profile),
             version: mode_labels.version.unwrap_or(config.kubernetes_version),
             source: ProfileSource::Namespace(Arc::new(LabelSource {

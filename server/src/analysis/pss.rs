@@ -6,7 +6,7 @@
 //! cover containers that do not set their own; where a restricted check
 //! replaces a baseline one at this version, only the restricted one runs.
 
-use super::policy::{self, Judgement, ProfileSource};
+use super::policy::{self, LevelInForce, ProfileSource};
 use super::rules::controls::{PssControl, PSS_CONTROLS};
 use super::rules::{self, Rule, Severity};
 use super::values;
@@ -99,7 +99,13 @@ pub(super) fn check_workload(
 }
 
 /// Checks one pod spec at one level and version.
-pub(super) fn check(text: &str, file: &ParsedFile, judgement: &Judgement, pod: &PodSpec, findings: &mut Vec<Finding>) {
+pub(super) fn check(
+    text: &str,
+    file: &ParsedFile,
+    judgement: &LevelInForce,
+    pod: &PodSpec,
+    findings: &mut Vec<Finding>,
+) {
     if judgement.profile == Profile::Privileged {
         return;
     }

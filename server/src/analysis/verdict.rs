@@ -3,7 +3,7 @@
 //! it lands in rejects it. Counted as admission counts: suppression
 //! comments and rule levels do not change a verdict.
 
-use super::policy::{self, Judgement, ProfileSource};
+use super::policy::{self, LevelInForce, ProfileSource};
 use super::{pss, Finding};
 use crate::config::{Config, KubeVersion, Profile};
 use crate::syntax::{self, Node, ParsedFile, Span};
@@ -22,12 +22,12 @@ pub struct Verdict {
     pub baseline: Vec<Finding>,
     pub restricted: Vec<Finding>,
     /// The namespace's enforce label, where one applies.
-    pub enforcement: Option<Enforcement>,
+    pub enforcement: Option<NamespaceEnforcement>,
 }
 
 /// A namespace enforcing a level on the workload.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Enforcement {
+pub struct NamespaceEnforcement {
     pub namespace: String,
     pub level: Profile,
     pub source: ProfileSource,
@@ -98,7 +98,7 @@ pub fn verdicts_parsed(text: &str, file: &ParsedFile, config: &Config) -> Vec<Ve
             let version = policy.enforce.version;
             let at = |profile: Profile| {
                 let mut found = Vec::new();
-                let judgement = Judgement { profile, version, source: ProfileSource::Config };
+                let judgement = LevelInForce { profile, version, source: ProfileSource::Config };
                 pss::check(text, file, &judgement, pod, &mut found);
                 found
             };
@@ -118,7 +118,7 @@ pub fn verdicts_parsed(text: &str, file: &ParsedFile, config: &Config) -> Vec<Ve
                         version,
                         baseline,
                         restricted,
-                        enforcement: policy.enforce.source.label().map(|label| Enforcement {
+                        enforcement: policy.enforce.source.label().map(|label| NamespaceEnforcement {
                             namespace: label.namespace.clone(),
                             level: policy.enforce.profile,
                             source: policy.enforce.source.clone(),

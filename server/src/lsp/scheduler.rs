@@ -27,7 +27,7 @@ impl Backend {
                 let encoding = shared.encoding();
                 let started = Instant::now();
                 let length = snapshot.len();
-                let limit = lock(&shared.configuration).max_file_size();
+                let limit = lock(&shared.settings_store).max_file_size();
                 let task = {
                     let (shared, uri) = (shared.clone(), uri.clone());
                     tokio::task::spawn_blocking(move || {

@@ -15,7 +15,7 @@ impl Backend {
         let (index_sender, index_events) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             documents: Documents::default(),
-            configuration: Mutex::new(Configuration::default()),
+            settings_store: Mutex::new(SettingsStore::default()),
             pulls_configuration: AtomicBool::new(false),
             refreshes_inlay_hints: AtomicBool::new(false),
             encoding: OnceLock::new(),
@@ -47,7 +47,7 @@ impl Backend {
     /// document is judged again, and lenses and hints are asked for again.
     pub(in crate::lsp) fn workspace_changed(&self, snapshot: index::Snapshot) {
         let verdict_hints = {
-            let mut configuration = lock(&self.shared.configuration);
+            let mut configuration = lock(&self.shared.settings_store);
             configuration.workspace = snapshot;
             configuration.verdict_hints_enabled()
         };
@@ -129,7 +129,7 @@ impl Backend {
     pub(in crate::lsp) fn settings_file_changed(&self, uri: &Url) {
         if is_settings_file(uri) {
             let verdict_hints = {
-                let mut configuration = lock(&self.shared.configuration);
+                let mut configuration = lock(&self.shared.settings_store);
                 configuration.forget_files();
                 configuration.verdict_hints_enabled()
             };
@@ -144,11 +144,12 @@ impl Backend {
     /// an answer to compute. A document too large to analyse has none; nor,
     /// for a request about manifests (`manifests_only`), has a settings file.
     pub(in crate::lsp) fn answerable(&self, uri: &Url, manifests_only: bool) -> bool {
-        !(manifests_only && is_settings_file(uri)) && !self.too_large(uri)
+        let settings_file = manifests_only && is_settings_file(uri);
+        !(settings_file || self.too_large(uri))
     }
 
     pub(in crate::lsp) fn too_large(&self, uri: &Url) -> bool {
-        let limit = lock(&self.shared.configuration).max_file_size();
+        let limit = lock(&self.shared.settings_store).max_file_size();
         self.shared.documents.byte_len(uri).is_some_and(|length| length > limit)
     }
 
@@ -172,7 +173,7 @@ impl Backend {
             tracing::warn!("{warning}");
             self.client.log_message(MessageType::WARNING, warning).await;
         }
-        let (hints_changed, verdict_hints) = lock(&self.shared.configuration).set_editor(editor);
+        let (hints_changed, verdict_hints) = lock(&self.shared.settings_store).set_editor(editor);
         // Verdicts depend on the profile, version and namespace settings.
         self.refresh_views(verdict_hints && !hints_changed);
         self.analyse_all();

@@ -119,7 +119,7 @@ pub fn is_settings_file(uri: &Url) -> bool {
 /// The configuration state of the server: editor settings, workspace
 /// folders, and the settings files found so far.
 #[derive(Default)]
-pub struct Configuration {
+pub struct SettingsStore {
     pub editor: Settings,
     /// The editor's `inlayHints` setting; unset means on.
     pub inlay_hints: Option<bool>,
@@ -162,7 +162,7 @@ impl EditorSettings {
     }
 }
 
-impl Configuration {
+impl SettingsStore {
     /// Replaces the editor's settings. Returns whether the hints shown
     /// changed, and whether verdict hints are on.
     pub fn set_editor(&mut self, editor: EditorSettings) -> (bool, bool) {
@@ -308,7 +308,7 @@ mod tests {
         let (value, warning) = inlay_hints_from_json(Some(&json!({"inlayHints": "off"})), "settings");
         assert_eq!(value, None);
         assert!(warning.unwrap().contains("`inlayHints` must be true or false"));
-        assert!(Configuration::default().inlay_hints_enabled());
+        assert!(SettingsStore::default().inlay_hints_enabled());
     }
 
     #[test]
@@ -331,7 +331,7 @@ mod tests {
         std::fs::create_dir_all(root.join("apps")).unwrap();
         std::fs::write(root.join(SETTINGS_FILE), "profile: baseline\nkubernetesVersion: \"1.29\"\n").unwrap();
         let uri = Url::from_file_path(root.join("apps/web.yaml")).unwrap();
-        let mut configuration = Configuration { roots: vec![root.clone()], ..Configuration::default() };
+        let mut configuration = SettingsStore { roots: vec![root.clone()], ..SettingsStore::default() };
         let config = configuration.config_for(&uri, |_| None);
         assert_eq!((config.profile, config.kubernetes_version), (Profile::Baseline, KubeVersion::new(29)));
         // The editor overrides what it sets, and only that.

@@ -30,7 +30,7 @@ pub(in crate::lsp) use super::inlay;
 pub(in crate::lsp) use super::lens;
 pub(in crate::lsp) use super::output::Output;
 pub(in crate::lsp) use super::position::PositionEncoding;
-pub(in crate::lsp) use super::settings::{self, is_settings_file, Configuration};
+pub(in crate::lsp) use super::settings::{self, is_settings_file, SettingsStore};
 pub(in crate::lsp) use crate::config::Config;
 
 pub const NAME: &str = "podsec";
@@ -43,7 +43,7 @@ pub struct Backend {
 
 pub struct Shared {
     pub(in crate::lsp) documents: Documents,
-    pub(in crate::lsp) configuration: Mutex<Configuration>,
+    pub(in crate::lsp) settings_store: Mutex<SettingsStore>,
     /// The client answers `workspace/configuration`.
     pub(in crate::lsp) pulls_configuration: AtomicBool,
     /// The client accepts `workspace/inlayHint/refresh`.
@@ -84,7 +84,7 @@ impl Shared {
     /// The configuration for one document (settings file, then editor settings).
     pub(in crate::lsp) fn config_for(&self, uri: &Url) -> (Config, Vec<String>) {
         let open_text = |path: &std::path::Path| Url::from_file_path(path).ok().and_then(|u| self.documents.text(&u));
-        let mut configuration = lock(&self.configuration);
+        let mut configuration = lock(&self.settings_store);
         let config = configuration.config_for(uri, open_text);
         (config, configuration.take_problems())
     }

@@ -14,7 +14,7 @@ pub(in crate::lsp) async fn handle(backend: &Backend, params: DidChangeWatchedFi
         }
     }
     if settings_changed {
-        lock(&backend.shared.configuration).forget_files();
+        lock(&backend.shared.settings_store).forget_files();
         backend.analyse_all();
     }
     if !paths.is_empty() {

@@ -24,7 +24,7 @@ pub(in crate::lsp) async fn handle(backend: &Backend, params: InitializeParams) 
     }
     tracing::info!(?encoding, ?roots, pulls_configuration = pulls, "initialize");
     {
-        let mut configuration = lock(&backend.shared.configuration);
+        let mut configuration = lock(&backend.shared.settings_store);
         configuration.set_editor(editor);
         configuration.roots = roots;
     }

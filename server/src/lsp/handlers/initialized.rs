@@ -15,7 +15,7 @@ pub(in crate::lsp) async fn handle(backend: &Backend, _: InitializedParams) {
             backend.apply_editor_settings(Some(&value), "settings").await;
         }
     }
-    let roots = lock(&backend.shared.configuration).roots.clone();
+    let roots = lock(&backend.shared.settings_store).roots.clone();
     if !roots.is_empty() {
         let progress = backend.shared.work_done_progress.load(Ordering::SeqCst);
         let _ = backend.shared.index.send(IndexEvent::Scan { roots, progress });
@@ -24,7 +24,7 @@ pub(in crate::lsp) async fn handle(backend: &Backend, _: InitializedParams) {
         backend.watch_files();
     }
     let mut defaults = Config::default();
-    lock(&backend.shared.configuration).editor.apply(&mut defaults);
+    lock(&backend.shared.settings_store).editor.apply(&mut defaults);
     backend
         .client
         .log_message(

@@ -5,7 +5,7 @@ use super::prelude::*;
 pub(in crate::lsp) async fn handle(backend: &Backend, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
     let uri = params.text_document.uri;
     let (inherited, verdicts) = {
-        let configuration = lock(&backend.shared.configuration);
+        let configuration = lock(&backend.shared.settings_store);
         (configuration.inlay_hints_enabled(), configuration.verdict_hints_enabled())
     };
     if !(inherited || verdicts) || !backend.answerable(&uri, true) {
