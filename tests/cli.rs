@@ -2,7 +2,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
@@ -10,49 +10,7 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/cli")
 }
 
-/// `podsec` with a predictable environment: no colour variables, no logs.
-fn podsec(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_podsec"));
-    command.current_dir(dir);
-    for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "PODSEC_LOG", "CI"] {
-        command.env_remove(var);
-    }
-    command.stdin(Stdio::null());
-    command
-}
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    podsec(dir).args(args).output().expect("podsec runs")
-}
-
-fn run_with_stdin(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = podsec(dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("podsec runs");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited normally")
-}
-
-fn json(output: &Output) -> Vec<Value> {
-    let value: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(output)));
-    value.as_array().expect("a JSON array").clone()
-}
+use crate::support::cli::{code, json, podsec, run, run_with_stdin, stderr, stdout};
 
 /// (path, rule, severity, line, column, end_line, end_column) of each finding.
 fn positions(findings: &[Value]) -> Vec<(String, String, String, u64, u64, u64, u64)> {

@@ -10,10 +10,8 @@
 //! between read and write) are unit tests of `cli::fix`.
 
 use std::fs;
-use std::io::Write;
 use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 /// A pod whose one safe fix is unquoting `runAsNonRoot`.
 const QUOTED: &str = "\
@@ -39,39 +37,7 @@ fn fixed(text: &str) -> String {
     text.replace("runAsNonRoot: \"true\"", "runAsNonRoot: true")
 }
 
-fn podsec(dir: &Path, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_podsec"));
-    command.current_dir(dir).args(args).stdin(Stdio::null());
-    for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "PODSEC_LOG", "CI"] {
-        command.env_remove(var);
-    }
-    command.output().expect("podsec runs")
-}
-
-fn podsec_with_stdin(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_podsec"))
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("podsec runs");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited normally")
-}
+use crate::support::cli::{code, run as podsec, run_with_stdin as podsec_with_stdin, stderr, stdout};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);

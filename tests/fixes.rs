@@ -564,7 +564,7 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 fn podsec(args: &[&str], dir: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_podsec")).current_dir(dir).args(args).output().unwrap()
+    crate::support::cli::run(dir, args)
 }
 
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {

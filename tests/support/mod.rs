@@ -1,6 +1,8 @@
 //! Helpers shared by the test files (each includes this module).
 #![allow(dead_code)] // Each test file uses a different part.
 
+pub mod cli;
+
 use std::path::{Path, PathBuf};
 
 use podsec::config::Config;
