@@ -1,7 +1,9 @@
-//! Findings, as plain data in byte offsets.
+//! Findings, as plain data in byte offsets, and how admission judges each
+//! workload (`policy`, `verdict`).
 //!
-//! [`analyze`] is the one entry point both front ends call: text and
-//! configuration in, findings out. Nothing here does I/O or knows LSP.
+//! [`analyze`] takes text and configuration and gives findings; the server
+//! calls [`analyze_excerpt`] on one `---` document at a time. Nothing here
+//! does I/O or knows LSP.
 
 mod best_practice;
 pub mod policy;

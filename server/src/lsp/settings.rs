@@ -1,4 +1,6 @@
-//! Where a document's configuration comes from, in the server.
+//! Where a document's configuration comes from, in the server
+//! ([`SettingsStore`]), and the editor's settings read from JSON (with the
+//! one settings reader, `config::read_settings`).
 //!
 //! Defaults, then the nearest `.podsec.yaml` inside the document's workspace
 //! folder (an open, unsaved settings file counts with its editor text), then
