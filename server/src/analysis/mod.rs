@@ -2,7 +2,7 @@
 //! workload (`policy`, `verdict`).
 //!
 //! [`analyze`] takes text and configuration and gives findings; the server
-//! calls [`analyze_excerpt`] on one `---` document at a time. Nothing here
+//! calls `analyze_excerpt` on one `---` document at a time. Nothing here
 //! does I/O or knows LSP.
 
 mod best_practice;
