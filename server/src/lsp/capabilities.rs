@@ -11,7 +11,7 @@ use tower_lsp::lsp_types::{
     TextDocumentSyncSaveOptions,
 };
 
-use super::features::CompletionClient;
+use super::ide::CompletionClient;
 use super::lens;
 use super::position::PositionEncoding;
 use super::state::Shared;

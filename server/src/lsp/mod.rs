@@ -12,7 +12,7 @@
 //! - [`position`], every conversion between LSP positions and offsets
 //! - [`diagnostics`], findings as LSP diagnostics
 //! - [`actions`], code actions (quick fixes, moves, rewrites, fix all)
-//! - [`features`], hover and completion
+//! - [`ide`], hover and completion: LSP shapes around `crate::ide`
 //! - [`inlay`], `ide`'s inlay hints in a range, as LSP inlay hints
 //! - [`settings`], where each document's configuration comes from
 //! - [`index`], the workspace's labelled Namespaces and kustomizations
@@ -24,7 +24,7 @@ mod actions;
 mod capabilities;
 mod diagnostics;
 mod documents;
-mod features;
+mod ide;
 mod handlers;
 #[cfg(test)]
 mod incremental_tests;

@@ -24,7 +24,7 @@ pub(in crate::lsp) use tower_lsp::{Client, LanguageServer};
 
 pub(in crate::lsp) use super::diagnostics::{self, DiagnosticsJson};
 pub(in crate::lsp) use super::documents::{ChangeError, Documents, Ticket};
-pub(in crate::lsp) use super::features::{self, CompletionClient};
+pub(in crate::lsp) use super::ide::{self, CompletionClient};
 pub(in crate::lsp) use super::index::{self, IndexEvent};
 pub(in crate::lsp) use super::inlay;
 pub(in crate::lsp) use super::lens;

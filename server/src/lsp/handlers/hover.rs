@@ -14,5 +14,5 @@ pub(in crate::lsp) async fn handle(backend: &Backend, params: HoverParams) -> Re
     };
     let (config, _) = backend.shared.config_for(&uri);
     let encoding = backend.shared.encoding();
-    guarded("hover", &uri, || features::hover(&placed, place.position, &config, encoding))
+    guarded("hover", &uri, || ide::hover(&placed, place.position, &config, encoding))
 }
