@@ -14,7 +14,7 @@
 mod corpus;
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
@@ -23,6 +23,11 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use corpus::Corpus;
+
+// The JSON-RPC framing of the test client, shared.
+#[path = "../../tests/support/jsonrpc.rs"]
+mod jsonrpc;
+use jsonrpc::{read_frame, write_frame};
 use serde_json::{json, Value};
 
 const HELP: &str = "\
@@ -741,32 +746,12 @@ fn answer(request: &Value, settings: &Value) -> Value {
 }
 
 fn write_message(stdin: &mut ChildStdin, message: &Value) {
-    let body = serde_json::to_vec(message).unwrap();
     // A server that died is noticed by the reader; ignore the broken pipe.
-    let _ = write!(stdin, "Content-Length: {}\r\n\r\n", body.len());
-    let _ = stdin.write_all(&body);
-    let _ = stdin.flush();
+    let _ = write_frame(stdin, message);
 }
 
 fn read_message(reader: &mut impl BufRead) -> Option<Timed> {
-    let mut length = None;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse::<usize>().ok();
-            }
-        }
-    }
-    let mut body = vec![0; length?];
-    reader.read_exact(&mut body).ok()?;
+    let body = read_frame(reader)?;
     let at = Instant::now();
     Some((at, serde_json::from_slice(&body).ok()?))
 }

@@ -14,6 +14,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+#[path = "jsonrpc.rs"]
+mod jsonrpc;
+use jsonrpc::{read_frame, write_frame};
+
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The result an editor gives to one request of the server.
@@ -130,11 +134,7 @@ impl Lsp {
     }
 
     pub fn send(&mut self, message: &Value) {
-        let body = serde_json::to_vec(message).unwrap();
-        let stdin = self.stdin.as_mut().expect("stdin open");
-        write!(stdin, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
-        stdin.write_all(&body).unwrap();
-        stdin.flush().unwrap();
+        write_frame(self.stdin.as_mut().expect("stdin open"), message).unwrap();
     }
 
     /// `params: null` is left out, as clients do for `shutdown` and `exit`.
@@ -302,25 +302,7 @@ impl Drop for Lsp {
 }
 
 pub fn read_message(reader: &mut impl BufRead) -> Option<Value> {
-    let mut length = None;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse::<usize>().ok();
-            }
-        }
-    }
-    let mut body = vec![0; length?];
-    reader.read_exact(&mut body).ok()?;
-    Some(serde_json::from_slice(&body).expect("server sent invalid JSON"))
+    read_frame(reader).map(|body| serde_json::from_slice(&body).expect("server sent invalid JSON"))
 }
 
 /// The rule codes of published diagnostics, in order.

@@ -24,8 +24,8 @@ mod actions;
 mod capabilities;
 mod diagnostics;
 mod documents;
-mod ide;
 mod handlers;
+mod ide;
 #[cfg(test)]
 mod incremental_tests;
 mod index;

@@ -15,7 +15,6 @@ pub(in crate::lsp) async fn handle(backend: &Backend, params: CompletionParams) 
     let (config, _) = backend.shared.config_for(&uri);
     let encoding = backend.shared.encoding();
     let client = backend.shared.completion_client.get().copied().unwrap_or_default();
-    let items =
-        guarded("completion", &uri, || ide::completion(&placed, place.position, &config, encoding, client))?;
+    let items = guarded("completion", &uri, || ide::completion(&placed, place.position, &config, encoding, client))?;
     Ok(Some(CompletionResponse::Array(items)))
 }
