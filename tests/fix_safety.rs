@@ -12,6 +12,7 @@
 use std::fs;
 use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// A pod whose one safe fix is unquoting `runAsNonRoot`.
 const QUOTED: &str = "\
@@ -110,20 +111,27 @@ fn a_read_only_file_is_left_unchanged_with_the_reason() {
 #[test]
 fn a_folder_podsec_may_not_write_to_leaves_its_files_unchanged() {
     let dir = tempfile::tempdir().unwrap();
-    if !permissions_apply(dir.path()) {
-        // Running as root: permission bits do not stop the write, so there
-        // is no failure to observe.
-        return;
-    }
     let folder = dir.path().join("readonly");
     let path = write(&folder, "pod.yaml", QUOTED);
-    set_mode(&folder, 0o555);
+    // Permission bits stop a user; root is stopped only by the immutable
+    // attribute (`chattr +i`), and the system then says so in other words.
+    let as_user = permissions_apply(dir.path());
+    let lock = |on: bool| {
+        if as_user {
+            set_mode(&folder, if on { 0o555 } else { 0o755 });
+        } else {
+            let status = Command::new("chattr").arg(if on { "+i" } else { "-i" }).arg(&folder).status();
+            assert!(status.is_ok_and(|s| s.success()), "running as root, and chattr cannot lock {}", folder.display());
+        }
+    };
+    lock(true);
     let output = podsec(dir.path(), &["check", "--fix", "-q", "readonly/pod.yaml"]);
-    set_mode(&folder, 0o755);
+    lock(false);
     assert_eq!(code(&output), 2);
+    let denied = if as_user { "Permission denied" } else { "Operation not permitted" };
     assert_eq!(
         stderr(&output),
-        "podsec: left `readonly/pod.yaml` unchanged: cannot create a temporary file beside it: Permission denied\n"
+        format!("podsec: left `readonly/pod.yaml` unchanged: cannot create a temporary file beside it: {denied}\n")
     );
     assert_eq!(fs::read_to_string(&path).unwrap(), QUOTED);
     assert_eq!(names(&folder), ["pod.yaml"]);
