@@ -48,21 +48,15 @@ impl std::fmt::Display for InputError {
 /// Extensions of the files a directory walk picks up.
 const EXTENSIONS: [&str; 2] = ["yaml", "yml"];
 
-/// Resolves the PATH arguments into a sorted, deduplicated list of inputs.
+/// Resolves the PATH arguments into a sorted, deduplicated list of inputs,
+/// with `visit` called on each file as soon as it is found, on `jobs`
+/// threads that walk and visit at once (named files included, standard
+/// input not: its entry comes back with `None`).
 ///
 /// Explicitly named files are checked whatever their extension; directories
 /// are walked for `*.yaml` and `*.yml`, honouring `.gitignore` (also outside
 /// a git repository), `.ignore` and hidden-file conventions, like ruff and
 /// ripgrep. Every error names the path it is about.
-pub fn collect(paths: &[PathBuf], stdin_name: &str) -> (Vec<Input>, Vec<InputError>) {
-    let (found, errors) = collect_visiting(paths, stdin_name, 1, |_| ());
-    (found.into_iter().map(|(input, _)| input).collect(), errors)
-}
-
-/// As [`collect`], with `visit` called on each file as soon as it is found,
-/// on `jobs` threads that walk and visit at once (named files included,
-/// standard input not: its entry comes back with `None`). The inputs come
-/// back sorted and deduplicated as [`collect`] gives them.
 pub fn collect_visiting<R, V>(
     paths: &[PathBuf],
     stdin_name: &str,

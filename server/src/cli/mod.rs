@@ -25,12 +25,11 @@ use clap::builder::TypedValueParser as _;
 
 use crate::analysis;
 use crate::config::{Config, KubeVersion, Profile, RuleLevel, Settings};
-pub use human::{summary, Snippet};
-pub use inputs::{collect, Input, InputError, Source};
-pub use json::JsonFinding;
-pub use report::{FileReport, Located, Position, Totals};
+use human::summary;
+use inputs::{Input, InputError, Source};
+use report::{FileReport, Totals};
 pub use rule::{rule, RuleArgs};
-pub use sarif::SarifLog;
+use sarif::SarifLog;
 
 /// No finding is an error.
 pub const EXIT_OK: u8 = 0;
