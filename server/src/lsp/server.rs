@@ -6,6 +6,7 @@
 
 use super::scheduler::publish;
 pub(in crate::lsp) use super::scheduler::{guarded, on_blocking_thread};
+use super::segment::PlacedSegment;
 pub(in crate::lsp) use super::state::*;
 
 impl Backend {
@@ -146,6 +147,25 @@ impl Backend {
     pub(in crate::lsp) fn answerable(&self, uri: &Url, manifests_only: bool) -> bool {
         let settings_file = manifests_only && is_settings_file(uri);
         !(settings_file || self.too_large(uri))
+    }
+
+    /// The preamble of a request at a cursor (hover, completion): the `---`
+    /// document on `line`, with the settings it is judged with and the
+    /// position encoding; `None` when there is nothing to answer.
+    pub(in crate::lsp) fn document_at_cursor(
+        &self,
+        method: &str,
+        uri: &Url,
+        line: u32,
+    ) -> Option<(PlacedSegment, Config, PositionEncoding)> {
+        if !self.answerable(uri, false) {
+            return None;
+        }
+        let Some(placed) = self.shared.documents.segment_at(uri, line as usize) else {
+            tracing::debug!(%uri, "{method} in a document that is not open");
+            return None;
+        };
+        Some((placed, self.shared.config_for(uri).0, self.shared.encoding()))
     }
 
     pub(in crate::lsp) fn too_large(&self, uri: &Url) -> bool {
