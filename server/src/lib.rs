@@ -13,6 +13,9 @@
 //! - [`model`]: pod specs, containers, effective securityContext;
 //! - [`analysis`]: findings as plain data in byte offsets, and how admission
 //!   judges each workload;
+//! - [`provenance`]: text assembled from several files (a chart's
+//!   template and values, an overlay's base and patches) and the map of
+//!   each finding back to the file the user edits;
 //! - [`fix`] (edits that fix findings) and [`ide`] (hover, completion,
 //!   inlay hints), plain data in byte offsets;
 //! - front ends: [`lsp`] and [`cli`], the only modules that know LSP types,
@@ -32,6 +35,7 @@ pub mod model;
 #[cfg(test)]
 mod module_graph;
 pub mod namespaces;
+pub mod provenance;
 pub mod rules;
 pub mod settings_file;
 pub mod standards;
