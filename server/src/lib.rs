@@ -29,6 +29,7 @@ pub mod chart;
 pub mod cli;
 pub mod config;
 pub mod fix;
+pub mod helm;
 pub mod ide;
 pub mod lsp;
 pub mod model;

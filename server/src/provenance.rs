@@ -106,6 +106,77 @@ impl Expansion {
         self.text.push_str(text);
     }
 
+    /// Appends another expansion, its pieces moved along.
+    pub fn append(&mut self, other: &Expansion) {
+        let by = self.text.len();
+        self.text.push_str(&other.text);
+        self.pieces.extend(other.pieces.iter().map(|p| Piece { span: p.span.shifted(by), ..p.clone() }));
+    }
+
+    /// Removes trailing spaces, tabs and line breaks (a template's `{{-`).
+    pub fn trim_end_whitespace(&mut self) {
+        let kept = self.text.trim_end_matches([' ', '\t', '\r', '\n']).len();
+        self.truncate(kept);
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.text.truncate(len);
+        while self.pieces.last().is_some_and(|p| p.span.start >= len) {
+            self.pieces.pop();
+        }
+        if let Some(last) = self.pieces.last_mut() {
+            if last.span.end > len {
+                let cut = last.span.end - len;
+                last.span.end = len;
+                if last.verbatim {
+                    last.origin.span.end -= cut;
+                }
+            }
+        }
+    }
+
+    /// The text with `spaces` spaces put before every line (Helm's
+    /// `indent`), the pieces moved along.
+    pub fn indented(&self, spaces: usize) -> Expansion {
+        let pad = " ".repeat(spaces);
+        let mut out = Expansion::new();
+        let mut line_start = true;
+        let mut pieces = self.pieces.iter().peekable();
+        let mut at = 0;
+        // Pieces cover parts of the text; the rest is glue.
+        while at < self.text.len() {
+            let next_piece = pieces.peek().copied();
+            let (chunk_end, piece) = match next_piece {
+                Some(p) if p.span.start <= at => (p.span.end, Some(p)),
+                Some(p) => (p.span.start, None),
+                None => (self.text.len(), None),
+            };
+            let chunk = &self.text[at..chunk_end];
+            let mut offset = 0;
+            for part in chunk.split_inclusive('\n') {
+                if line_start && part != "\n" {
+                    out.push_glue(&pad);
+                }
+                match piece {
+                    Some(p) if p.verbatim => {
+                        let start = p.origin.span.start + (at + offset - p.span.start);
+                        let origin = Location::new(p.origin.file, Span::new(start, start + part.len()));
+                        out.push(part, origin, p.via.clone(), true);
+                    }
+                    Some(p) => out.push(part, p.origin, p.via.clone(), false),
+                    None => out.push_glue(part),
+                }
+                line_start = part.ends_with('\n');
+                offset += part.len();
+            }
+            if piece.is_some() {
+                pieces.next();
+            }
+            at = chunk_end;
+        }
+        out
+    }
+
     /// The piece holding `offset` (the one before it, for glue).
     pub fn piece_at(&self, offset: usize) -> Option<&Piece> {
         let index = self.pieces.partition_point(|p| p.span.start <= offset);

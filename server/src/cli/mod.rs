@@ -5,6 +5,7 @@
 
 mod annotations;
 mod fix;
+mod helm;
 mod human;
 mod inputs;
 mod json;
@@ -156,6 +157,20 @@ pub struct CheckArgs {
     #[arg(long)]
     pub diff: bool,
 
+    /// A values file for the Helm charts among the paths, over each chart's
+    /// `values.yaml` (repeatable; later files win, as with `helm -f`).
+    #[arg(long = "values", short = 'f', value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+
+    /// A value for the Helm charts among the paths, as `helm --set` takes
+    /// it (`a.b=1,c[0]=x`; repeatable, wins over values files).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+
+    /// Like --set, the values kept as strings.
+    #[arg(long = "set-string", value_name = "KEY=VALUE")]
+    pub set_string: Vec<String>,
+
     /// How many files to read and check at once (default: one per CPU).
     #[arg(long, short, value_name = "N")]
     pub jobs: Option<std::num::NonZeroUsize>,
@@ -209,6 +224,9 @@ pub fn check(mut args: CheckArgs) -> ExitCode {
     let mode = fix::Mode::from_flags(args.fix, args.diff);
     let progress = Progress::new(!args.quiet && io::stderr().is_terminal());
     tracing::debug!(jobs, "checking");
+    let sets = args.set.iter().map(|s| (s.clone(), false)).chain(args.set_string.iter().map(|s| (s.clone(), true)));
+    let charts = helm::Charts::new(args.values.clone(), sets.collect());
+    let charts = &charts;
 
     // First pass, as the walk finds each file: its settings, its labelled
     // Namespaces and, without --fix/--diff, its findings under those
@@ -220,13 +238,13 @@ pub fn check(mut args: CheckArgs) -> ExitCode {
     let stdin_alone = !args.paths.is_empty() && args.paths.iter().all(|p| p.as_os_str() == "-");
     let stdin_text = stdin_alone.then(|| inputs::read(&stdin_input));
     let (mut scanned, mut walk_errors) = inputs::collect_visiting(&args.paths, &stdin_name, jobs, |input| {
-        let first = first_pass(input, &resolver, mode, None);
+        let first = first_pass(input, &resolver, mode, None, charts);
         progress.tick();
         first
     });
     for (input, first) in &mut scanned {
         if first.is_none() && stdin_alone {
-            *first = Some(first_pass(input, &resolver, mode, stdin_text.as_ref()));
+            *first = Some(first_pass(input, &resolver, mode, stdin_text.as_ref(), charts));
         }
     }
 
@@ -362,11 +380,11 @@ pub fn check(mut args: CheckArgs) -> ExitCode {
                     Pending::Done(outcome) => outcome,
                     Pending::Analyse(input, config, text) => {
                         progress.tick();
-                        check_text(&input, text, &config, None)
+                        check_text(&input, text, &config, None, charts)
                     }
                     Pending::Check(input, config) => {
                         progress.tick();
-                        check_one(&input, &config, mode, stdin_text)
+                        check_one(&input, &config, mode, stdin_text, charts)
                     }
                 };
                 let rendered = render(&outcome, args.format);
@@ -496,6 +514,7 @@ fn first_pass(
     resolver: &settings::Resolver<'_>,
     mode: Option<fix::Mode>,
     stdin: Option<&Result<String, InputError>>,
+    charts: &helm::Charts,
 ) -> FirstPass {
     let config = resolver.config_for(input);
     let read = match (&input.source, stdin) {
@@ -508,7 +527,7 @@ fn first_pass(
         Err(error) => return FirstPass { config, namespaces: Vec::new(), outcome: Some(Outcome::Failed(error)) },
     };
     let namespaces = namespaces::NamespaceScan::namespaces_of(input, &text);
-    let outcome = mode.is_none().then(|| check_text(input, text, &config, None));
+    let outcome = mode.is_none().then(|| check_text(input, text, &config, None, charts));
     FirstPass { config, namespaces, outcome }
 }
 
@@ -518,19 +537,20 @@ fn check_one(
     config: &Config,
     mode: Option<fix::Mode>,
     stdin: Option<&Result<String, InputError>>,
+    charts: &helm::Charts,
 ) -> Outcome {
     let read = match (&input.source, stdin) {
         (Source::Stdin, Some(text)) => text.clone(),
         _ => inputs::read(input),
     };
     match read {
-        Ok(text) => check_text(input, text, config, mode),
+        Ok(text) => check_text(input, text, config, mode, charts),
         Err(error) => Outcome::Failed(error),
     }
 }
 
 /// Judges (and with `mode`, fixes) the text of `input`.
-fn check_text(input: &Input, text: String, config: &Config, mode: Option<fix::Mode>) -> Outcome {
+fn check_text(input: &Input, text: String, config: &Config, mode: Option<fix::Mode>, charts: &helm::Charts) -> Outcome {
     // A bug in one rule must not hide the results of every other file.
     // A chart's partials hold `define` blocks, not manifests.
     let partial = matches!(&input.source, inputs::Source::File(path) if crate::chart::is_template_partial(path));
@@ -542,7 +562,17 @@ fn check_text(input: &Input, text: String, config: &Config, mode: Option<fix::Mo
             }
             _ => (text, None),
         };
-        let findings = if partial { Vec::new() } else { analysis::analyze(&text, config).findings };
+        let unchanged = change.as_ref().is_none_or(|c| c.fixed == 0);
+        let in_chart = match &input.source {
+            inputs::Source::File(path) if unchanged => charts.findings_for(path, config),
+            _ => None,
+        };
+        let findings = match in_chart {
+            // A chart's file: judged with the chart's values.
+            Some(placed) => placed.into_iter().map(|p| p.finding).collect(),
+            None if partial => Vec::new(),
+            None => analysis::analyze(&text, config).findings,
+        };
         Ok::<_, InputError>((text, findings, change))
     }));
     match result {

@@ -15,7 +15,7 @@
 
 mod build;
 mod split;
-mod template;
+pub(crate) mod template;
 
 pub use split::{document_at, is_document_start, split_documents};
 pub use template::{mask_templates, TemplateMask};
