@@ -26,6 +26,7 @@ pub mod analysis;
 pub mod api_docs;
 pub mod catalog;
 pub mod chart;
+pub mod chart_files;
 pub mod cli;
 pub mod config;
 pub mod fix;

@@ -8,11 +8,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::analysis::Finding;
 use crate::config::Config;
-use crate::helm::{self, Chart, ChartFile, Overrides};
+use crate::chart_files::{chart_root, is_chart_member, load_chart};
+use crate::helm::{self, ChartFile, Overrides};
 use crate::provenance::FileId;
-
-/// How deep a chart's subcharts are read.
-const MAX_SUBCHART_DEPTH: usize = 8;
+use crate::text::{ColumnUnit, LineIndex};
+use super::inputs::display_path;
+use super::report::RelatedAt;
 
 /// What a chart's judgement gives each of its files.
 #[derive(Debug, Default)]
@@ -29,8 +30,7 @@ pub struct ChartFindings {
 pub struct Placed {
     pub finding: Finding,
     pub values_path: Option<String>,
-    /// (file, byte span, message) of the related places.
-    pub related: Vec<(PathBuf, crate::syntax::Span, String)>,
+    pub related: Vec<RelatedAt>,
 }
 
 /// The charts of a run, judged on demand and shared by every thread.
@@ -52,9 +52,7 @@ impl Charts {
         let absolute = std::path::absolute(path).ok()?;
         let is_override = self.values_files.iter().any(|f| std::path::absolute(f).ok().as_deref() == Some(&absolute));
         let root = chart_root(&absolute)?;
-        let relative = absolute.strip_prefix(&root).ok()?;
-        let member = relative.starts_with("templates") || relative == Path::new("values.yaml") || is_override;
-        if !member {
+        if !is_chart_member(&root, &absolute) && !is_override {
             return None;
         }
         let judged = self.judge(&root, config);
@@ -78,7 +76,7 @@ impl Charts {
 
     fn judge_now(&self, root: &Path, config: &Config) -> ChartFindings {
         let mut paths: Vec<PathBuf> = Vec::new();
-        let chart = load_chart(root, &mut paths, 0);
+        let chart = load_chart(root, &|p| std::fs::read_to_string(p).ok(), &mut paths);
         let mut overrides = Overrides::default();
         for file in &self.values_files {
             let id = FileId(paths.len() as u32);
@@ -108,11 +106,23 @@ impl Charts {
         }
         let mut out = ChartFindings { problems: analysis.problems, ..Default::default() };
         let path_of = |id: FileId| paths.get(id.0 as usize).cloned();
+        let texts = chart_texts(&chart, &overrides);
+        let mut indexes: HashMap<FileId, LineIndex> = HashMap::new();
         for placed in analysis.findings {
             let related = placed
                 .related
                 .iter()
-                .filter_map(|r| Some((path_of(r.location.file)?, r.location.span, r.message.clone())))
+                .filter_map(|r| {
+                    let text = texts.get(&r.location.file)?;
+                    let index = indexes.entry(r.location.file).or_insert_with(|| LineIndex::new(text));
+                    let at = index.line_col(text, r.location.span.start, ColumnUnit::Char);
+                    Some(RelatedAt {
+                        path: display_path(&relative_to_cwd(&path_of(r.location.file)?)),
+                        line: at.line + 1,
+                        column: at.col + 1,
+                        message: r.message.clone(),
+                    })
+                })
                 .collect();
             match path_of(placed.location.file) {
                 Some(path) => out.by_file.entry(path).or_default().push(Placed {
@@ -136,71 +146,29 @@ fn path_display(paths: &[PathBuf], id: FileId) -> String {
     paths.get(id.0 as usize).map(|p| p.display().to_string()).unwrap_or_default()
 }
 
-/// The top chart folder a file belongs to: the nearest folder above it
-/// with a `Chart.yaml`, and above that the chart whose `charts/` holds it.
-pub fn chart_root(path: &Path) -> Option<PathBuf> {
-    let mut root = path.ancestors().skip(1).find(|dir| dir.join("Chart.yaml").is_file())?.to_path_buf();
-    loop {
-        let parent = root.parent();
-        let holder = parent.filter(|p| p.file_name().is_some_and(|n| n == "charts")).and_then(Path::parent);
-        match holder {
-            Some(holder) if holder.join("Chart.yaml").is_file() => root = holder.to_path_buf(),
-            _ => return Some(root),
-        }
-    }
-}
 
-/// Reads a chart folder; every file read is numbered in `paths`.
-pub fn load_chart(root: &Path, paths: &mut Vec<PathBuf>, depth: usize) -> Chart {
-    let mut read = |path: PathBuf, relative: String| -> Option<ChartFile> {
-        let text = std::fs::read_to_string(&path).ok()?;
-        let id = FileId(paths.len() as u32);
-        paths.push(path);
-        Some(ChartFile { id, path: relative, text })
-    };
-    let mut chart = Chart {
-        chart_yaml: read(root.join("Chart.yaml"), "Chart.yaml".into()),
-        values: read(root.join("values.yaml"), "values.yaml".into()),
-        ..Default::default()
-    };
-    let templates = root.join("templates");
-    let mut files: Vec<PathBuf> = walkdir(&templates);
-    files.sort();
-    for file in files {
-        let relative = file.strip_prefix(root).map(|r| r.to_string_lossy().replace('\\', "/")).unwrap_or_default();
-        if let Some(f) = read(file, relative) {
-            chart.templates.push(f);
+/// Every file text of a chart and its overrides, by id.
+fn chart_texts(chart: &helm::Chart, overrides: &Overrides) -> HashMap<FileId, String> {
+    fn each(chart: &helm::Chart, out: &mut HashMap<FileId, String>) {
+        for f in chart.values.iter().chain(&chart.chart_yaml).chain(&chart.templates) {
+            out.insert(f.id, f.text.clone());
+        }
+        for (_, sub) in &chart.subcharts {
+            each(sub, out);
         }
     }
-    if depth < MAX_SUBCHART_DEPTH {
-        if let Ok(entries) = std::fs::read_dir(root.join("charts")) {
-            let mut subdirs: Vec<PathBuf> =
-                entries.flatten().map(|e| e.path()).filter(|p| p.join("Chart.yaml").is_file()).collect();
-            subdirs.sort();
-            for dir in subdirs {
-                let sub = load_chart(&dir, paths, depth + 1);
-                let name = sub
-                    .chart_yaml
-                    .as_ref()
-                    .and_then(|c| helm::values::from_yaml(&c.text, c.id).get("name").and_then(|n| n.as_str().map(String::from)))
-                    .unwrap_or_else(|| dir.file_name().unwrap_or_default().to_string_lossy().into_owned());
-                chart.subcharts.push((name, sub));
-            }
-        }
-    }
-    chart
-}
-
-fn walkdir(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walkdir(&path));
-        } else {
-            out.push(path);
-        }
+    let mut out = HashMap::new();
+    each(chart, &mut out);
+    for f in &overrides.files {
+        out.insert(f.id, f.text.clone());
     }
     out
+}
+
+/// A path as the user would type it from the working folder.
+fn relative_to_cwd(path: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
 }

@@ -22,6 +22,13 @@ pub struct JsonFinding<'a> {
     /// Pod Security findings: `config`, or the namespace label that chose
     /// the profile (`namespace payments (ns.yaml:7)`); `null` for the others.
     pub profile_source: Option<String>,
+    /// A finding in a Helm values file: the values path it is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub values_path: Option<&'a str>,
+    /// Places in other files the finding is about (the template a value
+    /// flows into).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub related: &'a [super::report::RelatedAt],
 }
 
 impl<'a> JsonFinding<'a> {
@@ -36,6 +43,8 @@ impl<'a> JsonFinding<'a> {
             end_line: f.end.line,
             end_column: f.end.column,
             profile_source: f.profile_source.as_ref().map(ToString::to_string),
+            values_path: f.values_path.as_deref(),
+            related: &f.related,
         }
     }
 }

@@ -226,6 +226,12 @@ pub fn check(mut args: CheckArgs) -> ExitCode {
     tracing::debug!(jobs, "checking");
     let sets = args.set.iter().map(|s| (s.clone(), false)).chain(args.set_string.iter().map(|s| (s.clone(), true)));
     let charts = helm::Charts::new(args.values.clone(), sets.collect());
+    // A values file is checked too: findings land in it.
+    for values in &args.values {
+        if !args.paths.contains(values) {
+            args.paths.push(values.clone());
+        }
+    }
     let charts = &charts;
 
     // First pass, as the walk finds each file: its settings, its labelled
@@ -392,6 +398,25 @@ pub fn check(mut args: CheckArgs) -> ExitCode {
             },
             &mut sink,
         );
+    }
+    // What the charts say outside any file: problems with --set, and
+    // findings on a value that --set gives.
+    let judged_charts = charts.all();
+    for chart in &judged_charts {
+        for (argument, finding) in &chart.on_set {
+            if going {
+                let report = FileReport::new("--set".to_owned(), argument.clone(), vec![finding.clone()]);
+                let outcome = Outcome::Checked(report, None);
+                let rendered = render(&outcome, args.format);
+                going = sink((outcome, rendered));
+            }
+        }
+    }
+    for problem in judged_charts.iter().flat_map(|c| &c.problems) {
+        totals.unreadable += 1;
+        progress.suspend(|| {
+            let _ = writeln!(stderr, "podsec: {problem}");
+        });
     }
     progress.finish();
 
@@ -567,18 +592,26 @@ fn check_text(input: &Input, text: String, config: &Config, mode: Option<fix::Mo
             inputs::Source::File(path) if unchanged => charts.findings_for(path, config),
             _ => None,
         };
-        let findings = match in_chart {
+        let (findings, extras) = match in_chart {
             // A chart's file: judged with the chart's values.
-            Some(placed) => placed.into_iter().map(|p| p.finding).collect(),
-            None if partial => Vec::new(),
-            None => analysis::analyze(&text, config).findings,
+            Some(placed) => {
+                let extras = placed.iter().map(|p| (p.values_path.clone(), p.related.clone())).collect();
+                (placed.into_iter().map(|p| p.finding).collect(), extras)
+            }
+            None if partial => (Vec::new(), Vec::new()),
+            None => (analysis::analyze(&text, config).findings, Vec::new()),
         };
-        Ok::<_, InputError>((text, findings, change))
+        Ok::<_, InputError>((text, findings, change, extras))
     }));
     match result {
         Ok(Err(error)) => Outcome::Failed(error),
-        Ok(Ok((text, findings, change))) => {
-            Outcome::Checked(FileReport::new(input.display.clone(), text, findings), change)
+        Ok(Ok((text, findings, change, extras))) => {
+            let mut report = FileReport::new(input.display.clone(), text, findings);
+            for (located, (values_path, related)) in report.findings.iter_mut().zip(extras) {
+                located.values_path = values_path;
+                located.related = related;
+            }
+            Outcome::Checked(report, change)
         }
         Err(_) => Outcome::Failed(InputError {
             display: input.display.clone(),

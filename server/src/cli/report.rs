@@ -30,6 +30,19 @@ pub struct Located {
     /// Where the profile of a Pod Security finding came from (`None` for
     /// the other rules, which do not depend on it).
     pub profile_source: Option<ProfileSource>,
+    /// For a finding in a Helm values file: the values path it is about.
+    pub values_path: Option<String>,
+    /// Other places, in other files, the finding is about.
+    pub related: Vec<RelatedAt>,
+}
+
+/// A place in another file, located for output.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RelatedAt {
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
 }
 
 /// The findings of one file, in order, with its text for source snippets.
@@ -58,6 +71,8 @@ impl FileReport {
                     start,
                     end,
                     profile_source: (f.rule.group == RuleGroup::PodSecurity).then_some(f.profile_source),
+                    values_path: None,
+                    related: Vec::new(),
                 }
             })
             .collect();

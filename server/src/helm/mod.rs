@@ -134,7 +134,23 @@ pub fn analyze_chart(chart: &Chart, overrides: &Overrides, config: &Config, envi
 
     let environment = environment.clone();
     let mut judged: Vec<SourceFinding> = Vec::new();
-    render_chart(chart, "", top_values, &parsed, &defines, config, &environment, &mut judged, &mut result);
+    let mut texts: HashMap<FileId, (&str, &str)> = HashMap::new();
+    for (_, f) in &all {
+        texts.insert(f.id, (&f.path, &f.text));
+    }
+    let mut values_files: Vec<&ChartFile> = Vec::new();
+    fn values_of<'c>(chart: &'c Chart, out: &mut Vec<&'c ChartFile>) {
+        out.extend(chart.values.iter());
+        for (_, sub) in &chart.subcharts {
+            values_of(sub, out);
+        }
+    }
+    values_of(chart, &mut values_files);
+    values_files.extend(&overrides.files);
+    for f in values_files {
+        texts.insert(f.id, (&f.path, &f.text));
+    }
+    render_chart(chart, &texts, "", top_values, &parsed, &defines, config, &environment, &mut judged, &mut result);
 
     judged.sort_by(|a, b| {
         (a.location.file, a.location.span.start, a.location.span.end, a.finding.rule.code).cmp(&(
@@ -163,6 +179,7 @@ fn collect_templates<'a>(chart: &'a Chart, prefix: &str, out: &mut Vec<(String, 
 #[allow(clippy::too_many_arguments)]
 fn render_chart(
     chart: &Chart,
+    texts: &HashMap<FileId, (&str, &str)>,
     values_prefix: &str,
     values: V,
     parsed: &[Parsed],
@@ -182,7 +199,7 @@ fn render_chart(
         let evaluator = Evaluator::new(defines, environment, Rc::new(root));
         let rendered = evaluator.render(&SourceText { file: template.id, text: &template.text, template: &p.template });
         result.rendered += 1;
-        judge_rendered(template, &rendered.expansion, &in_force, config, judged, result);
+        judge_rendered(template, texts, &rendered.expansion, &in_force, config, judged, result);
         result.expansions.push((template.id, rendered.expansion));
     }
 
@@ -228,13 +245,14 @@ fn render_chart(
         values::coalesce(&mut sub_values, &defaults);
         values::drop_nulls(&mut sub_values);
         let prefix = values::join_path(values_prefix, name);
-        render_chart(sub, &prefix, sub_values, parsed, defines, config, environment, judged, result);
+        render_chart(sub, texts, &prefix, sub_values, parsed, defines, config, environment, judged, result);
     }
 }
 
 /// Analyses one rendered template and places its findings.
 fn judge_rendered(
     template: &ChartFile,
+    texts: &HashMap<FileId, (&str, &str)>,
     expansion: &Expansion,
     values: &V,
     config: &Config,
@@ -261,6 +279,21 @@ fn judge_rendered(
         // (something missing from it) belongs at that section's key.
         if placed.values_path.is_none() {
             if let Some(value_span) = entries.get(&finding.span) {
+                // A scalar from values under a literal key: the leaf is what
+                // the user changes (`hostNetwork: {{ .Values.hostNetwork }}`).
+                let leaf = expansion.pieces.iter().filter(|p| p.span.overlaps(*value_span)).collect::<Vec<_>>();
+                if let [piece] = leaf.as_slice() {
+                    if let Via::Value { path } = &piece.via {
+                        placed.related.push(SourceRelated { location: placed.location, message: format!("`{path}` is put here") });
+                        placed.location = piece.origin;
+                        placed.finding.span = piece.origin.span;
+                        placed.values_path = Some(path.clone());
+                    }
+                }
+            }
+        }
+        if placed.values_path.is_none() {
+            if let Some(value_span) = entries.get(&finding.span) {
                 if let Some((path, key)) = values_section(expansion, *value_span, values) {
                     placed.related.push(SourceRelated {
                         location: placed.location,
@@ -280,9 +313,43 @@ fn judge_rendered(
             }
         }
         placed.context = Some(template.path.clone());
+        placed.finding.message = relocate_line_numbers(&placed.finding.message, expansion, placed.location.file, texts);
         judged.push(placed);
     }
     record_usages(template, expansion, &analysis.file, values, result);
+}
+
+/// Messages name other lines ("from this container, line 40"): lines of
+/// the expansion, made lines of the files they came from.
+fn relocate_line_numbers(message: &str, expansion: &Expansion, file: FileId, texts: &HashMap<FileId, (&str, &str)>) -> String {
+    if !message.contains("line ") {
+        return message.to_string();
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("line ") {
+        out.push_str(&rest[..at + 5]);
+        rest = &rest[at + 5..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let Ok(line) = rest[..digits].parse::<usize>() else { continue };
+        let start = expansion.text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>();
+        let first = expansion.text[start..].len() - expansion.text[start..].trim_start().len();
+        let located = expansion.locate(Span::new(start + first, start + first + 1));
+        match located.and_then(|(loc, _)| Some((loc, texts.get(&loc.file)?))) {
+            Some((loc, (path, text))) => {
+                let number = text[..loc.span.start.min(text.len())].matches('\n').count() + 1;
+                if loc.file == file {
+                    out.push_str(&number.to_string());
+                } else {
+                    out.push_str(&format!("{number} of {path}"));
+                }
+            }
+            None => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Key span → value span of every mapping entry in the file.

@@ -25,6 +25,7 @@ mod capabilities;
 mod diagnostics;
 mod documents;
 mod handlers;
+mod helm;
 mod ide;
 #[cfg(test)]
 mod incremental_tests;

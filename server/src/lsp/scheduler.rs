@@ -39,6 +39,12 @@ impl Backend {
                             let diagnostics = diagnostics::compute_settings(&snapshot.text(), encoding);
                             return Some((DiagnosticsJson::from_diagnostics(&diagnostics), None));
                         }
+                        // A template or values file of a chart: the chart judged
+                        // with its values speaks for it.
+                        if let Some((chart, file)) = super::helm::judge(&shared, &uri, &config) {
+                            let diagnostics = super::helm::diagnostics(&chart, file, encoding);
+                            return Some((DiagnosticsJson::from_diagnostics(&diagnostics), None));
+                        }
                         // A chart's partials hold `define` blocks, not manifests.
                         if uri.to_file_path().is_ok_and(|p| crate::chart::is_template_partial(&p)) {
                             return Some((DiagnosticsJson::from_diagnostics(&[]), None));

@@ -15,6 +15,12 @@ pub(in crate::lsp) async fn handle(backend: &Backend, params: DidChangeTextDocum
             if backend.shared.documents.take_namespace_edit(&uri) || kustomization {
                 backend.index_document(&uri, true);
             }
+            // The chart's other open files depend on this one's values or defines.
+            for other in super::super::helm::open_chart_files(&backend.shared, &uri) {
+                if let Some(ticket) = backend.shared.documents.touch(&other) {
+                    backend.analyse(other, ticket);
+                }
+            }
             if let Some(ticket) = ticket {
                 backend.analyse(uri, ticket);
             }

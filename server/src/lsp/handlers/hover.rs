@@ -5,6 +5,15 @@ use super::prelude::*;
 pub(in crate::lsp) async fn handle(backend: &Backend, params: HoverParams) -> Result<Option<Hover>> {
     let place = params.text_document_position_params;
     let uri = place.text_document.uri;
+    // A values key that flows into a chart's securityContexts.
+    let in_chart = guarded("hover", &uri, || {
+        let (config, _) = backend.shared.config_for(&uri);
+        let (chart, file) = super::super::helm::judge(&backend.shared, &uri, &config)?;
+        super::super::helm::hover(&chart, file, place.position, backend.shared.encoding())
+    })?;
+    if in_chart.is_some() {
+        return Ok(in_chart);
+    }
     let Some((placed, config, encoding)) = backend.document_at_cursor("hover", &uri, place.position.line) else {
         return Ok(None);
     };

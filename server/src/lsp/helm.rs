@@ -1,0 +1,154 @@
+//! Helm charts in the editor: a template or `values.yaml` of a chart gets
+//! the findings of the whole chart judged with its values (open documents
+//! read as they are typed, the rest from disk), so a values file shows
+//! what flows from it into the chart's workloads; an edit to any file of a
+//! chart re-publishes the chart's other open files.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use tower_lsp::lsp_types::{
+    Diagnostic, DiagnosticRelatedInformation, Hover, HoverContents, Location, MarkupContent, MarkupKind, Position,
+};
+
+use super::position::{self, PositionEncoding};
+use super::state::*;
+use crate::chart_files::{chart_root, is_chart_member, load_chart};
+use crate::helm::{self, ChartAnalysis};
+use crate::provenance::FileId;
+use crate::text::LineIndex;
+
+/// A chart judged for one request, with its files' paths and texts.
+pub(in crate::lsp) struct JudgedChart {
+    pub paths: Vec<PathBuf>,
+    pub texts: HashMap<FileId, String>,
+    pub analysis: ChartAnalysis,
+}
+
+/// The chart `uri` belongs to (as a template or values file), judged now.
+pub(in crate::lsp) fn judge(shared: &Shared, uri: &Url, config: &Config) -> Option<(JudgedChart, FileId)> {
+    let path = uri.to_file_path().ok()?;
+    let root = chart_root(&path)?;
+    if !is_chart_member(&root, &path) {
+        return None;
+    }
+    let read = |p: &Path| -> Option<String> {
+        Url::from_file_path(p).ok().and_then(|u| shared.documents.text(&u)).or_else(|| std::fs::read_to_string(p).ok())
+    };
+    let mut paths = Vec::new();
+    let chart = load_chart(&root, &read, &mut paths);
+    let id = FileId(paths.iter().position(|p| p == &path)? as u32);
+    let mut texts = HashMap::new();
+    let mut keep = |f: &helm::ChartFile| {
+        texts.insert(f.id, f.text.clone());
+    };
+    fn each(chart: &helm::Chart, f: &mut dyn FnMut(&helm::ChartFile)) {
+        chart.values.iter().chain(&chart.chart_yaml).chain(&chart.templates).for_each(&mut *f);
+        for (_, sub) in &chart.subcharts {
+            each(sub, f);
+        }
+    }
+    each(&chart, &mut keep);
+    let analysis = helm::analyze_chart(&chart, &Default::default(), config, &Default::default());
+    Some((JudgedChart { paths, texts, analysis }, id))
+}
+
+/// The diagnostics of one file of a judged chart.
+pub(in crate::lsp) fn diagnostics(chart: &JudgedChart, file: FileId, encoding: PositionEncoding) -> Vec<Diagnostic> {
+    let Some(text) = chart.texts.get(&file) else { return Vec::new() };
+    let index = LineIndex::new(text);
+    let mut indexes: HashMap<FileId, LineIndex> = HashMap::new();
+    chart
+        .analysis
+        .findings
+        .iter()
+        .filter(|f| f.location.file == file)
+        .map(|placed| {
+            let mut diagnostic = diagnostics::to_diagnostic(text, &index, &placed.finding, encoding, None);
+            let related: Vec<DiagnosticRelatedInformation> = placed
+                .related
+                .iter()
+                .filter_map(|r| {
+                    let other = chart.texts.get(&r.location.file)?;
+                    let uri = Url::from_file_path(chart.paths.get(r.location.file.0 as usize)?).ok()?;
+                    let index = indexes.entry(r.location.file).or_insert_with(|| LineIndex::new(other));
+                    let range = position::range(other, index, r.location.span, encoding);
+                    Some(DiagnosticRelatedInformation { location: Location { uri, range }, message: r.message.clone() })
+                })
+                .collect();
+            if !related.is_empty() {
+                diagnostic.related_information = Some(related);
+            }
+            diagnostic
+        })
+        .collect()
+}
+
+/// Hover on a key of a values file that flows into a securityContext: what
+/// the field is at that level, and where it goes.
+pub(in crate::lsp) fn hover(chart: &JudgedChart, file: FileId, at: Position, encoding: PositionEncoding) -> Option<Hover> {
+    let text = chart.texts.get(&file)?;
+    let index = LineIndex::new(text);
+    let offset = position::offset(text, &index, at, encoding);
+    let mut usages: Vec<&helm::Usage> =
+        chart.analysis.usages.iter().filter(|u| u.key.file == file && u.key.span.start <= offset && offset <= u.key.span.end).collect();
+    if usages.is_empty() {
+        return None;
+    }
+    usages.sort_by(|a, b| a.workload.cmp(&b.workload));
+    let first = usages[0];
+    let field = first.path.rsplit('.').next().unwrap_or(&first.path);
+    let mut lines = vec![format!("**`{}`**", first.path)];
+    let level = |u: &helm::Usage| match u.level {
+        helm::Level::Pod => "pod securityContext",
+        helm::Level::Container => "container securityContext",
+    };
+    let catalog = crate::catalog::Catalog::embedded().security_context();
+    if let Some(facts) = catalog.field(field) {
+        let mut said = facts.summary.clone();
+        let allowed = |u: &&&helm::Usage| match u.level {
+            helm::Level::Pod => facts.scope.allows_pod(),
+            helm::Level::Container => facts.scope.allows_container(),
+        };
+        if let Some(wrong) = usages.iter().find(|u| !allowed(u)) {
+            let only = if facts.scope.allows_pod() { "pod" } else { "container" };
+            said = format!("{said}\n\n{only}-only: it has no effect in a {}.", level(wrong));
+        }
+        lines.push(said);
+    }
+    lines.push("Flows into:".into());
+    for usage in &usages {
+        let template = chart.paths.get(usage.template.file.0 as usize).map(|p| short(p)).unwrap_or_default();
+        let line = chart
+            .texts
+            .get(&usage.template.file)
+            .map(|t| t[..usage.template.span.start.min(t.len())].matches('\n').count() + 1)
+            .unwrap_or(0);
+        lines.push(format!("- {}, {} ({template}:{line})", usage.workload, level(usage)));
+    }
+    let range = position::range(text, &index, first.key.span, encoding);
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: lines.join("\n\n") }),
+        range: Some(range),
+    })
+}
+
+/// `templates/x.yaml` for a path inside a chart.
+fn short(path: &Path) -> String {
+    let parts: Vec<_> = path.iter().map(|p| p.to_string_lossy()).collect();
+    match parts.iter().rposition(|p| p == "templates") {
+        Some(i) => parts[i..].join("/"),
+        None => path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+    }
+}
+
+/// The open documents of the chart `uri` belongs to, `uri` left out.
+pub(in crate::lsp) fn open_chart_files(shared: &Shared, uri: &Url) -> Vec<Url> {
+    let Some(root) = uri.to_file_path().ok().and_then(|p| chart_root(&p)) else { return Vec::new() };
+    shared
+        .documents
+        .uris()
+        .into_iter()
+        .filter(|u| u != uri && u.to_file_path().is_ok_and(|p| p.starts_with(&root) && is_chart_member(&root, &p)))
+        .collect()
+}
