@@ -123,6 +123,26 @@ fn values_yaml_gets_the_findings_of_what_flows_from_it_and_edits_republish_the_t
     assert!(text.contains("container `ledger`"), "{text}");
     assert!(text.contains("templates/deployment.yaml:22"), "{text}");
 
+    // The quick fix edits values.yaml: the field moves to the section that
+    // feeds the pod securityContext of the same Deployment.
+    let actions = lsp.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": { "uri": values_uri },
+            "range": range(7, 2, 7, 9),
+            "context": { "diagnostics": [] },
+        }),
+    );
+    let actions = actions["result"].as_array().unwrap_or_else(|| panic!("{actions}"));
+    let moved = actions.iter().find(|a| a["title"] == "Move `fsGroup` to `podSecurityContext`").unwrap_or_else(|| panic!("{actions:#?}"));
+    assert_eq!(moved["isPreferred"], true);
+    let edits = moved["edit"]["changes"][&values_uri].as_array().unwrap();
+    let fixed = apply(VALUES, edits);
+    assert_eq!(
+        fixed,
+        VALUES.replace("  fsGroup: 2000\n", "").replace("    type: RuntimeDefault\n", "    type: RuntimeDefault\n  fsGroup: 2000\n")
+    );
+
     // The template, open beside it: no finding for the debug container,
     // whose `if` is false under the values.
     let template_uri = url(&root.join("templates/deployment.yaml"));
@@ -144,4 +164,23 @@ fn values_yaml_gets_the_findings_of_what_flows_from_it_and_edits_republish_the_t
     assert!(!debug.is_empty(), "{template:#?}");
     assert!(debug.iter().all(|d| d["range"]["start"]["line"].as_u64().unwrap() >= 22), "{debug:#?}");
     assert!(lsp.shutdown_and_exit().success());
+}
+
+/// Applies LSP text edits (ASCII text, non-overlapping) to `text`.
+fn apply(text: &str, edits: &[Value]) -> String {
+    let offset = |position: &Value| {
+        let line = position["line"].as_u64().unwrap() as usize;
+        let character = position["character"].as_u64().unwrap() as usize;
+        text.split_inclusive('\n').take(line).map(str::len).sum::<usize>() + character
+    };
+    let mut edits: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| (offset(&e["range"]["start"]), offset(&e["range"]["end"]), e["newText"].as_str().unwrap()))
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = text.to_string();
+    for (start, end, new_text) in edits {
+        out.replace_range(start..end, new_text);
+    }
+    out
 }

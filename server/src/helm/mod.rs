@@ -7,6 +7,7 @@
 //! writes. The front end reads the files; nothing here does I/O.
 
 pub mod eval;
+pub mod fixes;
 pub mod parse;
 pub mod values;
 

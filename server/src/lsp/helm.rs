@@ -152,3 +152,49 @@ pub(in crate::lsp) fn open_chart_files(shared: &Shared, uri: &Url) -> Vec<Url> {
         .filter(|u| u != uri && u.to_file_path().is_ok_and(|p| p.starts_with(&root) && is_chart_member(&root, &p)))
         .collect()
 }
+
+/// Code actions in a values file of a chart (they edit that file only).
+pub(in crate::lsp) fn code_actions(
+    chart: &JudgedChart,
+    file: FileId,
+    uri: &Url,
+    range: tower_lsp::lsp_types::Range,
+    encoding: PositionEncoding,
+) -> Vec<tower_lsp::lsp_types::CodeActionOrCommand> {
+    use tower_lsp::lsp_types::{CodeAction, CodeActionKind, CodeActionOrCommand, TextEdit, WorkspaceEdit};
+    let Some(text) = chart.texts.get(&file) else { return Vec::new() };
+    let index = LineIndex::new(text);
+    let start = position::offset(text, &index, range.start, encoding);
+    let end = position::offset(text, &index, range.end, encoding);
+    let span = crate::syntax::Span::new(start.min(end), start.max(end));
+    helm::fixes::values_actions(&chart.analysis, file, text, span)
+        .into_iter()
+        .map(|action| {
+            let edits = action
+                .edits
+                .iter()
+                .map(|e| TextEdit { range: position::range(text, &index, e.span, encoding), new_text: e.new_text.clone() })
+                .collect();
+            let diagnostics: Vec<Diagnostic> = chart
+                .analysis
+                .findings
+                .iter()
+                .filter(|f| f.location.file == file && action.fixes.iter().any(|t| t.code == f.finding.rule.code && t.span == f.location.span))
+                .map(|f| diagnostics::to_diagnostic(text, &index, &f.finding, encoding, None))
+                .collect();
+            CodeActionOrCommand::CodeAction(CodeAction {
+                title: action.title,
+                kind: Some(CodeActionKind::from(action.kind.as_str().to_string())),
+                diagnostics: (!diagnostics.is_empty()).then_some(diagnostics),
+                edit: Some(WorkspaceEdit { changes: Some(HashMap::from([(uri.clone(), edits)])), ..Default::default() }),
+                is_preferred: action.is_preferred.then_some(true),
+                ..CodeAction::default()
+            })
+        })
+        .collect()
+}
+
+/// Whether `uri` is a values file of a chart (its actions come from the chart).
+pub(in crate::lsp) fn is_values_file(uri: &Url) -> bool {
+    uri.to_file_path().is_ok_and(|p| p.file_name().is_some_and(|n| n == "values.yaml") && chart_root(&p).is_some())
+}
