@@ -153,7 +153,11 @@ fn vscode_settings_are_the_server_keys_and_rules() {
     let properties = manifest["contributes"]["configuration"]["properties"].as_object().unwrap();
     let mut keys: Vec<&str> = properties.keys().map(|k| k.strip_prefix("podsec.").expect("podsec.*")).collect();
     keys.sort();
-    let mut expected: Vec<&str> = podsec::lsp::ANALYSIS_KEYS.to_vec();
+    // `helm` is a section: VS Code contributes each of its keys, and hands
+    // them to the extension nested under `helm`, as the server reads them.
+    let helm: Vec<String> = podsec::config::HELM_KEYS.iter().map(|k| format!("helm.{k}")).collect();
+    let mut expected: Vec<&str> = podsec::lsp::ANALYSIS_KEYS.iter().copied().filter(|&k| k != "helm").collect();
+    expected.extend(helm.iter().map(String::as_str));
     expected.extend(["inlayHints", "verdictHints", "maxFileSizeMB", "server.path", "trace.server"]);
     expected.sort();
     assert_eq!(keys, expected);
@@ -179,9 +183,18 @@ fn vscode_settings_are_the_server_keys_and_rules() {
     }
     // Unset by default (an empty string, which the Settings UI can edit and
     // the extension sends as null), so a .podsec.yaml is not overridden.
-    for key in ["profile", "kubernetesVersion", "bestPractices", "namespaceLabels"] {
+    for key in ["profile", "kubernetesVersion", "bestPractices", "namespaceLabels", "helm.openshift"] {
         assert_eq!(properties[&format!("podsec.{key}")]["default"], "", "{key}");
     }
+    // An empty list, which the extension sends as null too.
+    let values_files = &properties["podsec.helm.valuesFiles"];
+    assert_eq!((&values_files["type"], &values_files["items"]["type"]), (&json!("array"), &json!("string")));
+    assert_eq!(values_files["default"], json!([]));
+    // The server accepts what the Settings UI makes of them, nested under `helm`.
+    assert_accepted(
+        &json!({"helm": {"valuesFiles": ["values-prod.yaml"], "openshift": true}, "profile": "baseline"}),
+        "profile baseline",
+    );
 }
 
 // --------------------------------------------------------------- Neovim

@@ -49,6 +49,13 @@ pub struct Config {
     /// The folder of the file being checked, where the front end knows it:
     /// of several Namespaces of one name, the nearest judges it.
     pub document_folder: Option<std::path::PathBuf>,
+    /// The user's values files, relative to each chart's folder (the one
+    /// with `Chart.yaml`), applied in order over its `values.yaml` as
+    /// `helm -f a -f b` does; a name a chart lacks is skipped for it.
+    pub helm_values_files: Vec<String>,
+    /// The cluster is OpenShift: Bitnami's `adaptSecurityContext: auto`
+    /// drops runAsUser, runAsGroup, fsGroup and seLinuxOptions.
+    pub helm_openshift: bool,
 }
 
 impl Default for Config {
@@ -62,6 +69,8 @@ impl Default for Config {
             namespaces: NamespacePolicies::default(),
             default_namespace: None,
             document_folder: None,
+            helm_values_files: Vec::new(),
+            helm_openshift: false,
         }
     }
 }
@@ -96,6 +105,10 @@ pub struct Settings {
     pub best_practices: Option<bool>,
     pub rules: BTreeMap<String, RuleLevel>,
     pub namespace_labels: Option<bool>,
+    /// `helm.valuesFiles`: replaces the list below it, whole.
+    pub helm_values_files: Option<Vec<String>>,
+    /// `helm.openshift`.
+    pub helm_openshift: Option<bool>,
 }
 
 impl Settings {
@@ -114,11 +127,21 @@ impl Settings {
         if let Some(namespace_labels) = self.namespace_labels {
             config.namespace_labels = namespace_labels;
         }
+        if let Some(values_files) = &self.helm_values_files {
+            config.helm_values_files.clone_from(values_files);
+        }
+        if let Some(openshift) = self.helm_openshift {
+            config.helm_openshift = openshift;
+        }
     }
 }
 
 /// The keys of a settings file, in the order the schema lists them.
-pub const SETTINGS_KEYS: [&str; 5] = ["profile", "kubernetesVersion", "bestPractices", "rules", "namespaceLabels"];
+pub const SETTINGS_KEYS: [&str; 6] =
+    ["profile", "kubernetesVersion", "bestPractices", "rules", "namespaceLabels", "helm"];
+
+/// The keys under `helm`, in the order the schema lists them.
+pub const HELM_KEYS: [&str; 2] = ["valuesFiles", "openshift"];
 
 /// The rule levels a settings file may give (`info` is short for `information`).
 pub const RULE_LEVELS: [&str; 6] = ["off", "hint", "information", "info", "warning", "error"];
@@ -183,6 +206,25 @@ pub fn settings_schema() -> serde_json::Value {
                 "default": true,
                 "description": "Judge each workload by the Pod Security labels of its Namespace, where a Namespace among the files has them.",
             },
+            SETTINGS_KEYS[5]: {
+                "type": ["object", "null"],
+                "description": "How Helm charts are rendered: the user's values files, and the kind of cluster.",
+                "additionalProperties": false,
+                "properties": {
+                    HELM_KEYS[0]: {
+                        "type": ["array", "null"],
+                        "items": { "type": "string", "minLength": 1 },
+                        "default": [],
+                        "description": "Values files, relative to each chart's folder (the one with Chart.yaml), applied in order over the chart's values.yaml as `helm -f a -f b` does; a name a chart lacks is skipped for that chart. Findings are shown in them.",
+                        "examples": [["values-prod.yaml"]],
+                    },
+                    HELM_KEYS[1]: {
+                        "type": ["boolean", "null"],
+                        "default": false,
+                        "description": "The cluster is OpenShift: Bitnami charts' `adaptSecurityContext: auto` then drops runAsUser, runAsGroup, fsGroup and seLinuxOptions.",
+                    },
+                },
+            },
         },
     })
 }
@@ -211,11 +253,14 @@ pub enum SettingValue<'v, P> {
     Bool(bool),
     /// A JSON number: 1.3 and 1.30 are the same number, so a version is a string.
     Number,
-    /// A mapping (`rules`).
+    /// A mapping (`rules`, `helm`).
     Map(Vec<SettingEntry<'v, P>>),
+    /// A list (`helm.valuesFiles`), each item with where it is. In YAML an
+    /// item is `Text` only when YAML reads it as a string: `3` is a `Number`.
+    List(Vec<(SettingValue<'v, P>, P)>),
     /// A YAML null (`rules:` with nothing under it).
     Null,
-    /// A list, or a mapping where a scalar belongs.
+    /// Anything else (a YAML alias).
     Other,
 }
 
@@ -286,6 +331,11 @@ pub fn read_settings<'v, P: Copy>(
                 Null => {}
                 _ => problem("`rules` maps rule codes to off, hint, information, warning or error".to_string()),
             },
+            "helm" => match value {
+                Map(entries) => read_helm(entries, &mut settings, &mut problems),
+                Null => {}
+                _ => problem(format!("`helm` is a mapping of Helm settings: {}", HELM_KEYS.join(", "))),
+            },
             other => {
                 let hint = crate::suggest::nearest_name(other, &SETTINGS_KEYS)
                     .map(|c| format!("; did you mean `{c}`?"))
@@ -297,6 +347,46 @@ pub fn read_settings<'v, P: Copy>(
     (settings, problems)
 }
 
+/// Reads the settings under `helm`. A null is unset (an editor's default).
+fn read_helm<'v, P: Copy>(entries: Vec<SettingEntry<'v, P>>, settings: &mut Settings, problems: &mut Vec<(P, String)>) {
+    use SettingValue::*;
+    for SettingEntry { key, key_at, value, value_at } in entries {
+        match (key, value) {
+            (_, Null) if HELM_KEYS.contains(&key) => {}
+            ("valuesFiles", List(items)) => {
+                let mut files = Vec::new();
+                for (item, at) in items {
+                    match item {
+                        Text(name) if !name.is_empty() => files.push(name.to_string()),
+                        Text(_) => problems.push((at, "`helm.valuesFiles`: a file name is not empty".to_string())),
+                        _ => problems.push((
+                            at,
+                            "`helm.valuesFiles`: each item is a file name such as values-prod.yaml, written as a string"
+                                .to_string(),
+                        )),
+                    }
+                }
+                settings.helm_values_files = Some(files);
+            }
+            ("valuesFiles", _) => problems.push((
+                value_at,
+                "`helm.valuesFiles` is a list of values files, relative to each chart's folder, e.g. [values-prod.yaml]"
+                    .to_string(),
+            )),
+            ("openshift", Bool(on)) => settings.helm_openshift = Some(on),
+            ("openshift", Text("true")) => settings.helm_openshift = Some(true),
+            ("openshift", Text("false")) => settings.helm_openshift = Some(false),
+            ("openshift", _) => problems.push((value_at, "`helm.openshift` is true or false".to_string())),
+            (other, _) => {
+                let hint = crate::suggest::nearest_name(other, &HELM_KEYS)
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_else(|| format!(" (known: {})", HELM_KEYS.join(", ")));
+                problems.push((key_at, format!("unknown setting `helm.{other}`{hint}")));
+            }
+        }
+    }
+}
+
 /// Reads a `.podsec.yaml` text. Never fails: problems come back with their
 /// positions, and every valid setting is kept.
 pub fn parse_settings(text: &str) -> (Settings, Vec<SettingsProblem>) {
@@ -305,8 +395,25 @@ pub fn parse_settings(text: &str) -> (Settings, Vec<SettingsProblem>) {
     fn value(node: &Node) -> SettingValue<'_, Span> {
         match &node.value {
             Value::Mapping(entries) => SettingValue::Map(entries.iter().filter_map(entry).collect()),
+            Value::Sequence(items) => SettingValue::List(items.iter().map(|item| (typed(item), item.span)).collect()),
             _ if node.is_null() => SettingValue::Null,
             _ => node.as_str().map_or(SettingValue::Other, SettingValue::Text),
+        }
+    }
+    /// A list item as YAML types it: a plain `3` or `true` is no string
+    /// (the JSON Schema sees it so too).
+    fn typed(node: &Node) -> SettingValue<'_, Span> {
+        use crate::syntax::ScalarStyle;
+        match node.as_scalar() {
+            Some(scalar) if scalar.style == ScalarStyle::Plain && scalar.tag.is_none() => {
+                match serde_yaml::from_str::<serde_yaml::Value>(&scalar.value) {
+                    Ok(serde_yaml::Value::Null) => SettingValue::Null,
+                    Ok(serde_yaml::Value::Bool(b)) => SettingValue::Bool(b),
+                    Ok(serde_yaml::Value::Number(_)) => SettingValue::Number,
+                    _ => SettingValue::Text(&scalar.value),
+                }
+            }
+            _ => value(node),
         }
     }
     fn entry(entry: &crate::syntax::Entry) -> Option<SettingEntry<'_, Span>> {
@@ -387,6 +494,11 @@ mod tests {
             "kubernetesVersion: 1.29\n",
             "rules:\n  read-only-root-filesystem: off\n  pss/runAsUser: error\n  low-user-id: info\n",
             "rules:\n",
+            "helm:\n  valuesFiles: [values-prod.yaml]\n  openshift: false\n",
+            "helm:\n  valuesFiles:\n    - values.d/prod.yaml\n    - 'values-1.30.yaml'\n    - \"3\"\n",
+            "helm:\n  valuesFiles: []\n  openshift: true\n",
+            "helm:\n  valuesFiles:\n  openshift:\n",
+            "helm:\n",
             // What podsec reports as a problem, the schema rejects.
             "profile: strict\n",
             "profil: baseline\n",
@@ -397,6 +509,18 @@ mod tests {
             "rules:\n  pss/runasuser: error\n",
             "rules:\n  low-user-id: loud\n",
             "rules: [low-user-id]\n",
+            "helm:\n  valuesFile: [values-prod.yaml]\n",
+            "helm:\n  openshfit: true\n",
+            "helm:\n  valuesFiles: values-prod.yaml\n",
+            "helm:\n  valuesFiles: [3]\n",
+            "helm:\n  valuesFiles: [values-prod.yaml, true]\n",
+            "helm:\n  valuesFiles:\n    - \"\"\n",
+            "helm:\n  valuesFiles:\n    - {file: values-prod.yaml}\n",
+            "helm:\n  openshift: maybe\n",
+            "helm:\n  openshift: [true]\n",
+            "helm: [values-prod.yaml]\n",
+            "helm: true\n",
+            "valuesFiles: [values-prod.yaml]\n",
             "- profile: baseline\n",
         ];
         samples.extend(written.iter().map(|t| (format!("{t:?}"), t.to_string())));
@@ -443,8 +567,82 @@ mod tests {
     }
 
     #[test]
+    fn helm_settings_are_read_and_applied() {
+        let text = "helm:\n  valuesFiles:\n    - values-prod.yaml\n    - overrides/eu.yaml\n  openshift: true\n";
+        let (settings, problems) = parse_settings(text);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            settings.helm_values_files.as_deref(),
+            Some(&["values-prod.yaml".to_string(), "overrides/eu.yaml".to_string()][..])
+        );
+        assert_eq!(settings.helm_openshift, Some(true));
+        let mut config = Config::default();
+        assert!(config.helm_values_files.is_empty() && !config.helm_openshift);
+        settings.apply(&mut config);
+        assert_eq!(config.helm_values_files, ["values-prod.yaml", "overrides/eu.yaml"]);
+        assert!(config.helm_openshift);
+        // A later layer's list replaces the earlier one whole; unset keeps it.
+        let (flow, problems) = parse_settings("helm: {valuesFiles: [values-dev.yaml]}\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        flow.apply(&mut config);
+        assert_eq!(config.helm_values_files, ["values-dev.yaml"]);
+        assert!(config.helm_openshift);
+        let (empty, _) = parse_settings("helm:\n  valuesFiles: []\n  openshift: false\n");
+        empty.apply(&mut config);
+        assert_eq!((config.helm_values_files.len(), config.helm_openshift), (0, false));
+        // Nulls (an editor's defaults) leave the file's values alone.
+        let (nulls, problems) = parse_settings("helm:\n  valuesFiles:\n  openshift: ~\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!((nulls.helm_values_files, nulls.helm_openshift), (None, None));
+    }
+
+    #[test]
+    fn helm_settings_with_problems_are_placed_and_the_valid_ones_kept() {
+        let text = "helm:\n  valuesFile: [a.yaml]\n  valuesFiles: [values-prod.yaml, 3, \"\", values-eu.yaml]\n  openshift: maybe\n  opnshift: true\n  colour: red\n";
+        let (settings, problems) = parse_settings(text);
+        assert_eq!(
+            settings.helm_values_files,
+            Some(vec!["values-prod.yaml".to_string(), "values-eu.yaml".to_string()])
+        );
+        assert_eq!(settings.helm_openshift, None);
+        let found: Vec<(&str, &str)> =
+            problems.iter().map(|p| (&text[p.span.start..p.span.end], p.message.as_str())).collect();
+        assert_eq!(found.len(), 6, "{found:#?}");
+        assert_eq!(found[0].0, "valuesFile");
+        assert!(found[0].1.contains("unknown setting `helm.valuesFile`; did you mean `valuesFiles`?"), "{found:?}");
+        assert_eq!(found[1].0, "3");
+        assert!(found[1].1.contains("written as a string"), "{found:?}");
+        assert_eq!(found[2].0, "\"\"");
+        assert!(found[2].1.contains("not empty"), "{found:?}");
+        assert_eq!(found[3].0, "maybe");
+        assert!(found[3].1.contains("`helm.openshift` is true or false"), "{found:?}");
+        assert_eq!(found[4].0, "opnshift");
+        assert!(found[4].1.contains("did you mean `openshift`?"), "{found:?}");
+        assert_eq!(found[5].0, "colour");
+        assert!(found[5].1.contains("(known: valuesFiles, openshift)"), "{found:?}");
+        // The wrong shapes, where the value is.
+        let text = "helm:\n  valuesFiles: values-prod.yaml\n";
+        let (settings, problems) = parse_settings(text);
+        assert_eq!(settings.helm_values_files, None);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(&text[problems[0].span.start..problems[0].span.end], "values-prod.yaml");
+        assert!(problems[0].message.contains("is a list of values files"), "{problems:?}");
+        let text = "profile: baseline\nhelm: [values-prod.yaml]\n";
+        let (settings, problems) = parse_settings(text);
+        assert_eq!(settings.profile, Some(Profile::Baseline));
+        assert_eq!(problems.len(), 1);
+        assert_eq!(&text[problems[0].span.start..problems[0].span.end], "[values-prod.yaml]");
+        assert!(problems[0].message.contains("`helm` is a mapping"), "{problems:?}");
+        // A misspelt `helm` gets its suggestion too.
+        let (_, problems) = parse_settings("helmm:\n  openshift: true\n");
+        assert!(problems[0].message.contains("did you mean `helm`?"), "{problems:?}");
+    }
+
+    #[test]
     fn broken_settings_file_is_a_problem_not_a_panic() {
-        for text in ["", "[", "- a\n- b", "rules: 3", "profile: [x]"] {
+        for text in
+            ["", "[", "- a\n- b", "rules: 3", "profile: [x]", "helm: 3", "helm: [x]", "helm:\n  valuesFiles: [[x]]"]
+        {
             let (_, problems) = parse_settings(text);
             assert_eq!(problems.is_empty(), text.is_empty(), "{text:?}: {problems:?}");
         }

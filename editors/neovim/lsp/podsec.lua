@@ -22,6 +22,10 @@
 ---       bestPractices = false,
 ---       rules = { ['pss/runAsUser'] = 'error', ['low-user-id'] = 'off' },
 ---       namespaceLabels = true,          -- judge by the workspace's Namespace labels
+---       helm = {
+---         valuesFiles = { 'values-prod.yaml' }, -- relative to each chart's folder, over its values.yaml
+---         openshift = false,             -- true: an OpenShift cluster (Bitnami charts adapt)
+---       },
 ---       inlayHints = true,               -- inherited pod values on containers
 ---       verdictHints = false,            -- the verdict as a hint instead of a code lens
 ---       maxFileSizeMB = 50,              -- larger files get one notice, no analysis

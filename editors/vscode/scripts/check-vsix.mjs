@@ -79,22 +79,31 @@ const commands = shipped.contributes.commands.map((c) => c.command).sort();
 assert.deepEqual(commands, ['podsec.restartServer', 'podsec.showLog']);
 
 // Every setting the extension sends, set to a non-default value, as the
-// server receives it: no warning may come back.
+// server receives it: no warning may come back. A dotted key (`helm.openshift`)
+// goes nested (`{ helm: { openshift } }`), as VS Code hands it to the extension.
 const server = process.env.PODSEC_SERVER;
 if (server) {
   const sample = {};
+  const set = (key, value) => {
+    const parts = key.split('.');
+    const last = parts.pop();
+    let at = sample;
+    for (const part of parts) at = at[part] ??= {};
+    at[last] = value;
+  };
   for (const [name, property] of Object.entries(properties)) {
     const key = name.slice('podsec.'.length);
     if (key === 'server.path' || key === 'trace.server') continue;
     if (key === 'rules') sample.rules = Object.fromEntries(Object.keys(property.properties).map((code) => [code, 'warning']));
-    else if (key === 'kubernetesVersion') sample[key] = '1.30';
+    else if (key === 'kubernetesVersion') set(key, '1.30');
     else if (property.enum) {
       // The first value that sets something, as the extension sends it.
       const value = property.enum.find((v) => v !== '');
-      sample[key] = value === 'on' ? true : value === 'off' ? false : value;
+      set(key, value === 'on' ? true : value === 'off' ? false : value);
     }
-    else if (property.type === 'boolean' || property.type.includes('boolean')) sample[key] = false;
-    else if (property.type === 'integer') sample[key] = property.default + 1;
+    else if (property.type === 'boolean' || property.type.includes('boolean')) set(key, false);
+    else if (property.type === 'integer') set(key, property.default + 1);
+    else if (property.type === 'array' && property.items?.type === 'string') set(key, ['values-prod.yaml']);
     else throw new Error(`no sample value for ${name}`);
   }
   const messages = await initialize(server, sample);

@@ -16,6 +16,8 @@ export interface ServerSettings {
   bestPractices: unknown;
   rules: Record<string, unknown>;
   namespaceLabels: unknown;
+  /** `podsec.helm.*`, nested as in `.podsec.yaml`. */
+  helm: { valuesFiles: unknown; openshift: unknown };
   inlayHints: boolean;
   verdictHints: boolean;
   maxFileSizeMB: unknown;
@@ -44,6 +46,14 @@ export function toServerSettings(read: Read): ServerSettings {
     if (value === 'off') return false;
     return value;
   };
+  // A list the user fills in: empty (the default) is unset.
+  const list = (key: string): unknown => {
+    const value = read(key);
+    if (value === undefined || value === null) return null;
+    if (!Array.isArray(value)) return optional(key);
+    if (value.length === 0) return null;
+    return value.map((item) => (typeof item === 'string' ? item.trim() : item));
+  };
   const rules = read('rules');
   const inlayHints = read('inlayHints');
   const verdictHints = read('verdictHints');
@@ -53,6 +63,7 @@ export function toServerSettings(read: Read): ServerSettings {
     bestPractices: tristate('bestPractices'),
     rules: rules !== null && typeof rules === 'object' && !Array.isArray(rules) ? { ...(rules as Record<string, unknown>) } : {},
     namespaceLabels: tristate('namespaceLabels'),
+    helm: { valuesFiles: list('helm.valuesFiles'), openshift: tristate('helm.openshift') },
     inlayHints: typeof inlayHints === 'boolean' ? inlayHints : true,
     verdictHints: verdictHints === true,
     maxFileSizeMB: read('maxFileSizeMB') ?? 50,

@@ -14,11 +14,17 @@ test('unset settings are null, so a .podsec.yaml still applies', () => {
     bestPractices: null,
     rules: {},
     namespaceLabels: null,
+    helm: { valuesFiles: null, openshift: null },
     inlayHints: true,
     verdictHints: false,
     maxFileSizeMB: 50,
   });
   assert.equal(toServerSettings(reader({ profile: '  ', kubernetesVersion: '' })).profile, null);
+  // The Settings UI's defaults: an empty list, Unset.
+  assert.deepEqual(toServerSettings(reader({ 'helm.valuesFiles': [], 'helm.openshift': '' })).helm, {
+    valuesFiles: null,
+    openshift: null,
+  });
 });
 
 test('set values are sent under the server keys', () => {
@@ -29,6 +35,8 @@ test('set values are sent under the server keys', () => {
       bestPractices: false,
       rules: { 'pss/runAsUser': 'error' },
       namespaceLabels: false,
+      'helm.valuesFiles': ['values-prod.yaml', ' overrides/eu.yaml '],
+      'helm.openshift': 'on',
       inlayHints: false,
       verdictHints: true,
       maxFileSizeMB: 200,
@@ -42,10 +50,23 @@ test('set values are sent under the server keys', () => {
     bestPractices: false,
     rules: { 'pss/runAsUser': 'error' },
     namespaceLabels: false,
+    helm: { valuesFiles: ['values-prod.yaml', 'overrides/eu.yaml'], openshift: true },
     inlayHints: false,
     verdictHints: true,
     maxFileSizeMB: 200,
   });
+});
+
+test('helm settings go nested under helm, as the server and .podsec.yaml read them', () => {
+  assert.equal(toServerSettings(reader({ 'helm.openshift': 'off' })).helm.openshift, false);
+  assert.deepEqual(toServerSettings(reader({ 'helm.valuesFiles': ['values-prod.yaml'] })).helm, {
+    valuesFiles: ['values-prod.yaml'],
+    openshift: null,
+  });
+  // A wrong shape written in settings.json goes as it is, for the server to name.
+  assert.equal(toServerSettings(reader({ 'helm.valuesFiles': 'values-prod.yaml' })).helm.valuesFiles, 'values-prod.yaml');
+  assert.deepEqual(toServerSettings(reader({ 'helm.valuesFiles': ['a.yaml', 3] })).helm.valuesFiles, ['a.yaml', 3]);
+  assert.equal(toServerSettings(reader({ 'helm.valuesFiles': '  ' })).helm.valuesFiles, null);
 });
 
 test('the Settings UI values: empty strings are unset, on and off are booleans', () => {
@@ -80,7 +101,12 @@ test('a wrongly typed value goes to the server, which names it in a warning', ()
 test('every contributed setting is mapped or is a client setting', () => {
   const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
   const properties = Object.keys(manifest.contributes.configuration.properties);
-  const sent = Object.keys(toServerSettings(reader({})));
+  // A nested section (`helm`) is sent as an object, each of its keys a setting.
+  const dotted = (settings: object): string[] =>
+    Object.entries(settings).flatMap(([key, value]) =>
+      key !== 'rules' && value !== null && typeof value === 'object' ? Object.keys(value).map((k) => `${key}.${k}`) : [key],
+    );
+  const sent = dotted(toServerSettings(reader({})));
   const clientSide = ['server.path', 'trace.server'];
   const keys = properties.map((p) => p.slice(SECTION.length + 1));
   assert.deepEqual([...keys].sort(), [...sent, ...clientSide].sort());
@@ -89,7 +115,8 @@ test('every contributed setting is mapped or is a client setting', () => {
     const defaults: Record<string, unknown> = { rules: {}, inlayHints: true, verdictHints: false, maxFileSizeMB: 50 };
     const expected = key in defaults ? defaults[key] : null;
     // The default, as the server receives it: unset (null) leaves the .podsec.yaml in charge.
-    const sentDefault = (toServerSettings(reader({ [key]: property.default })) as unknown as Record<string, unknown>)[key];
+    const sentSettings = toServerSettings(reader({ [key]: property.default })) as unknown as Record<string, unknown>;
+    const sentDefault = key.split('.').reduce<unknown>((at, part) => (at as Record<string, unknown>)[part], sentSettings);
     assert.deepEqual(sentDefault, expected, `default of ${key}`);
   }
 });

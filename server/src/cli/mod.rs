@@ -204,6 +204,10 @@ impl CheckArgs {
             best_practices: self.no_best_practices.then_some(false),
             rules: self.rules.iter().cloned().collect(),
             namespace_labels: self.no_namespace_labels.then_some(false),
+            // `-f/--values` names files of its own (`helm::Charts`); the
+            // settings' `helm` stay those of `.podsec.yaml`.
+            helm_values_files: None,
+            helm_openshift: None,
         }
     }
 }

@@ -64,7 +64,15 @@ pub fn settings_from_json(options: Option<&Value>, origin: &str) -> (Settings, V
                     .collect(),
             ),
             Value::Null => SettingValue::Null,
-            Value::Array(_) => SettingValue::Other,
+            Value::Array(items) => SettingValue::List(items.iter().map(|item| (value(item), ())).collect()),
+        }
+    }
+    /// Lua clients (Neovim) send an empty table as `[]`: where a mapping
+    /// belongs (`rules`, `helm`), it is an empty one.
+    fn top_level<'v>(key: &str, json: &'v Value) -> SettingValue<'v, ()> {
+        match json {
+            Value::Array(items) if items.is_empty() && matches!(key, "rules" | "helm") => SettingValue::Map(Vec::new()),
+            _ => value(json),
         }
     }
     let object = match options {
@@ -82,7 +90,7 @@ pub fn settings_from_json(options: Option<&Value>, origin: &str) -> (Settings, V
     let entries = object
         .iter()
         .filter(|(key, value)| !value.is_null() && !CLIENT_SIDE_KEYS.contains(&key.as_str()))
-        .map(|(key, json)| SettingEntry { key, key_at: (), value: value(json), value_at: () });
+        .map(|(key, json)| SettingEntry { key, key_at: (), value: top_level(key, json), value_at: () });
     let (settings, problems) = read_settings(entries);
     (settings, problems.into_iter().map(|((), message)| format!("podsec: {origin}: {message}; ignored")).collect())
 }
@@ -291,6 +299,85 @@ mod tests {
         // Null means "not set".
         assert_eq!(settings_from_json(Some(&json!({"profile": null})), "x"), (Settings::default(), vec![]));
         assert_eq!(settings_from_json(Some(&json!([])), "x"), (Settings::default(), vec![]));
+    }
+
+    #[test]
+    fn helm_settings_are_read_nested_as_editors_send_them() {
+        let options = json!({"helm": {"valuesFiles": ["values-prod.yaml", "overrides/eu.yaml"], "openshift": true}});
+        let (settings, warnings) = settings_from_json(Some(&options), "initializationOptions");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let mut config = Config::default();
+        settings.apply(&mut config);
+        assert_eq!(config.helm_values_files, ["values-prod.yaml", "overrides/eu.yaml"]);
+        assert!(config.helm_openshift);
+        // VS Code's unset values are null; Neovim sends an empty table as `[]`.
+        for unset in [
+            json!({"helm": {"valuesFiles": null, "openshift": null}}),
+            json!({"helm": null}),
+            json!({"helm": []}),
+            json!({"helm": {}}),
+            json!({"rules": []}),
+        ] {
+            assert_eq!(settings_from_json(Some(&unset), "x"), (Settings::default(), vec![]), "{unset}");
+        }
+        // An empty list is a list: no values files, over the .podsec.yaml's.
+        let (settings, warnings) = settings_from_json(Some(&json!({"helm": {"valuesFiles": []}})), "x");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(settings.helm_values_files, Some(vec![]));
+    }
+
+    #[test]
+    fn bad_helm_settings_are_skipped_with_a_warning_each() {
+        let options =
+            json!({"helm": {"valuesFile": ["a.yaml"], "valuesFiles": ["values-prod.yaml", 3, ""], "openshift": "yes"}});
+        let (settings, warnings) = settings_from_json(Some(&options), "settings");
+        // The valid items are kept.
+        assert_eq!(settings.helm_values_files, Some(vec!["values-prod.yaml".to_string()]));
+        assert_eq!(settings.helm_openshift, None);
+        assert_eq!(warnings.len(), 4, "{warnings:?}");
+        assert!(
+            warnings.iter().any(|w| w.contains("unknown setting `helm.valuesFile`; did you mean `valuesFiles`?")),
+            "{warnings:?}"
+        );
+        assert!(warnings.iter().any(|w| w.contains("written as a string")), "{warnings:?}");
+        assert!(warnings.iter().any(|w| w.contains("not empty")), "{warnings:?}");
+        assert!(
+            warnings.iter().any(|w| w.starts_with("podsec: settings: `helm.openshift` is true or false")),
+            "{warnings:?}"
+        );
+        for (bad, expect) in [
+            (json!({"helm": {"valuesFiles": "values-prod.yaml"}}), "is a list of values files"),
+            (json!({"helm": ["values-prod.yaml"]}), "`helm` is a mapping"),
+            (json!({"helm": true}), "`helm` is a mapping"),
+            (json!({"helmm": {}}), "did you mean `helm`?"),
+        ] {
+            let (settings, warnings) = settings_from_json(Some(&bad), "settings");
+            assert_eq!(settings, Settings::default(), "{bad}");
+            assert_eq!(warnings.len(), 1, "{bad}: {warnings:?}");
+            assert!(warnings[0].contains(expect), "{bad}: {warnings:?}");
+        }
+    }
+
+    #[test]
+    fn helm_settings_of_the_file_then_the_editor() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        std::fs::create_dir_all(root.join("charts/web")).unwrap();
+        std::fs::write(root.join(SETTINGS_FILE), "helm:\n  valuesFiles: [values-prod.yaml]\n  openshift: true\n")
+            .unwrap();
+        let uri = Url::from_file_path(root.join("charts/web/values.yaml")).unwrap();
+        let mut store = SettingsStore { roots: vec![root.clone()], ..SettingsStore::default() };
+        let config = store.config_for(&uri, |_| None);
+        assert_eq!((config.helm_values_files.clone(), config.helm_openshift), (vec!["values-prod.yaml".into()], true));
+        // VS Code's defaults (null) leave the file in charge; a list replaces its list.
+        let (editor, _) =
+            EditorSettings::from_json(Some(&json!({"helm": {"valuesFiles": null, "openshift": null}})), "x");
+        store.set_editor(editor);
+        assert_eq!(store.config_for(&uri, |_| None), config);
+        let (editor, _) = EditorSettings::from_json(Some(&json!({"helm": {"valuesFiles": ["values-eu.yaml"]}})), "x");
+        store.set_editor(editor);
+        let config = store.config_for(&uri, |_| None);
+        assert_eq!((config.helm_values_files, config.helm_openshift), (vec!["values-eu.yaml".to_string()], true));
     }
 
     #[test]
