@@ -17,6 +17,8 @@ mod fix_properties;
 mod fixes;
 #[path = "fuzz_regressions.rs"]
 mod fuzz_regressions;
+#[path = "helm_values.rs"]
+mod helm_values;
 #[path = "hostile.rs"]
 mod hostile;
 #[path = "hover.rs"]

@@ -178,7 +178,7 @@ impl<'a> Evaluator<'a> {
             Item::Text(span) => self.emit_text(*span),
             Item::Output(action, pipe) => {
                 let value = self.pipeline(pipe, dot);
-                self.output(action, value);
+                self.output(action, pipe, value);
             }
             Item::Assign(action, pipe) => {
                 let value = self.pipeline(pipe, dot);
@@ -258,8 +258,15 @@ impl<'a> Evaluator<'a> {
         self.out.push_generated(&text, origin, Via::Literal);
     }
 
-    fn output(&mut self, action: &Action, value: Val) {
+    fn output(&mut self, action: &Action, pipe: &Pipeline, value: Val) {
         match value {
+            // Half-known text in the middle of a line (`name: {{ include
+            // "x.fullname" . }}` over an undecidable `if`) would break the
+            // YAML around them: the action stays as written, one unknown
+            // scalar, as in the template read alone.
+            Val::Text(_, true) if !indents(pipe) && self.line_has_content() => {
+                self.residual(action)
+            }
             Val::Text(expansion, _) => {
                 self.evaluated(action);
                 self.out.append(&expansion);
@@ -271,6 +278,14 @@ impl<'a> Evaluator<'a> {
             }
             _ => self.residual(action),
         }
+    }
+
+    /// Whether the output's last line already holds something besides
+    /// indentation.
+    fn line_has_content(&self) -> bool {
+        let text = &self.out.text;
+        let line_start = text.rfind('\n').map_or(0, |at| at + 1);
+        !text[line_start..].trim().is_empty()
     }
 
     /// Writes a scalar's text, attributed to the values leaf it came from
@@ -654,23 +669,42 @@ impl<'a> Evaluator<'a> {
         let argument = |key: &str| context.known().and_then(|c| c.get(key)).map(|v| Val::Data(Rc::new(v.clone())));
         match name {
             "common.compatibility.renderSecurityContext" => {
+                // As Bitnami's common library renders a securityContext
+                // section: the `enabled` switch left out, the IDs left out
+                // on OpenShift, an empty `seLinuxOptions` left out where
+                // asked, `capabilities` left out of a privileged container.
                 let Some(Val::Data(sec)) = argument("secContext") else { return Some(Val::Unknown) };
+                if contains_unknown(&sec) {
+                    return Some(Val::Unknown);
+                }
                 let mut sec = (*sec).clone();
                 sec.remove("enabled");
-                let adapt = argument("context")
-                    .as_ref()
-                    .and_then(|c| field(c, &["Values", "global", "compatibility", "openshift", "adaptSecurityContext"].map(String::from)).text())
-                    .unwrap_or_else(|| "auto".into());
-                let openshift = match adapt.as_str() {
-                    "force" => true,
-                    "auto" => self.environment.openshift,
+                let compatibility = argument("context")
+                    .map(|c| field(&c, &["Values", "global", "compatibility"].map(String::from)))
+                    .unwrap_or(Val::Unknown);
+                let Some(compatibility) = compatibility.known().cloned() else { return Some(Val::Unknown) };
+                let empty_selinux = sec.get("seLinuxOptions").is_none_or(|v| !v.truthy());
+                // Only with the `openshift` section set does the helper adapt.
+                let adapt = compatibility.get("openshift").and_then(|o| o.get("adaptSecurityContext")).map(V::to_text);
+                let openshift = match adapt.as_deref() {
+                    Some("force") => true,
+                    Some("auto") => self.environment.openshift,
                     _ => false,
                 };
                 if openshift {
                     // OpenShift assigns these from the project's ranges.
-                    for key in ["runAsUser", "runAsGroup", "fsGroup", "seLinuxOptions"] {
+                    for key in ["runAsUser", "runAsGroup", "fsGroup"] {
                         sec.remove(key);
                     }
+                    if empty_selinux {
+                        sec.remove("seLinuxOptions");
+                    }
+                }
+                if compatibility.get("omitEmptySeLinuxOptions").is_some_and(V::truthy) && empty_selinux {
+                    sec.remove("seLinuxOptions");
+                }
+                if sec.get("privileged").is_some_and(V::truthy) {
+                    sec.remove("capabilities");
                 }
                 Some(to_yaml(&sec))
             }
@@ -993,6 +1027,12 @@ fn field<S: AsRef<str>>(base: &Val, names: &[S]) -> Val {
         value.key = key_origin;
     }
     Val::Data(Rc::new(value))
+}
+
+/// Whether a pipeline ends in `nindent`/`indent`: its lines are a block
+/// of their own.
+fn indents(pipe: &Pipeline) -> bool {
+    matches!(pipe.commands.last().and_then(|c| c.first()), Some(Operand::Ident(name)) if name == "nindent" || name == "indent")
 }
 
 fn contains_unknown(v: &V) -> bool {
