@@ -234,13 +234,16 @@ async function main() {
     validMore: [
       '.podsec.yaml',
       'profile: privileged\nkubernetesVersion: 1.29\nbestPractices: false\nnamespaceLabels: true\n' +
-        'rules:\n  low-user-id: info\n  pss/runAsUser: error\n  yaml11-boolean: "off"\n',
+        'rules:\n  low-user-id: info\n  pss/runAsUser: error\n  yaml11-boolean: "off"\n' +
+        'helm:\n  valuesFiles: [values-prod.yaml, overrides/eu.yaml]\n  openshift: false\n',
     ],
     validVersion: ['.podsec.yaml', 'kubernetesVersion: v1.37.2\nrules:\n'],
     invalid: [
       '.podsec.yaml',
       'profile: strict\nprofil: baseline\nbestPractices: maybe\nrules:\n  low-user-id: loud\n  pss/runasuser: error\n',
     ],
+    invalidHelm: ['.podsec.yaml', 'helm:\n  valuesFile: [values-prod.yaml]\n  valuesFiles: values-prod.yaml\n  openshift: maybe\n'],
+    helmKeys: ['.podsec.yaml', 'helm:\n  \n'],
     profileValue: ['.podsec.yaml', 'profile: \n'],
     topKeys: ['.podsec.yaml', 'profile: baseline\n\n'],
     ruleKeys: ['.podsec.yaml', 'rules:\n  \n'],
@@ -294,6 +297,17 @@ async function main() {
     );
   }
 
+  // 2b. Mistakes under helm: a diagnostic on each of its three lines.
+  {
+    const got = (await settledDiagnostics(docs.get('invalidHelm').uri)) ?? [];
+    const lines = [...new Set(got.map((d) => d.range.start.line))].sort((a, b) => a - b);
+    check(
+      'invalid helm settings: diagnostics on lines 1,2,3 exactly',
+      JSON.stringify(lines) === JSON.stringify([1, 2, 3]),
+      got.map(showDiag).join('; ') || 'no diagnostics',
+    );
+  }
+
   // 3. Completion of the profile value.
   {
     const result = await request('textDocument/completion', {
@@ -312,7 +326,7 @@ async function main() {
       position: { line: 1, character: 0 },
     });
     const got = labels(result);
-    const want = ['kubernetesVersion', 'bestPractices', 'rules', 'namespaceLabels'];
+    const want = ['kubernetesVersion', 'bestPractices', 'rules', 'namespaceLabels', 'helm'];
     check('completion of a new key offers the other settings', want.every((w) => got.includes(w)), `got ${JSON.stringify(got)}`);
     check('completion of a new key leaves out profile (already set)', !got.includes('profile'), `got ${JSON.stringify(got)}`);
   }
@@ -332,6 +346,17 @@ async function main() {
       RULE_CODES.length > 0 && missing.length === 0,
       `missing ${JSON.stringify(missing)}`,
     );
+  }
+
+  // 5b. Completion of the keys under helm:.
+  {
+    const result = await request('textDocument/completion', {
+      textDocument: { uri: docs.get('helmKeys').uri },
+      position: { line: 1, character: 2 },
+    });
+    const got = labels(result);
+    const want = ['valuesFiles', 'openshift'];
+    check('completion under helm: offers valuesFiles and openshift', want.every((w) => got.includes(w)), `got ${JSON.stringify(got)}`);
   }
 
   // 6. Hover on the bestPractices key.
