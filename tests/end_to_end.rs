@@ -17,6 +17,8 @@ mod fix_safety;
 mod helix_stdio;
 #[path = "helm_oracle.rs"]
 mod helm_oracle;
+#[path = "helm_values_cli.rs"]
+mod helm_values_cli;
 #[path = "helm_stdio.rs"]
 mod helm_stdio;
 #[path = "lsp_stdio.rs"]
