@@ -19,6 +19,8 @@ mod helix_stdio;
 mod helm_oracle;
 #[path = "helm_values_cli.rs"]
 mod helm_values_cli;
+#[path = "helm_values_oracle.rs"]
+mod helm_values_oracle;
 #[path = "helm_stdio.rs"]
 mod helm_stdio;
 #[path = "lsp_stdio.rs"]
