@@ -25,6 +25,9 @@ pub struct Comparison {
     /// Of those, the ones podsec predicts whole: every field known and
     /// equal, nothing unknown in or around it, no field of its own.
     pub sections_predicted: usize,
+    /// The sections Helm renders that podsec does not predict whole, and
+    /// why (for the measurement).
+    pub unpredicted: Vec<String>,
     /// Fields podsec claims to know (present and known, or absent from a
     /// section it knows whole), compared with Helm's.
     pub fields_compared: usize,
@@ -50,6 +53,7 @@ impl Comparison {
         self.fields_compared += other.fields_compared;
         self.fields_unknown += other.fields_unknown;
         self.mismatches.extend(other.mismatches);
+        self.unpredicted.extend(other.unpredicted);
         self.verdicts_compared += other.verdicts_compared;
         self.verdict_mismatches.extend(other.verdict_mismatches);
         self.findings_compared += other.findings_compared;
@@ -237,6 +241,9 @@ fn compare_section(
         out.sections += 1;
         if predicted {
             out.sections_predicted += 1;
+        } else {
+            let why = if ours.is_none() && !whole { "podsec renders none, and something unknown may add it" } else if !whole { "unknown text in or around it" } else { "fields differ or unknown" };
+            out.unpredicted.push(format!("{label}: {why}"));
         }
     }
 }
@@ -276,10 +283,12 @@ pub fn compare(template: &str, expansion: &str, rendered: &str, config: &Config)
             for container in &helm.containers {
                 if container.security_context_map().is_some() {
                     out.sections += 1;
+                    out.unpredicted.push(format!("{label} container {}: podsec renders no such workload", container.display_name()));
                 }
             }
             if helm.security_context_map().is_some() {
                 out.sections += 1;
+                out.unpredicted.push(format!("{label} pod: podsec renders no such workload"));
             }
             continue;
         };
@@ -330,6 +339,7 @@ pub fn compare(template: &str, expansion: &str, rendered: &str, config: &Config)
                 None => {
                     if container.security_context_map().is_some() {
                         out.sections += 1;
+                        out.unpredicted.push(format!("{section_label}: podsec renders no such container"));
                     }
                 }
             }
@@ -348,7 +358,16 @@ pub fn compare(template: &str, expansion: &str, rendered: &str, config: &Config)
                     codes.dedup();
                     codes
                 };
-                let (mine, theirs) = (codes(our_verdict.violations(level)), codes(helm_verdict.violations(level)));
+                // A violation in an undecided branch is a conditional one
+                // ("when ..."), not a claim about this rendering.
+                let violations = our_verdict.violations(level);
+                let unconditional: Vec<Finding> = violations
+                    .iter()
+                    .filter(|f| our_file.templates.guards(f.span).is_empty())
+                    .cloned()
+                    .collect();
+                let whole = whole && unconditional.len() == violations.len();
+                let (mine, theirs) = (codes(&unconditional), codes(helm_verdict.violations(level)));
                 let agrees = if whole { mine == theirs } else { mine.iter().all(|c| theirs.contains(c)) };
                 if !agrees {
                     out.verdict_mismatches.push(format!("{label} {level}: podsec {mine:?}, Helm {theirs:?}"));
@@ -364,11 +383,45 @@ pub fn compare(template: &str, expansion: &str, rendered: &str, config: &Config)
         }
         out.findings_compared += 1;
         let key = finding_key(&finding);
-        if !helm_findings.contains(&key) {
+        if !helm_findings.iter().any(|theirs| matches_with_unknowns(&key, theirs)) {
             out.contradicted.push(format!("{template}: {key}"));
         }
     }
     out
+}
+
+/// Whether `ours` reads as `theirs` where every name podsec left as a
+/// template action (`` container `{{ include "x.fullname" . }}` ``) may be
+/// anything.
+fn matches_with_unknowns(ours: &str, theirs: &str) -> bool {
+    if !ours.contains("{{") {
+        return ours == theirs;
+    }
+    // Literal text between wildcards: each quoted name with an action is one.
+    let mut literals = vec![String::new()];
+    for (i, part) in ours.split('`').enumerate() {
+        let last = literals.last_mut().unwrap();
+        if i % 2 == 1 && part.contains("{{") {
+            last.push('`');
+            literals.push("`".to_string());
+        } else if i % 2 == 1 {
+            last.push_str(&format!("`{part}`"));
+        } else {
+            last.push_str(part);
+        }
+    }
+    if literals.len() == 1 {
+        return ours == theirs;
+    }
+    let Some(rest) = theirs.strip_prefix(literals[0].as_str()) else { return false };
+    let mut rest = rest;
+    for literal in &literals[1..literals.len() - 1] {
+        match rest.find(literal.as_str()) {
+            Some(at) => rest = &rest[at + literal.len()..],
+            None => return false,
+        }
+    }
+    rest.ends_with(literals.last().unwrap().as_str())
 }
 
 fn within(inner: Span, outer: Span) -> bool {

@@ -19,6 +19,10 @@ use crate::syntax::Span;
 /// Nested `include`s deeper than this are unknown (Helm stops at 1,000;
 /// real charts nest a handful).
 const MAX_DEPTH: usize = 40;
+/// Functions that change the map given first (Sprig's `set`, `unset`,
+/// `merge`...), besides returning it.
+const MUTATE_FIRST: [&str; 8] =
+    ["set", "unset", "merge", "mergeOverwrite", "mustMerge", "mustMergeOverwrite", "deepMerge", "mustDeepMerge"];
 /// Evaluation steps per template, so that a hostile chart stays cheap.
 const MAX_STEPS: usize = 200_000;
 
@@ -448,8 +452,14 @@ impl<'a> Evaluator<'a> {
 
     /// The trim markers of the untaken rest of a chain.
     fn skip_rest(&mut self, arms: &[Arm], otherwise: &Option<(Action, Vec<Item>)>, end: &Option<Action>) {
-        // Only the `end`'s right marker can touch rendered text now.
-        let _ = (arms, otherwise);
+        // The action that closes the taken body (`{{- else -}}` after
+        // `127.0.0.1`) trims what the body rendered last; then only the
+        // `end`'s right marker touches rendered text.
+        let closer = arms.first().map(|a| &a.action).or(otherwise.as_ref().map(|(a, _)| a)).or(end.as_ref());
+        if let Some(closer) = closer {
+            self.evaluated(closer);
+        }
+        self.trim_next = None;
         if let Some(end) = end {
             self.evaluated(end);
         }
@@ -482,6 +492,9 @@ impl<'a> Evaluator<'a> {
             Some(items) if !items.is_empty() => {
                 self.evaluated(&arm.action);
                 for (key, item) in items {
+                    // Every pass reads the body as written: the range
+                    // action's `-}}` trims the start of each.
+                    self.trim_next = super::parse::trims_right(self.text, &arm.action).then_some((self.file, arm.action.span.end));
                     let flow = self.scoped(|this| {
                         let scope = this.scopes.last_mut().unwrap();
                         match declared.as_slice() {
@@ -573,12 +586,50 @@ impl<'a> Evaluator<'a> {
                 if let Some(piped) = piped {
                     args.push(piped);
                 }
-                self.call(&name, args)
+                let result = self.call(&name, args);
+                // Go's maps are shared: `set $ctx "k" v` and `mergeOverwrite
+                // $dst ...` change the map the variable holds.
+                if MUTATE_FIRST.contains(&name.as_str()) {
+                    if let Some(Operand::Var(variable, fields)) = command.get(1) {
+                        self.write_back(variable, fields, &result);
+                    }
+                }
+                result
             }
             _ if command.len() == 1 && piped.is_none() => self.operand(first, dot),
             // A value with arguments (a method call): not something Helm's
             // values have.
             _ => Val::Unknown,
+        }
+    }
+
+    /// Stores `value` where `$variable.fields` points, in the innermost
+    /// scope that declares the variable; unknown when `value` is.
+    fn write_back(&mut self, variable: &str, fields: &[String], value: &Val) {
+        if variable.is_empty() {
+            return;
+        }
+        let new_value = match value {
+            Val::Data(v) if v.data != Data::Unknown => (**v).clone(),
+            _ => V::new(Data::Unknown),
+        };
+        for scope in self.scopes.iter_mut().rev() {
+            let Some(slot) = scope.iter_mut().rev().find(|(n, _)| n == variable) else { continue };
+            let Val::Data(held) = &slot.1 else { return };
+            let mut updated = (**held).clone();
+            let mut here = &mut updated;
+            for field in fields {
+                if !matches!(here.data, Data::Map(_)) {
+                    return;
+                }
+                if here.get(field).is_none() {
+                    here.insert(field, None, V::empty_map());
+                }
+                here = here.get_mut(field).expect("inserted above");
+            }
+            *here = new_value;
+            slot.1 = Val::Data(Rc::new(updated));
+            return;
         }
     }
 
@@ -992,6 +1043,153 @@ impl<'a> Evaluator<'a> {
                 None => Val::Unknown,
             },
             "semverCompare" => Val::Unknown,
+            "set" => match (arg(0).known(), arg(1).text()) {
+                (Some(map), Some(key)) if matches!(map.data, Data::Map(_)) => {
+                    let mut map = map.clone();
+                    let value = match arg(2) {
+                        Val::Data(v) => (*v).clone(),
+                        Val::Text(e, false) => V::str(e.text),
+                        _ => V::new(Data::Unknown),
+                    };
+                    map.insert(&key, None, value);
+                    Val::Data(Rc::new(map))
+                }
+                _ => Val::Unknown,
+            },
+            "unset" => match (arg(0).known(), arg(1).text()) {
+                (Some(map), Some(key)) => {
+                    let mut map = map.clone();
+                    map.remove(&key);
+                    Val::Data(Rc::new(map))
+                }
+                _ => Val::Unknown,
+            },
+            "dig" => {
+                // dig "a" "b" default map
+                let (Some(map), Some(default)) = (args.last().and_then(Val::known), args.len().checked_sub(2).map(|i| args[i].clone())) else {
+                    return Val::Unknown;
+                };
+                let keys: Option<Vec<String>> = args[..args.len() - 2].iter().map(Val::text).collect();
+                let Some(keys) = keys else { return Val::Unknown };
+                let mut here = map;
+                for key in &keys {
+                    match &here.data {
+                        Data::Map(_) => match here.get(key) {
+                            Some(next) => here = next,
+                            None => return default,
+                        },
+                        Data::Unknown => return Val::Unknown,
+                        _ => return default,
+                    }
+                }
+                if here.data == Data::Unknown {
+                    return Val::Unknown;
+                }
+                Val::Data(Rc::new(here.clone()))
+            }
+            "until" | "untilStep" => {
+                let numbers: Option<Vec<i64>> = args.iter().map(|a| a.known().and_then(as_int)).collect();
+                let Some(numbers) = numbers else { return Val::Unknown };
+                let (start, stop, step) = match numbers.as_slice() {
+                    [n] => (0, *n, 1),
+                    [a, b, c] if *c != 0 => (*a, *b, *c),
+                    _ => return Val::Unknown,
+                };
+                let mut items = Vec::new();
+                let mut i = start;
+                while (step > 0 && i < stop) || (step < 0 && i > stop) {
+                    if items.len() >= 10_000 {
+                        return Val::Unknown;
+                    }
+                    items.push(V::new(Data::Int(i)));
+                    i += step;
+                }
+                Val::data(Data::List(items))
+            }
+            "add" | "sub" | "mul" | "div" | "mod" | "max" | "min" | "add1" | "sub1" => {
+                let numbers: Option<Vec<i64>> = args.iter().map(|a| a.known().and_then(as_int)).collect();
+                let Some(numbers) = numbers else { return Val::Unknown };
+                let result = match (name, numbers.as_slice()) {
+                    ("add1", [a]) => a.checked_add(1),
+                    ("sub1", [a]) => a.checked_sub(1),
+                    ("add", all) => all.iter().try_fold(0i64, |sum, n| sum.checked_add(*n)),
+                    ("mul", all) => all.iter().try_fold(1i64, |product, n| product.checked_mul(*n)),
+                    ("max", [first, rest @ ..]) => Some(rest.iter().fold(*first, |m, n| m.max(*n))),
+                    ("min", [first, rest @ ..]) => Some(rest.iter().fold(*first, |m, n| m.min(*n))),
+                    ("sub", [a, b]) => a.checked_sub(*b),
+                    ("div", [a, b]) => a.checked_div(*b),
+                    ("mod", [a, b]) => a.checked_rem(*b),
+                    _ => None,
+                };
+                result.map_or(Val::Unknown, |n| Val::data(Data::Int(n)))
+            }
+            "first" | "last" | "rest" | "initial" => match arg(0).known().map(|v| &v.data) {
+                Some(Data::List(items)) => match name {
+                    "first" => items.first().map_or(Val::data(Data::Null), |v| Val::Data(Rc::new(v.clone()))),
+                    "last" => items.last().map_or(Val::data(Data::Null), |v| Val::Data(Rc::new(v.clone()))),
+                    "rest" => Val::data(Data::List(items.iter().skip(1).cloned().collect())),
+                    _ => Val::data(Data::List(items[..items.len().saturating_sub(1)].to_vec())),
+                },
+                _ => Val::Unknown,
+            },
+            "has" => match (arg(0).known(), arg(1).known().map(|v| &v.data)) {
+                (Some(needle), Some(Data::List(items))) => Val::bool(items.iter().any(|i| i.data == needle.data)),
+                _ => Val::Unknown,
+            },
+            "append" | "mustAppend" | "prepend" | "mustPrepend" => match (arg(0).known().map(|v| &v.data), arg(1).known()) {
+                (Some(Data::List(items)), Some(item)) => {
+                    let mut items = items.clone();
+                    if name.contains("repend") {
+                        items.insert(0, item.clone());
+                    } else {
+                        items.push(item.clone());
+                    }
+                    Val::data(Data::List(items))
+                }
+                _ => Val::Unknown,
+            },
+            "concat" => {
+                let mut all = Vec::new();
+                for a in &args {
+                    match a.known().map(|v| &v.data) {
+                        Some(Data::List(items)) => all.extend(items.iter().cloned()),
+                        Some(Data::Null) => {}
+                        _ => return Val::Unknown,
+                    }
+                }
+                Val::data(Data::List(all))
+            }
+            "keys" => {
+                let mut keys = Vec::new();
+                for a in &args {
+                    match a.known().map(|v| &v.data) {
+                        Some(Data::Map(members)) => keys.extend(members.iter().map(|m| V::str(m.key.clone()))),
+                        _ => return Val::Unknown,
+                    }
+                }
+                Val::data(Data::List(keys))
+            }
+            "sortAlpha" => match arg(0).known().map(|v| &v.data) {
+                Some(Data::List(items)) => {
+                    let mut texts: Vec<String> = items.iter().map(V::to_text).collect();
+                    texts.sort();
+                    Val::data(Data::List(texts.into_iter().map(V::str).collect()))
+                }
+                _ => Val::Unknown,
+            },
+            "splitList" => match (arg(0).text(), arg(1).text()) {
+                (Some(separator), Some(text)) if !separator.is_empty() => {
+                    Val::data(Data::List(text.split(separator.as_str()).map(V::str).collect()))
+                }
+                _ => Val::Unknown,
+            },
+            "join" => match (arg(0).text(), arg(1).known().map(|v| &v.data)) {
+                (Some(separator), Some(Data::List(items))) => {
+                    Val::str(items.iter().map(V::to_text).collect::<Vec<_>>().join(&separator))
+                }
+                _ => Val::Unknown,
+            },
+            "kindOf" => arg(0).known().map_or(Val::Unknown, |v| Val::str(kind_of(v))),
             // Anything else (lookup, randAlphaNum, b64enc, sha256sum, ...):
             // unknown, and nothing is guessed.
             _ => Val::Unknown,
@@ -1302,4 +1500,62 @@ pub fn with_paths(values: V, prefix: &str) -> V {
         }
     }
     values
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::helm::parse;
+    use crate::helm::values::from_yaml;
+
+    /// `template` rendered with `values`, its defines in `helpers`.
+    fn render(template: &str, helpers: &str, values: &str) -> String {
+        let parsed = parse::parse(template);
+        let helper_template = parse::parse(helpers);
+        let mut defines = HashMap::new();
+        for (name, body) in &helper_template.defines {
+            defines.insert(name.clone(), Define { file: FileId(1), text: helpers, body });
+        }
+        let environment = Environment::default();
+        let values = with_paths(from_yaml(values, FileId(2)), "");
+        let root = root_context(values, &V::empty_map(), "chart/templates/t.yaml");
+        let evaluator = Evaluator::new(&defines, &environment, Rc::new(root));
+        evaluator.render(&SourceText { file: FileId(0), text: template, template: &parsed }).expansion.text
+    }
+
+    #[test]
+    fn every_pass_of_a_range_is_trimmed_as_written() {
+        let helpers = "{{- define \"roles\" -}}\n{{- range .Values.roles -}}\n{{ . }},\n{{- end -}}\n{{- end -}}";
+        let text = render("value: \"{{ include \"roles\" . }}\"\n", helpers, "roles: [master, data, ingest]\n");
+        assert_eq!(text, "value: \"master,data,ingest,\"\n");
+    }
+
+    #[test]
+    fn the_else_after_a_taken_branch_trims_what_it_rendered() {
+        let helpers = "{{- define \"ip\" -}}\n{{- if eq .Values.type \"ClusterIP\" -}}\n127.0.0.1\n{{- else -}}\n{{ .Values.ip }}\n{{- end -}}\n{{- end -}}";
+        let text = render("host: \"{{ include \"ip\" . }}\"\n", helpers, "type: ClusterIP\n");
+        assert_eq!(text, "host: \"127.0.0.1\"\n");
+    }
+
+    #[test]
+    fn set_changes_the_map_its_variable_holds() {
+        let template = "{{- $ctx := dict \"a\" 1 -}}\n{{- $_ := set $ctx \"user\" .Values.uid -}}\n{{- range $i := until 2 }}\nuser{{ $i }}: {{ $ctx.user }}\n{{- end }}\n";
+        assert_eq!(render(template, "", "uid: 1001\n"), "\nuser0: 1001\nuser1: 1001\n");
+    }
+
+    #[test]
+    fn a_half_known_include_inside_a_line_stays_one_action() {
+        let helpers = "{{- define \"fullname\" -}}\n{{- if contains \"x\" .Release.Name }}\n{{- .Release.Name }}\n{{- else }}\n{{- printf \"%s-x\" .Release.Name }}\n{{- end }}\n{{- end -}}";
+        let text = render("name: {{ include \"fullname\" . }}-cleanup\n", helpers, "");
+        assert_eq!(text, "name: {{ include \"fullname\" . }}-cleanup\n");
+    }
+
+    #[test]
+    fn the_bitnami_helper_drops_the_switch_and_a_privileged_container_s_capabilities() {
+        let template = "securityContext: {{- include \"common.compatibility.renderSecurityContext\" (dict \"secContext\" .Values.sc \"context\" $) | nindent 2 }}\n";
+        let values = "sc:\n  enabled: true\n  privileged: true\n  capabilities:\n    drop: [ALL]\n  runAsUser: 1001\nglobal:\n  compatibility:\n    omitEmptySeLinuxOptions: true\n";
+        assert_eq!(render(template, "", values), "securityContext:\n  privileged: true\n  runAsUser: 1001\n");
+        let forced = format!("{values}    openshift:\n      adaptSecurityContext: force\n");
+        assert_eq!(render(template, "", &forced), "securityContext:\n  privileged: true\n");
+    }
 }

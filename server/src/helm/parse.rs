@@ -77,7 +77,7 @@ pub struct Template {
 
 /// Parses a template's text.
 pub fn parse(text: &str) -> Template {
-    let actions = lex(text);
+    let actions: Vec<Action> = lex(text).into_iter().map(|a| keyword_before_field(text, a)).collect();
     let mut parser = Parser { text, actions: &actions, next: 0, at: 0, defines: Vec::new() };
     let (items, _) = parser.items(text.len());
     // What is left after a stray `end` is read at the top level too.
@@ -248,6 +248,22 @@ impl Parser<'_> {
             Stop::Eof => Item::Range { arm, otherwise: None, end: None },
         }
     }
+}
+
+/// Go reads a keyword right before a field or variable as the keyword
+/// (`{{- with.Values.podLabels }}`): so does the parser.
+fn keyword_before_field(text: &str, action: Action) -> Action {
+    if action.kind != ActionKind::Output {
+        return action;
+    }
+    let body = text.get(action.body.start..action.body.end).unwrap_or_default();
+    for (word, keyword) in [("if", Keyword::If), ("with", Keyword::With), ("range", Keyword::Range)] {
+        if body.strip_prefix(word).is_some_and(|rest| rest.starts_with(['.', '$'])) {
+            let body = Span::new(action.body.start + word.len(), action.body.end);
+            return Action { kind: ActionKind::Control(keyword), body, ..action };
+        }
+    }
+    action
 }
 
 /// `{{- ...`: the text before loses its trailing whitespace.
@@ -506,6 +522,14 @@ mod tests {
         assert!(matches!(&sub.commands[0][0], Operand::Sub(_, fields) if fields == &vec!["Values".to_string(), "y".to_string()]));
         assert_eq!(parse_pipeline("$i, $v := .Values.list").unwrap().declared, vec!["i".to_string(), "v".to_string()]);
         assert!(parse_pipeline("toYaml (").is_none());
+    }
+
+    #[test]
+    fn a_keyword_right_before_a_field_opens_a_block() {
+        let template = parse("{{- with.Values.podLabels }}\n{{ toYaml . }}\n{{- end }}\nx: 1\n");
+        let Item::With { arms, end, .. } = &template.items[0] else { panic!("{:?}", template.items) };
+        assert_eq!(arms[0].condition.commands[0][0], Operand::Field(vec!["Values".into(), "podLabels".into()]));
+        assert!(end.is_some());
     }
 
     #[test]
