@@ -116,7 +116,7 @@ impl Known<'_> {
     /// line and every line below it that belongs to it.
     fn knows_entry(&self, key: Span) -> bool {
         let start = line_start(self.text, key.start);
-        let end = block_end(self.text, key.start);
+        let end = block_end(self.text, self.file, key.start);
         self.knows(Span::new(start, end.max(key.end)))
     }
 
@@ -127,8 +127,18 @@ impl Known<'_> {
     fn knows_keys(&self, holder: &Node) -> bool {
         let Some(first) = holder.as_mapping().and_then(|entries| entries.first()) else { return false };
         let column = first.key.span.start - line_start(self.text, first.key.span.start);
-        let end = block_end(self.text, first.key.span.start);
-        let lines = &self.text[line_start(self.text, first.key.span.start)..end];
+        let start = line_start(self.text, first.key.span.start);
+        // The holder's lines: up to the first one left of its keys.
+        let mut end = start;
+        for line in self.text[start..].split_inclusive('\n') {
+            let content = line.trim_start();
+            let indent = line.len() - content.len();
+            if !content.trim().is_empty() && !content.starts_with('#') && !content.starts_with("{{") && indent < column {
+                break;
+            }
+            end += line.len();
+        }
+        let lines = &self.text[start..end.max(holder.span.end)];
         let inserted_here = lines.lines().any(|line| {
             let content = line.trim_start();
             content.starts_with("{{") && line.len() - content.len() <= column
@@ -142,9 +152,10 @@ fn line_start(text: &str, at: usize) -> usize {
 }
 
 /// Where the lines that belong to the node at `at` end: the first line
-/// after it, not blank and not a template action, indented no deeper than
-/// `at`'s column.
-fn block_end(text: &str, at: usize) -> usize {
+/// after it, not blank, indented no deeper than `at`'s column; a line that
+/// holds only a control action (`{{- if }}`, `{{- end }}`) does not end it,
+/// one that inserts content at that column or left of it does.
+fn block_end(text: &str, file: &ParsedFile, at: usize) -> usize {
     let column = at - line_start(text, at);
     let mut offset = text[at..].find('\n').map_or(text.len(), |p| at + p + 1);
     while offset < text.len() {
@@ -152,8 +163,15 @@ fn block_end(text: &str, at: usize) -> usize {
         let line = &text[offset..line_end];
         let content = line.trim_start();
         let indent = line.len() - content.len();
-        if !content.is_empty() && !content.starts_with('#') && !content.starts_with("{{") && indent <= column {
-            return offset;
+        if !content.is_empty() && !content.starts_with('#') && indent <= column {
+            if !content.starts_with("{{") {
+                return offset;
+            }
+            let action_at = offset + indent;
+            let inserted = file.templates.inserted.iter().find(|i| i.action.start == action_at);
+            if inserted.is_some_and(|i| i.column <= column) {
+                return offset;
+            }
         }
         offset = line_end + 1;
     }

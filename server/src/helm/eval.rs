@@ -280,7 +280,19 @@ impl<'a> Evaluator<'a> {
                 let text = v.to_text();
                 self.push_value_text(&text, &v, action);
             }
-            _ => self.residual(action),
+            _ => {
+                // `{{- include "x" . | nindent 8 }}` whose `{{-` met text
+                // already trimmed by an action before it (`{{- end -}}`):
+                // Helm starts the block on a line of its own, so does the
+                // action left here, rather than after the line's value.
+                if let Some(spaces) = nindent_of(pipe) {
+                    let line = self.out.text.rsplit('\n').next().unwrap_or_default().trim_end();
+                    if !line.trim().is_empty() && !line.ends_with(':') {
+                        self.out.push_glue(&format!("\n{}", " ".repeat(spaces)));
+                    }
+                }
+                self.residual(action)
+            }
         }
     }
 
@@ -340,6 +352,63 @@ impl<'a> Evaluator<'a> {
     }
 
     fn conditional(
+        &mut self,
+        arms: &[Arm],
+        otherwise: &Option<(Action, Vec<Item>)>,
+        end: &Option<Action>,
+        dot: &Val,
+        with: bool,
+    ) -> Flow {
+        let mark = (self.out.text.len(), self.out.pieces.len(), self.trim_next);
+        let flow = self.conditional_chain(arms, otherwise, end, dot, with);
+        // An undecided chain whose every branch renders nothing renders
+        // nothing whichever way it goes: gone, as Helm's output has it
+        // (its markers still trim), rather than an unknown left in place.
+        let chain: Vec<Span> = arms
+            .iter()
+            .map(|a| a.action.span)
+            .chain(otherwise.iter().map(|(a, _)| a.span))
+            .chain(end.iter().map(|a| a.span))
+            .collect();
+        let added = &self.out.pieces[mark.1.min(self.out.pieces.len())..];
+        // A chain action left in place, maybe joined to the blank text
+        // before it.
+        let is_chain = |p: &crate::provenance::Piece| {
+            p.origin.file == self.file
+                && chain.iter().any(|c| {
+                    let o = p.origin.span;
+                    o.start <= c.start
+                        && c.end == o.end
+                        && self.text.get(o.start..c.start).is_some_and(|t| t.trim().is_empty())
+                })
+        };
+        let left_open = added.iter().any(is_chain);
+        let only_chain = added.iter().all(|p| is_chain(p) || self.out.text[p.span.start..p.span.end].trim().is_empty())
+            && self.out.pieces.get(mark.1.wrapping_sub(1)).is_none_or(|p| p.span.end <= mark.0);
+        // Text outside pieces (glue) must be blank too.
+        let mut glue_blank = true;
+        let mut at = mark.0;
+        for p in added {
+            glue_blank &= self.out.text.get(at..p.span.start).is_none_or(|t| t.trim().is_empty());
+            at = p.span.end;
+        }
+        glue_blank &= self.out.text.get(at..).is_none_or(|t| t.trim().is_empty());
+        if left_open && only_chain && glue_blank {
+            self.out.text.truncate(mark.0);
+            self.out.pieces.truncate(mark.1);
+            self.trim_next = mark.2;
+            if let Some(first) = arms.first() {
+                self.evaluated(&first.action);
+            }
+            if let Some(end) = end {
+                self.evaluated(end);
+            }
+            return Flow::Normal;
+        }
+        flow
+    }
+
+    fn conditional_chain(
         &mut self,
         arms: &[Arm],
         otherwise: &Option<(Action, Vec<Item>)>,
@@ -1233,6 +1302,14 @@ fn indents(pipe: &Pipeline) -> bool {
     matches!(pipe.commands.last().and_then(|c| c.first()), Some(Operand::Ident(name)) if name == "nindent" || name == "indent")
 }
 
+/// `N` of a pipeline ending in `nindent N`.
+fn nindent_of(pipe: &Pipeline) -> Option<usize> {
+    match pipe.commands.last()?.as_slice() {
+        [Operand::Ident(name), Operand::Int(n)] if name == "nindent" && *n >= 0 => Some(*n as usize),
+        _ => None,
+    }
+}
+
 fn contains_unknown(v: &V) -> bool {
     match &v.data {
         Data::Unknown => true,
@@ -1535,6 +1612,15 @@ mod tests {
         let helpers = "{{- define \"ip\" -}}\n{{- if eq .Values.type \"ClusterIP\" -}}\n127.0.0.1\n{{- else -}}\n{{ .Values.ip }}\n{{- end -}}\n{{- end -}}";
         let text = render("host: \"{{ include \"ip\" . }}\"\n", helpers, "type: ClusterIP\n");
         assert_eq!(text, "host: \"127.0.0.1\"\n");
+    }
+
+    #[test]
+    fn an_undecided_branch_that_renders_nothing_either_way_is_gone() {
+        let template = "spec:\n  containers: []\n  {{- if semverCompare \">=1.19-0\" .Capabilities.KubeVersion.Version }}\n  {{- with .Values.spread }}\n  topologySpreadConstraints: {{ toYaml . }}\n  {{- end }}\n  {{- end }}\n  hostNetwork: false\n";
+        assert_eq!(render(template, "", "spread: []\n"), "spec:\n  containers: []\n  hostNetwork: false\n");
+        // With something to render, both ways stay.
+        let kept = render(template, "", "spread: [a]\n");
+        assert!(kept.contains("{{- if semverCompare") && kept.contains("topologySpreadConstraints: - a"), "{kept}");
     }
 
     #[test]

@@ -197,11 +197,75 @@ fn format_float(f: f64) -> String {
 /// plain `yes`/`on` are booleans and keys are strings.
 pub fn from_yaml(text: &str, file: FileId) -> V {
     let parsed = syntax::parse(text);
-    let root = parsed.documents.iter().find_map(|d| d.root.as_ref());
-    match root {
+    let document = parsed.documents.iter().find(|d| d.root.is_some());
+    let mut values = match document.and_then(|d| d.root.as_ref()) {
         Some(node) => from_node(node, file),
         None => V::empty_map(),
+    };
+    // What the positioned reader stops at (a flow list closed at its key's
+    // column, which Helm's YAML reader takes) the rest is read without
+    // positions, so that the values in force are Helm's.
+    let error_at = parsed.documents.iter().flat_map(|d| &d.errors).map(|e| e.span.start).min();
+    if let Some(error_at) = error_at {
+        if let Ok(whole) = serde_yaml::from_str::<serde_yaml::Value>(text) {
+            graft(&mut values, &whole, error_at);
+        }
     }
+    values
+}
+
+/// Completes `values`, read up to `error_at`, with `whole`: what lies
+/// wholly before the error keeps its positions, the rest comes from
+/// `whole` without them.
+fn graft(values: &mut V, whole: &serde_yaml::Value, error_at: usize) {
+    let serde_yaml::Value::Mapping(entries) = whole else { return };
+    if !matches!(values.data, Data::Map(_)) {
+        *values = from_serde(whole);
+        return;
+    }
+    // The last entry read may have been cut short by the error.
+    let last_read = values.members().last().map(|m| m.key.clone());
+    for (key, value) in entries {
+        let Some(key) = serde_key(key) else { continue };
+        let whole = |v: &V| v.origin.is_some_and(|o| o.span.end < error_at) && last_read.as_deref() != Some(key.as_str());
+        match values.get_mut(&key) {
+            Some(existing) if whole(existing) => {}
+            Some(existing) if matches!(existing.data, Data::Map(_)) && value.is_mapping() => graft(existing, value, error_at),
+            Some(existing) => *existing = from_serde(value),
+            None => values.insert(&key, None, from_serde(value)),
+        }
+    }
+}
+
+fn serde_key(key: &serde_yaml::Value) -> Option<String> {
+    match key {
+        serde_yaml::Value::String(s) => Some(s.clone()),
+        serde_yaml::Value::Bool(b) => Some(b.to_string()),
+        serde_yaml::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A value read without positions.
+fn from_serde(value: &serde_yaml::Value) -> V {
+    let data = match value {
+        serde_yaml::Value::Null => Data::Null,
+        serde_yaml::Value::Bool(b) => Data::Bool(*b),
+        serde_yaml::Value::Number(n) => match n.as_i64() {
+            Some(i) => Data::Int(i),
+            None => Data::Float(n.as_f64().unwrap_or_default()),
+        },
+        serde_yaml::Value::String(s) => Data::Str(s.clone()),
+        serde_yaml::Value::Sequence(items) => Data::List(items.iter().map(from_serde).collect()),
+        serde_yaml::Value::Mapping(entries) => Data::Map(
+            entries
+                .iter()
+                .filter_map(|(k, v)| Some(Member { key: serde_key(k)?, key_origin: None, value: from_serde(v) }))
+                .collect(),
+        ),
+        serde_yaml::Value::Tagged(tagged) => return from_serde(&tagged.value),
+    };
+    V::new(data)
 }
 
 /// A positioned YAML node as a value.
@@ -536,6 +600,16 @@ extraVolumes: [a, b]
         assert_eq!(data("f"), Data::Float(1.5));
         assert_eq!(data("g"), Data::Null);
         assert_eq!(data("h"), Data::Str("RuntimeDefault".into()));
+    }
+
+    #[test]
+    fn what_the_positioned_reader_stops_at_is_read_as_helm_reads_it() {
+        let text = "a:\n  uid: 1001\nb:\n  args: [\n    \"-dev\"\n  ]\nc:\n  enabled: true\n";
+        let values = from_yaml(text, FileId(0));
+        let uid = values.get("a").unwrap().get("uid").unwrap();
+        assert_eq!((uid.data.clone(), uid.origin.is_some()), (Data::Int(1001), true));
+        assert_eq!(values.get("b").unwrap().get("args").unwrap().to_text(), "[-dev]");
+        assert_eq!(values.get("c").unwrap().get("enabled").unwrap().data, Data::Bool(true));
     }
 
     #[test]
