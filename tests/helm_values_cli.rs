@@ -57,7 +57,7 @@ fn an_override_file_and_a_set_argument_move_the_findings_to_the_values_that_caus
     assert_eq!(
         finding_heads(&cli::stdout(&defaults)),
         [
-            "webapp-prom/templates/deployment.yaml:64:11: warning[pss/restrictedVolumes]",
+            "webapp-prom/templates/deployment.yaml:72:11: warning[pss/restrictedVolumes]",
             "webapp-prom/values.yaml:57:15: warning[sensitive-host-path]",
             "webapp-prom/values.yaml:64:3: information[read-only-root-filesystem]",
         ],
