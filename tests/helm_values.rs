@@ -242,6 +242,9 @@ fn a_production_override_deletes_a_default_with_null_and_holds_its_own_findings(
     // `fsGroup: null` deleted the default; the replaced volume list has no
     // hostPath left.
     assert!(!deployment.1.text.contains("fsGroup") && !deployment.1.text.contains("hostPath"), "{}", deployment.1.text);
+    // A null for a key the defaults lack is kept, as Helm keeps it: unset.
+    let cronjob = &judged.analysis.expansions.iter().find(|(_, e)| e.text.contains("kind: CronJob")).unwrap().1.text;
+    assert!(cronjob.contains("readOnlyRootFilesystem: null"), "{cronjob}");
 }
 
 #[test]

@@ -355,14 +355,25 @@ pub fn merge(base: &mut V, over: V) {
         (Data::Map(_), Data::Map(members)) => {
             for member in members {
                 if member.value.data == Data::Null {
-                    base.remove(&member.key);
+                    if base.get(&member.key).is_some() {
+                        base.remove(&member.key);
+                    } else {
+                        // A null the defaults do not have stays, as Helm
+                        // keeps it (`toYaml` writes `key: null`); without
+                        // an origin, `drop_nulls` leaves it too.
+                        base.insert(&member.key, member.key_origin, V::null());
+                    }
                     continue;
                 }
                 match base.get_mut(&member.key) {
                     Some(existing) if matches!(existing.data, Data::Map(_)) && matches!(member.value.data, Data::Map(_)) => {
                         merge(existing, member.value);
                     }
-                    _ => base.insert(&member.key, member.key_origin, member.value),
+                    _ => {
+                        let mut value = member.value;
+                        keep_nulls(&mut value);
+                        base.insert(&member.key, member.key_origin, value)
+                    }
                 }
             }
             if over.origin.is_some() && base.origin.is_none() {
@@ -372,6 +383,19 @@ pub fn merge(base: &mut V, over: V) {
         (_, data) => {
             base.data = data;
             base.origin = over.origin;
+        }
+    }
+}
+
+/// Marks the nulls of a map the defaults do not have as kept (no origin):
+/// Helm keeps them.
+fn keep_nulls(value: &mut V) {
+    if let Data::Map(members) = &mut value.data {
+        for member in members {
+            if member.value.data == Data::Null {
+                member.value.origin = None;
+            }
+            keep_nulls(&mut member.value);
         }
     }
 }
@@ -398,8 +422,8 @@ pub fn coalesce(over: &mut V, defaults: &V) {
     }
 }
 
-/// Removes the keys set to `null` everywhere below (what is left of a
-/// user's `null` when there was no default to delete).
+/// Removes the keys set to `null` everywhere below (the defaults' own
+/// nulls, which Helm drops), but the user's nulls that `merge` kept.
 pub fn drop_nulls(value: &mut V) {
     if let Data::Map(members) = &mut value.data {
         members.retain(|m| m.value.data != Data::Null || m.value.origin.is_none());
@@ -585,6 +609,12 @@ extraVolumes: [a, b]
         let volumes = values.get("extraVolumes").unwrap();
         assert_eq!(volumes.origin.unwrap().file, FileId(1));
         assert_eq!(values.get("podSecurityContext").unwrap().get("fsGroup").unwrap().data, Data::Int(1001));
+        // A null for a key the defaults lack stays, and renders as null.
+        merge(&mut values, from_yaml("podSecurityContext:\n  runAsUser: null\n  fsGroup: null\nnew:\n  a: null\n", FileId(2)));
+        drop_nulls(&mut values);
+        let pod = values.get("podSecurityContext").unwrap();
+        assert_eq!((pod.get("runAsUser").map(|v| v.data.clone()), pod.get("fsGroup")), (Some(Data::Null), None));
+        assert_eq!(values.get("new").unwrap().get("a").unwrap().data, Data::Null);
     }
 
     #[test]
