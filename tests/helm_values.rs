@@ -155,7 +155,11 @@ fn openshift_adaptation_leaves_the_ids_out_as_the_bitnami_helper_does() {
 
     // `auto` adapts only on a cluster that is OpenShift.
     let auto = judge(CACHESTORE, &[], &[], &Environment { openshift: true });
-    assert!(!auto.findings().iter().any(|f| f.contains("low-user-id") || f.contains("pod-only-field")), "{:?}", auto.findings());
+    assert!(
+        !auto.findings().iter().any(|f| f.contains("low-user-id") || f.contains("pod-only-field")),
+        "{:?}",
+        auto.findings()
+    );
 }
 
 #[test]
@@ -189,14 +193,20 @@ fn set_arguments_override_files_and_carry_their_own_findings() {
         &Environment::default(),
     );
     let findings = judged.findings();
-    assert!(findings.contains(&"--set containerSecurityContext.runAsUser=0:36 pss/runAsUser".to_string()), "{findings:?}");
+    assert!(
+        findings.contains(&"--set containerSecurityContext.runAsUser=0:36 pss/runAsUser".to_string()),
+        "{findings:?}"
+    );
     // `--set` wins over the file: neither privileged nor the host network.
     assert!(
         !findings.iter().any(|f| f.ends_with("pss/privileged") || f.ends_with("pss/hostNamespaces")),
         "{findings:?}"
     );
     // What the file sets and `--set` leaves alone still counts.
-    assert!(findings.contains(&"ci/privileged-values.yaml:7:29 pss/allowPrivilegeEscalation".to_string()), "{findings:?}");
+    assert!(
+        findings.contains(&"ci/privileged-values.yaml:7:29 pss/allowPrivilegeEscalation".to_string()),
+        "{findings:?}"
+    );
 }
 
 #[test]
@@ -217,11 +227,15 @@ fn prometheus_style_defaults_judge_the_range_over_volumes_and_skip_switched_off_
     // `debug.enabled` is false: Helm renders no debug container.
     assert!(!judged.findings().iter().any(|f| f.contains("privileged")));
     assert!(judged.analysis.expansions.iter().all(|(_, e)| !e.text.contains("name: debug")));
-    let deployment = &judged.analysis.expansions.iter().find(|(_, e)| e.text.contains("kind: Deployment")).unwrap().1.text;
+    let deployment =
+        &judged.analysis.expansions.iter().find(|(_, e)| e.text.contains("kind: Deployment")).unwrap().1.text;
     // A range in a define, trimmed on every pass as Helm trims it; a
     // values list Helm reads though it closes at its key's column; a
     // branch on the cluster's version that renders nothing either way.
-    assert!(deployment.contains("- --config.watched-dirs=/etc/config,/etc/rules\n            - --log.level=info\n"), "{deployment}");
+    assert!(
+        deployment.contains("- --config.watched-dirs=/etc/config,/etc/rules\n            - --log.level=info\n"),
+        "{deployment}"
+    );
     assert!(!deployment.contains("semverCompare"), "{deployment}");
 }
 
@@ -269,7 +283,12 @@ fn a_values_switch_turns_on_a_branch_whose_findings_land_in_values_yaml() {
 
     // Files in order, then `--set`: the debug container switched off
     // again, the production file's own findings kept.
-    let both = judge(WEBAPP, &["ci/debug-values.yaml", "ci/prod-values.yaml"], &["debug.enabled=false"], &Environment::default());
+    let both = judge(
+        WEBAPP,
+        &["ci/debug-values.yaml", "ci/prod-values.yaml"],
+        &["debug.enabled=false"],
+        &Environment::default(),
+    );
     assert!(!both.findings().iter().any(|f| f.contains("privileged")), "{:?}", both.findings());
     assert!(both.findings().contains(&"ci/prod-values.yaml:11:9 pss/capabilities_restricted".to_string()));
 }

@@ -68,7 +68,8 @@ fn an_override_file_and_a_set_argument_move_the_findings_to_the_values_that_caus
 
 #[test]
 fn json_output_names_the_values_path_and_the_template_that_puts_it() {
-    let output = cli::run(&fixtures(), &["check", "cachestore", "-f", "cachestore/ci/metrics-values.yaml", "--format", "json"]);
+    let output =
+        cli::run(&fixtures(), &["check", "cachestore", "-f", "cachestore/ci/metrics-values.yaml", "--format", "json"]);
     let findings = cli::json(&output);
     let at = |path: &str, line: u64, rule: &str| {
         findings
@@ -87,7 +88,9 @@ fn json_output_names_the_values_path_and_the_template_that_puts_it() {
     );
     // `containerSecurityContext.fsGroup: null` deleted the default, and the
     // exporter subchart is off: neither is reported.
-    assert!(!findings.iter().any(|f| f["rule"] == "pod-only-field" || f["path"].as_str().unwrap().contains("exporter")));
+    assert!(!findings
+        .iter()
+        .any(|f| f["rule"] == "pod-only-field" || f["path"].as_str().unwrap().contains("exporter")));
     assert_eq!(cli::code(&output), 0);
 }
 

@@ -84,16 +84,26 @@ fn values_rendered_as_helm_renders_them() {
     for chart in &charts {
         let mut values_files = vec![None];
         values_files.extend(
-            sorted_entries(&chart.join("ci")).into_iter().filter(|p| p.extension().is_some_and(|e| e == "yaml")).map(Some),
+            sorted_entries(&chart.join("ci"))
+                .into_iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+                .map(Some),
         );
         for values in &values_files {
             renders += 1;
             let helm = helm_render(&python, chart, values.as_deref());
             let ours = podsec_render(chart, values.as_deref(), &config);
-            let context = format!("{} with {}", chart.display(), values.as_deref().map_or("its defaults".into(), |v| v.display().to_string()));
+            let context = format!(
+                "{} with {}",
+                chart.display(),
+                values.as_deref().map_or("its defaults".into(), |v| v.display().to_string())
+            );
             for (template, rendered) in &helm {
                 let Some(expansion) = ours.get(template) else {
-                    assert!(rendered.trim().is_empty() || !rendered.contains("containers:"), "{context}: podsec does not render {template}");
+                    assert!(
+                        rendered.trim().is_empty() || !rendered.contains("containers:"),
+                        "{context}: podsec does not render {template}"
+                    );
                     continue;
                 };
                 let comparison = compare::compare(template, expansion, rendered, &config);

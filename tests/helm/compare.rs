@@ -133,7 +133,8 @@ impl Known<'_> {
         for line in self.text[start..].split_inclusive('\n') {
             let content = line.trim_start();
             let indent = line.len() - content.len();
-            if !content.trim().is_empty() && !content.starts_with('#') && !content.starts_with("{{") && indent < column {
+            if !content.trim().is_empty() && !content.starts_with('#') && !content.starts_with("{{") && indent < column
+            {
                 break;
             }
             end += line.len();
@@ -260,7 +261,13 @@ fn compare_section(
         if predicted {
             out.sections_predicted += 1;
         } else {
-            let why = if ours.is_none() && !whole { "podsec renders none, and something unknown may add it" } else if !whole { "unknown text in or around it" } else { "fields differ or unknown" };
+            let why = if ours.is_none() && !whole {
+                "podsec renders none, and something unknown may add it"
+            } else if !whole {
+                "unknown text in or around it"
+            } else {
+                "fields differ or unknown"
+            };
             out.unpredicted.push(format!("{label}: {why}"));
         }
     }
@@ -301,7 +308,10 @@ pub fn compare(template: &str, expansion: &str, rendered: &str, config: &Config)
             for container in &helm.containers {
                 if container.security_context_map().is_some() {
                     out.sections += 1;
-                    out.unpredicted.push(format!("{label} container {}: podsec renders no such workload", container.display_name()));
+                    out.unpredicted.push(format!(
+                        "{label} container {}: podsec renders no such workload",
+                        container.display_name()
+                    ));
                 }
             }
             if helm.security_context_map().is_some() {
@@ -326,7 +336,8 @@ pub fn compare(template: &str, expansion: &str, rendered: &str, config: &Config)
                     out.fields_compared += 1;
                     let helm_text = helm_value.map_or("false".to_string(), canonical);
                     if canonical(&entry.value) != helm_text {
-                        out.mismatches.push(format!("{label} {field}: podsec {}, Helm {helm_text}", canonical(&entry.value)));
+                        out.mismatches
+                            .push(format!("{label} {field}: podsec {}, Helm {helm_text}", canonical(&entry.value)));
                     }
                 }
                 None if known.knows_keys(ours.spec) => {
@@ -379,11 +390,8 @@ pub fn compare(template: &str, expansion: &str, rendered: &str, config: &Config)
                 // A violation in an undecided branch is a conditional one
                 // ("when ..."), not a claim about this rendering.
                 let violations = our_verdict.violations(level);
-                let unconditional: Vec<Finding> = violations
-                    .iter()
-                    .filter(|f| our_file.templates.guards(f.span).is_empty())
-                    .cloned()
-                    .collect();
+                let unconditional: Vec<Finding> =
+                    violations.iter().filter(|f| our_file.templates.guards(f.span).is_empty()).cloned().collect();
                 let whole = whole && unconditional.len() == violations.len();
                 let (mine, theirs) = (codes(&unconditional), codes(helm_verdict.violations(level)));
                 let agrees = if whole { mine == theirs } else { mine.iter().all(|c| theirs.contains(c)) };

@@ -705,9 +705,9 @@ impl<'a> Evaluator<'a> {
     fn and_or(&mut self, and: bool, operands: &[Operand], dot: &Val, piped: Option<Val>) -> Val {
         let mut values: Vec<Val> = Vec::new();
         let mut unknown = false;
-        let mut evaluate = operands.iter().map(|o| Some(o)).chain(std::iter::once(None));
+        let evaluate = operands.iter().map(Some).chain(std::iter::once(None));
         let mut piped = piped;
-        while let Some(next) = evaluate.next() {
+        for next in evaluate {
             let value = match next {
                 Some(operand) => self.operand(operand, dot),
                 None => match piped.take() {
@@ -716,15 +716,9 @@ impl<'a> Evaluator<'a> {
                 },
             };
             match value.truthy() {
-                Some(t) if t != and => {
-                    // Decides, whatever came before, unless something before was unknown.
-                    if !unknown {
-                        return value;
-                    }
-                    // An unknown before a decisive one: still decided for
-                    // truthiness, which is what conditions use.
-                    return value;
-                }
+                // Decides, even after an unknown one: for truthiness,
+                // which is what conditions use.
+                Some(t) if t != and => return value,
                 Some(_) => {}
                 None => unknown = true,
             }
