@@ -11,6 +11,8 @@
 //!   rendering are those on Helm's;
 //! - every finding podsec reports on known text is reported on Helm's
 //!   rendering too.
+//!
+//! And `--set` arguments read as Helm's own parser reads them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,6 +20,7 @@ use std::process::Command;
 
 use podsec::chart_files::load_chart;
 use podsec::config::Config;
+use podsec::helm::values::{apply_set, Data, V};
 use podsec::helm::{self, eval::Environment, ChartFile, Overrides};
 use podsec::provenance::FileId;
 
@@ -130,4 +133,45 @@ fn values_rendered_as_helm_renders_them() {
         total.verdicts_compared,
         total.findings_compared
     );
+}
+
+/// A value as JSON, for comparing with what Helm's Python binding prints.
+fn json(v: &V) -> serde_json::Value {
+    match &v.data {
+        Data::Null | Data::Unknown => serde_json::Value::Null,
+        Data::Bool(b) => (*b).into(),
+        Data::Int(i) => (*i).into(),
+        Data::Float(f) => (*f).into(),
+        Data::Str(s) => s.clone().into(),
+        Data::List(items) => items.iter().map(json).collect::<Vec<_>>().into(),
+        Data::Map(members) => {
+            members.iter().map(|m| (m.key.clone(), json(&m.value))).collect::<serde_json::Map<_, _>>().into()
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs Helm's template engine: PODSEC_HELM_PYTHON, a Python with helm-python-sdk (.ci/run installs it)"]
+fn set_arguments_read_as_helm_reads_them() {
+    let python = std::env::var("PODSEC_HELM_PYTHON").expect("PODSEC_HELM_PYTHON: a Python with helm-python-sdk");
+    let expressions = [
+        "containerSecurityContext.runAsUser=0,podSecurityContext.enabled=false",
+        "securityContext.capabilities.add={NET_ADMIN,SYS_TIME}",
+        "ports={80,443},ratio=1.5,negative=-3,octal=007,empty=",
+        "extraVolumes[1].hostPath=/var/log,extraVolumes[0].name=tmp",
+        "annotations.example\\.com/reason=a\\,b,flag=true,nothing=null",
+        "sidecars[0].securityContext.privileged=true",
+        "a[0]=1,a[2]=3,b.c=1,b=2,m.n[1].o=1",
+        "q=\"quoted\",l={},x=1e3,y=0x10,t=True,f=FALSE,n=Null",
+        "big=12345678901234567890,u=0,v=-0,w=+5,s=a=b",
+    ];
+    for expression in expressions {
+        let script = "import json, sys, helm_python; print(json.dumps(helm_python.parse_set_string(sys.argv[1])))";
+        let output = Command::new(&python).args(["-c", script, expression]).output().expect("run Python");
+        assert!(output.status.success(), "{expression}: {}", String::from_utf8_lossy(&output.stderr));
+        let helm: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let mut ours = V::empty_map();
+        apply_set(&mut ours, FileId(0), expression, false).unwrap_or_else(|e| panic!("{expression}: {e:?}"));
+        assert_eq!(json(&ours), helm, "--set {expression}");
+    }
 }

@@ -465,10 +465,11 @@ fn set_scalar(raw: &str) -> Data {
     if let Some(list) = raw.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
         return Data::List(split_unescaped(list, ',').into_iter().map(|item| V::new(set_scalar(item))).collect());
     }
+    // Helm's strvals ignores case for these.
     match raw {
-        "true" => Data::Bool(true),
-        "false" => Data::Bool(false),
-        "null" => Data::Null,
+        _ if raw.eq_ignore_ascii_case("true") => Data::Bool(true),
+        _ if raw.eq_ignore_ascii_case("false") => Data::Bool(false),
+        _ if raw.eq_ignore_ascii_case("null") => Data::Null,
         _ => match raw.parse::<i64>() {
             // Helm keeps a leading zero as a string.
             Ok(i) if !(raw.len() > 1 && raw.starts_with('0')) => Data::Int(i),
@@ -493,7 +494,12 @@ fn set_path(values: &mut V, key: &str, key_origin: Location, leaf: V) -> Result<
         };
         let name = unescape(name);
         if last && index.is_none() && leaf.data == Data::Null {
-            here.remove(&name);
+            // As in a values file: deletes what is set, else stays a null.
+            if here.get(&name).is_some() {
+                here.remove(&name);
+            } else {
+                here.insert(&name, Some(key_origin), V::null());
+            }
             return Ok(());
         }
         if here.get(&name).is_none() || (index.is_none() && !last && !matches!(here.get(&name).unwrap().data, Data::Map(_))) {
