@@ -288,7 +288,7 @@ pub fn from_node(node: &Node, file: FileId) -> V {
         syntax::Value::Mapping(entries) => {
             let mut members: Vec<Member> = Vec::new();
             for entry in entries {
-                let key = entry.key.as_str().unwrap_or_default().to_string();
+                let key = key_text(&entry.key);
                 let member = Member {
                     key: key.clone(),
                     key_origin: Some(Location::new(file, entry.key.span)),
@@ -304,6 +304,19 @@ pub fn from_node(node: &Node, file: FileId) -> V {
         }
         syntax::Value::Sequence(items) => V::at(Data::List(items.iter().map(|i| from_node(i, file)).collect()), origin),
         syntax::Value::Alias => V::at(Data::Null, origin),
+    }
+}
+
+/// A mapping key as Helm reads it: through JSON, so a plain key YAML 1.1
+/// reads as a boolean (`y`, `on`) is the string `true` or `false`.
+fn key_text(key: &Node) -> String {
+    let text = key.as_str().unwrap_or_default();
+    match &key.value {
+        syntax::Value::Scalar(scalar) if scalar.style == ScalarStyle::Plain && scalar.tag.is_none() => match plain_scalar(text) {
+            Data::Bool(b) => b.to_string(),
+            _ => text.to_string(),
+        },
+        _ => text.to_string(),
     }
 }
 
@@ -625,7 +638,7 @@ extraVolumes: [a, b]
 
     #[test]
     fn plain_scalars_are_typed_as_helm_reads_them_and_quoted_ones_are_strings() {
-        let values = from_yaml("a: 1000\nb: \"1000\"\nc: yes\nd: 'false'\ne: 0x1F\nf: 1.5\ng: ~\nh: RuntimeDefault\n", FileId(0));
+        let values = from_yaml("a: 1000\nb: \"1000\"\nc: yes\nd: 'false'\ne: 0x1F\nf: 1.5\ng: ~\nh: RuntimeDefault\ny: 1\n'n': 2\n", FileId(0));
         let data = |k: &str| values.get(k).unwrap().data.clone();
         assert_eq!(data("a"), Data::Int(1000));
         assert_eq!(data("b"), Data::Str("1000".into()));
@@ -636,6 +649,8 @@ extraVolumes: [a, b]
         assert_eq!(data("f"), Data::Float(1.5));
         assert_eq!(data("g"), Data::Null);
         assert_eq!(data("h"), Data::Str("RuntimeDefault".into()));
+        // A plain `y` key is YAML 1.1's true; a quoted one stays itself.
+        assert_eq!((data("true"), data("n")), (Data::Int(1), Data::Int(2)));
     }
 
     #[test]
