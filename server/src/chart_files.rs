@@ -25,10 +25,18 @@ pub fn chart_root(path: &Path) -> Option<PathBuf> {
 }
 
 /// Whether the chart's judgement speaks for `path`: a file under a
-/// `templates/` folder of the chart or a subchart, or a `values.yaml`.
-pub fn is_chart_member(root: &Path, path: &Path) -> bool {
+/// `templates/` folder of the chart or a subchart, a `values.yaml`, or one
+/// of the values files the settings name (relative to the chart's folder).
+pub fn is_chart_member(root: &Path, path: &Path, values_files: &[String]) -> bool {
     let Ok(relative) = path.strip_prefix(root) else { return false };
-    relative.components().any(|c| c.as_os_str() == "templates") || relative.file_name().is_some_and(|n| n == "values.yaml")
+    relative.components().any(|c| c.as_os_str() == "templates")
+        || relative.file_name().is_some_and(|n| n == "values.yaml")
+        || values_files.iter().any(|v| root.join(v) == path)
+}
+
+/// The values files the settings name that this chart has, in order.
+pub fn configured_values_files(root: &Path, values_files: &[String]) -> Vec<PathBuf> {
+    values_files.iter().map(|v| root.join(v)).filter(|p| p.is_file()).collect()
 }
 
 /// Reads a chart folder with `read`; every file read is numbered in `paths`

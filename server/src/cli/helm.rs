@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::analysis::Finding;
 use crate::config::Config;
-use crate::chart_files::{chart_root, is_chart_member, load_chart};
+use crate::chart_files::{chart_root, configured_values_files, is_chart_member, load_chart};
 use crate::helm::{self, ChartFile, Overrides};
 use crate::provenance::FileId;
 use crate::text::{ColumnUnit, LineIndex};
@@ -37,13 +37,12 @@ pub struct Placed {
 pub struct Charts {
     values_files: Vec<PathBuf>,
     sets: Vec<(String, bool)>,
-    environment: helm::eval::Environment,
     judged: Mutex<HashMap<PathBuf, Arc<OnceLock<Arc<ChartFindings>>>>>,
 }
 
 impl Charts {
     pub fn new(values_files: Vec<PathBuf>, sets: Vec<(String, bool)>) -> Self {
-        Charts { values_files, sets, environment: Default::default(), judged: Mutex::new(HashMap::new()) }
+        Charts { values_files, sets, judged: Mutex::new(HashMap::new()) }
     }
 
     /// The chart findings for `path` when it is a template or a values file
@@ -52,7 +51,7 @@ impl Charts {
         let absolute = std::path::absolute(path).ok()?;
         let is_override = self.values_files.iter().any(|f| std::path::absolute(f).ok().as_deref() == Some(&absolute));
         let root = chart_root(&absolute)?;
-        if !is_chart_member(&root, &absolute) && !is_override {
+        if !is_chart_member(&root, &absolute, &config.helm_values_files) && !is_override {
             return None;
         }
         let judged = self.judge(&root, config);
@@ -78,7 +77,9 @@ impl Charts {
         let mut paths: Vec<PathBuf> = Vec::new();
         let chart = load_chart(root, &|p| std::fs::read_to_string(p).ok(), &mut paths);
         let mut overrides = Overrides::default();
-        for file in &self.values_files {
+        // The settings' values files of this chart first, then `-f` files.
+        let configured = configured_values_files(root, &config.helm_values_files);
+        for file in configured.iter().chain(&self.values_files) {
             let id = FileId(paths.len() as u32);
             let absolute = std::path::absolute(file).unwrap_or(file.clone());
             match std::fs::read_to_string(file) {
@@ -98,7 +99,8 @@ impl Charts {
         for (i, (text, as_string)) in self.sets.iter().enumerate() {
             overrides.sets.push((FileId((first_set + i) as u32), text.clone(), *as_string));
         }
-        let analysis = helm::analyze_chart(&chart, &overrides, config, &self.environment);
+        let environment = helm::eval::Environment { openshift: config.helm_openshift };
+        let analysis = helm::analyze_chart(&chart, &overrides, config, &environment);
         if std::env::var_os("PODSEC_HELM_DUMP").is_some() {
             for (id, expansion) in &analysis.expansions {
                 eprintln!("=== {}\n{}", path_display(&paths, *id), expansion.text);

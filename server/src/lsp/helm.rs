@@ -13,7 +13,7 @@ use tower_lsp::lsp_types::{
 
 use super::position::{self, PositionEncoding};
 use super::state::*;
-use crate::chart_files::{chart_root, is_chart_member, load_chart};
+use crate::chart_files::{chart_root, configured_values_files, is_chart_member, load_chart};
 use crate::helm::{self, ChartAnalysis};
 use crate::provenance::FileId;
 use crate::text::LineIndex;
@@ -29,7 +29,7 @@ pub(in crate::lsp) struct JudgedChart {
 pub(in crate::lsp) fn judge(shared: &Shared, uri: &Url, config: &Config) -> Option<(JudgedChart, FileId)> {
     let path = uri.to_file_path().ok()?;
     let root = chart_root(&path)?;
-    if !is_chart_member(&root, &path) {
+    if !is_chart_member(&root, &path, &config.helm_values_files) {
         return None;
     }
     let read = |p: &Path| -> Option<String> {
@@ -37,7 +37,6 @@ pub(in crate::lsp) fn judge(shared: &Shared, uri: &Url, config: &Config) -> Opti
     };
     let mut paths = Vec::new();
     let chart = load_chart(&root, &read, &mut paths);
-    let id = FileId(paths.iter().position(|p| p == &path)? as u32);
     let mut texts = HashMap::new();
     let mut keep = |f: &helm::ChartFile| {
         texts.insert(f.id, f.text.clone());
@@ -49,7 +48,20 @@ pub(in crate::lsp) fn judge(shared: &Shared, uri: &Url, config: &Config) -> Opti
         }
     }
     each(&chart, &mut keep);
-    let analysis = helm::analyze_chart(&chart, &Default::default(), config, &Default::default());
+    // The values files the settings name, read as typed when open.
+    let mut overrides = helm::Overrides::default();
+    for file in configured_values_files(&root, &config.helm_values_files) {
+        if let Some(text) = read(&file) {
+            let id = FileId(paths.len() as u32);
+            let relative = file.strip_prefix(&root).unwrap_or(&file).to_string_lossy().into_owned();
+            paths.push(file);
+            texts.insert(id, text.clone());
+            overrides.files.push(helm::ChartFile { id, path: relative, text });
+        }
+    }
+    let id = FileId(paths.iter().position(|p| p == &path)? as u32);
+    let environment = helm::eval::Environment { openshift: config.helm_openshift };
+    let analysis = helm::analyze_chart(&chart, &overrides, config, &environment);
     Some((JudgedChart { paths, texts, analysis }, id))
 }
 
@@ -149,7 +161,7 @@ pub(in crate::lsp) fn open_chart_files(shared: &Shared, uri: &Url) -> Vec<Url> {
         .documents
         .uris()
         .into_iter()
-        .filter(|u| u != uri && u.to_file_path().is_ok_and(|p| p.starts_with(&root) && is_chart_member(&root, &p)))
+        .filter(|u| u != uri && u.to_file_path().is_ok_and(|p| p.starts_with(&root)))
         .collect()
 }
 
@@ -194,7 +206,10 @@ pub(in crate::lsp) fn code_actions(
         .collect()
 }
 
-/// Whether `uri` is a values file of a chart (its actions come from the chart).
-pub(in crate::lsp) fn is_values_file(uri: &Url) -> bool {
-    uri.to_file_path().is_ok_and(|p| p.file_name().is_some_and(|n| n == "values.yaml") && chart_root(&p).is_some())
+/// Whether `uri` is a values file of a chart (its actions come from the
+/// chart): `values.yaml`, or one the settings name.
+pub(in crate::lsp) fn is_values_file(uri: &Url, config: &Config) -> bool {
+    let Some(path) = uri.to_file_path().ok() else { return false };
+    let Some(root) = chart_root(&path) else { return false };
+    path.file_name().is_some_and(|n| n == "values.yaml") || config.helm_values_files.iter().any(|v| root.join(v) == path)
 }

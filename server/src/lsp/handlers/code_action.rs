@@ -4,9 +4,9 @@ use super::prelude::*;
 
 pub(in crate::lsp) async fn handle(backend: &Backend, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
     let uri = params.text_document.uri.clone();
-    if crate::lsp::helm::is_values_file(&uri) {
+    let (config, _) = backend.shared.config_for(&uri);
+    if crate::lsp::helm::is_values_file(&uri, &config) {
         // A chart's values: actions that edit the values, judged with the chart.
-        let (config, _) = backend.shared.config_for(&uri);
         let encoding = backend.shared.encoding();
         let actions = guarded("textDocument/codeAction", &uri, || {
             let (chart, file) = crate::lsp::helm::judge(&backend.shared, &uri, &config)?;
