@@ -1034,14 +1034,14 @@ impl<'a> Evaluator<'a> {
             }
             "list" | "tuple" => {
                 let items: Option<Vec<V>> = args.iter().map(|a| a.known().cloned()).collect();
-                items.map_or(Val::Unknown, |items| Val::data(Data::List(items)))
+                items.map_or(Val::Unknown, |items| Val::data(Data::List(items.into())))
             }
             "omit" | "pick" => {
                 let Some(map) = arg(0).known().cloned() else { return Val::Unknown };
                 let keys: Vec<String> = args[1..].iter().filter_map(Val::text).collect();
                 let mut map = map;
                 if let Data::Map(members) = &mut map.data {
-                    members.retain(|m| keys.contains(&m.key) == (name == "pick"));
+                    Rc::make_mut(members).retain(|m| keys.contains(&m.key) == (name == "pick"));
                 }
                 Val::Data(Rc::new(map))
             }
@@ -1167,7 +1167,7 @@ impl<'a> Evaluator<'a> {
                     items.push(V::new(Data::Int(i)));
                     i += step;
                 }
-                Val::data(Data::List(items))
+                Val::data(Data::List(items.into()))
             }
             "add" | "sub" | "mul" | "div" | "mod" | "max" | "min" | "add1" | "sub1" => {
                 let numbers: Option<Vec<i64>> = args.iter().map(|a| a.known().and_then(as_int)).collect();
@@ -1190,8 +1190,8 @@ impl<'a> Evaluator<'a> {
                 Some(Data::List(items)) => match name {
                     "first" => items.first().map_or(Val::data(Data::Null), |v| Val::Data(Rc::new(v.clone()))),
                     "last" => items.last().map_or(Val::data(Data::Null), |v| Val::Data(Rc::new(v.clone()))),
-                    "rest" => Val::data(Data::List(items.iter().skip(1).cloned().collect())),
-                    _ => Val::data(Data::List(items[..items.len().saturating_sub(1)].to_vec())),
+                    "rest" => Val::data(Data::List(items.iter().skip(1).cloned().collect::<Vec<_>>().into())),
+                    _ => Val::data(Data::List(items[..items.len().saturating_sub(1)].to_vec().into())),
                 },
                 _ => Val::Unknown,
             },
@@ -1201,13 +1201,13 @@ impl<'a> Evaluator<'a> {
             },
             "append" | "mustAppend" | "prepend" | "mustPrepend" => match (arg(0).known().map(|v| &v.data), arg(1).known()) {
                 (Some(Data::List(items)), Some(item)) => {
-                    let mut items = items.clone();
+                    let mut items: Vec<V> = items.to_vec();
                     if name.contains("repend") {
                         items.insert(0, item.clone());
                     } else {
                         items.push(item.clone());
                     }
-                    Val::data(Data::List(items))
+                    Val::data(Data::List(items.into()))
                 }
                 _ => Val::Unknown,
             },
@@ -1220,7 +1220,7 @@ impl<'a> Evaluator<'a> {
                         _ => return Val::Unknown,
                     }
                 }
-                Val::data(Data::List(all))
+                Val::data(Data::List(all.into()))
             }
             "keys" => {
                 let mut keys = Vec::new();
@@ -1230,19 +1230,19 @@ impl<'a> Evaluator<'a> {
                         _ => return Val::Unknown,
                     }
                 }
-                Val::data(Data::List(keys))
+                Val::data(Data::List(keys.into()))
             }
             "sortAlpha" => match arg(0).known().map(|v| &v.data) {
                 Some(Data::List(items)) => {
                     let mut texts: Vec<String> = items.iter().map(V::to_text).collect();
                     texts.sort();
-                    Val::data(Data::List(texts.into_iter().map(V::str).collect()))
+                    Val::data(Data::List(texts.into_iter().map(V::str).collect::<Vec<_>>().into()))
                 }
                 _ => Val::Unknown,
             },
             "splitList" => match (arg(0).text(), arg(1).text()) {
                 (Some(separator), Some(text)) if !separator.is_empty() => {
-                    Val::data(Data::List(text.split(separator.as_str()).map(V::str).collect()))
+                    Val::data(Data::List(text.split(separator.as_str()).map(V::str).collect::<Vec<_>>().into()))
                 }
                 _ => Val::Unknown,
             },
@@ -1379,13 +1379,13 @@ fn strip_origins(mut v: V) -> V {
     v.origin = None;
     match &mut v.data {
         Data::Map(members) => {
-            for m in members {
+            for m in Rc::make_mut(members) {
                 m.key_origin = None;
                 m.value = strip_origins(std::mem::replace(&mut m.value, V::null()));
             }
         }
         Data::List(items) => {
-            for item in items {
+            for item in Rc::make_mut(items) {
                 *item = strip_origins(std::mem::replace(item, V::null()));
             }
         }
@@ -1565,7 +1565,7 @@ pub fn root_context(values: V, chart: &V, template_name: &str) -> V {
 pub fn with_paths(values: V, prefix: &str) -> V {
     let mut values = values;
     if let Data::Map(members) = &mut values.data {
-        for member in members {
+        for member in Rc::make_mut(members) {
             let path = join_path(prefix, &member.key);
             member.value = std::mem::replace(&mut member.value, V::null()).with_paths(&path);
         }

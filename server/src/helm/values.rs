@@ -2,6 +2,8 @@
 //! span that set it; files merge as Helm merges them (maps merge, lists
 //! replace, `null` deletes), and `--set` is read as Helm's strvals.
 
+use std::rc::Rc;
+
 use crate::provenance::{FileId, Location};
 use crate::syntax::{self, Node, ScalarStyle, Span};
 
@@ -13,9 +15,11 @@ pub enum Data {
     Int(i64),
     Float(f64),
     Str(String),
-    List(Vec<V>),
+    /// Shared until written to (`Rc::make_mut`): templates pass whole
+    /// values trees around (`dict "context" $`), so copies are cheap.
+    List(Rc<Vec<V>>),
     /// In the order written; `toYaml` sorts.
-    Map(Vec<Member>),
+    Map(Rc<Vec<Member>>),
     /// What the engine cannot know (`.Release.Name`, `.Capabilities`).
     Unknown,
 }
@@ -58,7 +62,7 @@ impl V {
     }
 
     pub fn empty_map() -> Self {
-        V::new(Data::Map(Vec::new()))
+        V::new(Data::Map(Rc::default()))
     }
 
     pub fn get(&self, key: &str) -> Option<&V> {
@@ -77,7 +81,7 @@ impl V {
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
         match &mut self.data {
-            Data::Map(members) => members.iter_mut().find(|m| m.key == key).map(|m| &mut m.value),
+            Data::Map(members) => Rc::make_mut(members).iter_mut().find(|m| m.key == key).map(|m| &mut m.value),
             _ => None,
         }
     }
@@ -92,9 +96,10 @@ impl V {
     /// Sets `key`, replacing its value where it is set.
     pub fn insert(&mut self, key: &str, key_origin: Option<Location>, value: V) {
         if !matches!(self.data, Data::Map(_)) {
-            self.data = Data::Map(Vec::new());
+            self.data = Data::Map(Rc::default());
         }
         let Data::Map(members) = &mut self.data else { unreachable!() };
+        let members = Rc::make_mut(members);
         match members.iter_mut().find(|m| m.key == key) {
             Some(member) => {
                 member.value = value;
@@ -108,7 +113,7 @@ impl V {
 
     pub fn remove(&mut self, key: &str) {
         if let Data::Map(members) = &mut self.data {
-            members.retain(|m| m.key != key);
+            Rc::make_mut(members).retain(|m| m.key != key);
         }
     }
 
@@ -161,13 +166,13 @@ impl V {
         self.path = Some(path.to_string());
         match &mut self.data {
             Data::Map(members) => {
-                for member in members {
+                for member in Rc::make_mut(members) {
                     let child = join_path(path, &member.key);
                     member.value = std::mem::replace(&mut member.value, V::null()).with_paths(&child);
                 }
             }
             Data::List(items) => {
-                for (i, item) in items.iter_mut().enumerate() {
+                for (i, item) in Rc::make_mut(items).iter_mut().enumerate() {
                     *item = std::mem::replace(item, V::null()).with_paths(&format!("{path}[{i}]"));
                 }
             }
@@ -256,12 +261,12 @@ fn from_serde(value: &serde_yaml::Value) -> V {
             None => Data::Float(n.as_f64().unwrap_or_default()),
         },
         serde_yaml::Value::String(s) => Data::Str(s.clone()),
-        serde_yaml::Value::Sequence(items) => Data::List(items.iter().map(from_serde).collect()),
+        serde_yaml::Value::Sequence(items) => Data::List(items.iter().map(from_serde).collect::<Vec<_>>().into()),
         serde_yaml::Value::Mapping(entries) => Data::Map(
             entries
                 .iter()
                 .filter_map(|(k, v)| Some(Member { key: serde_key(k)?, key_origin: None, value: from_serde(v) }))
-                .collect(),
+                .collect::<Vec<_>>().into(),
         ),
         serde_yaml::Value::Tagged(tagged) => return from_serde(&tagged.value),
     };
@@ -300,9 +305,9 @@ pub fn from_node(node: &Node, file: FileId) -> V {
                     None => members.push(member),
                 }
             }
-            V::at(Data::Map(members), origin)
+            V::at(Data::Map(members.into()), origin)
         }
-        syntax::Value::Sequence(items) => V::at(Data::List(items.iter().map(|i| from_node(i, file)).collect()), origin),
+        syntax::Value::Sequence(items) => V::at(Data::List(items.iter().map(|i| from_node(i, file)).collect::<Vec<_>>().into()), origin),
         syntax::Value::Alias => V::at(Data::Null, origin),
     }
 }
@@ -366,7 +371,7 @@ pub fn plain_scalar(text: &str) -> Data {
 pub fn merge(base: &mut V, over: V) {
     match (&mut base.data, over.data) {
         (Data::Map(_), Data::Map(members)) => {
-            for member in members {
+            for member in Rc::unwrap_or_clone(members) {
                 if member.value.data == Data::Null {
                     if base.get(&member.key).is_some() {
                         base.remove(&member.key);
@@ -404,7 +409,7 @@ pub fn merge(base: &mut V, over: V) {
 /// Helm keeps them.
 fn keep_nulls(value: &mut V) {
     if let Data::Map(members) = &mut value.data {
-        for member in members {
+        for member in Rc::make_mut(members) {
             if member.value.data == Data::Null {
                 member.value.origin = None;
             }
@@ -421,7 +426,7 @@ pub fn coalesce(over: &mut V, defaults: &V) {
     if !matches!(over.data, Data::Map(_)) {
         return;
     }
-    for member in default_members {
+    for member in default_members.iter() {
         match over.member(&member.key) {
             None => over.insert(&member.key, member.key_origin, member.value.clone()),
             Some(existing) if existing.value.data == Data::Null => over.remove(&member.key),
@@ -439,8 +444,8 @@ pub fn coalesce(over: &mut V, defaults: &V) {
 /// nulls, which Helm drops), but the user's nulls that `merge` kept.
 pub fn drop_nulls(value: &mut V) {
     if let Data::Map(members) = &mut value.data {
-        members.retain(|m| m.value.data != Data::Null || m.value.origin.is_none());
-        for member in members {
+        Rc::make_mut(members).retain(|m| m.value.data != Data::Null || m.value.origin.is_none());
+        for member in Rc::make_mut(members) {
             drop_nulls(&mut member.value);
         }
     }
@@ -476,7 +481,7 @@ pub fn apply_set(values: &mut V, file: FileId, text: &str, as_string: bool) -> R
 
 fn set_scalar(raw: &str) -> Data {
     if let Some(list) = raw.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
-        return Data::List(split_unescaped(list, ',').into_iter().map(|item| V::new(set_scalar(item))).collect());
+        return Data::List(split_unescaped(list, ',').into_iter().map(|item| V::new(set_scalar(item))).collect::<Vec<_>>().into());
     }
     // Helm's strvals ignores case for these.
     match raw {
@@ -516,15 +521,16 @@ fn set_path(values: &mut V, key: &str, key_origin: Location, leaf: V) -> Result<
             return Ok(());
         }
         if here.get(&name).is_none() || (index.is_none() && !last && !matches!(here.get(&name).unwrap().data, Data::Map(_))) {
-            let fresh = if index.is_some() { V::new(Data::List(Vec::new())) } else { V::empty_map() };
+            let fresh = if index.is_some() { V::new(Data::List(Rc::default())) } else { V::empty_map() };
             here.insert(&name, Some(key_origin), fresh);
         }
         let mut slot = here.get_mut(&name).expect("inserted above");
         if let Some(index) = index {
             if !matches!(slot.data, Data::List(_)) {
-                slot.data = Data::List(Vec::new());
+                slot.data = Data::List(Rc::default());
             }
             let Data::List(items) = &mut slot.data else { unreachable!() };
+            let items = Rc::make_mut(items);
             while items.len() <= index {
                 items.push(V::null());
             }
@@ -623,7 +629,7 @@ extraVolumes: [a, b]
         let capabilities = container.get("capabilities").unwrap();
         let drop = capabilities.get("drop").unwrap();
         assert_eq!((drop.to_text(), drop.origin.unwrap().file), ("[ALL]".to_string(), FileId(0)));
-        assert_eq!(capabilities.get("add").unwrap().data, Data::List(vec![]));
+        assert_eq!(capabilities.get("add").unwrap().data, Data::List(Vec::new().into()));
         assert_eq!(capabilities.get("add").unwrap().origin.unwrap().file, FileId(1));
         let volumes = values.get("extraVolumes").unwrap();
         assert_eq!(volumes.origin.unwrap().file, FileId(1));
@@ -673,7 +679,7 @@ extraVolumes: [a, b]
         let origin = user.origin.unwrap();
         assert_eq!((origin.file, &text[origin.span.start..origin.span.end]), (FileId(7), "0"));
         assert_eq!(values.get("podSecurityContext").unwrap().get("enabled").unwrap().data, Data::Bool(false));
-        assert_eq!(values.get("tags").unwrap().data, Data::List(vec![V::str("a"), V::str("b")]));
+        assert_eq!(values.get("tags").unwrap().data, Data::List(vec![V::str("a"), V::str("b")].into()));
         let x = values.get("x").unwrap();
         let Data::List(items) = &x.data else { panic!("x is a list") };
         assert_eq!(items[1].get("y").unwrap().as_str(), Some("z"));
