@@ -81,7 +81,7 @@ fn canonical(node: &Node) -> String {
             }
             Data::List(items) => {
                 out.push('[');
-                for item in items {
+                for item in items.iter() {
                     write(item, out);
                     out.push(',');
                 }
