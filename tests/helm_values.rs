@@ -99,9 +99,9 @@ fn bitnami_defaults_put_each_finding_on_the_values_leaf_or_the_template_line() {
     assert_findings(
         &judged,
         &[
-            // The exporter subchart's container lacks the field in its
-            // template's own securityContext section.
-            "charts/exporter/templates/deployment.yaml:18:11 read-only-root-filesystem",
+            // The exporter subchart's container lacks the field: reported
+            // at the subchart's values section that feeds its securityContext.
+            "charts/exporter/values.yaml:3:1 read-only-root-filesystem",
             "values.yaml:26:14 low-user-id",
             "values.yaml:27:15 low-user-id",
             // `containerSecurityContext.fsGroup`, a pod-only field.
@@ -148,7 +148,7 @@ fn an_override_file_holds_the_findings_on_what_it_sets_and_replaces_lists() {
 fn openshift_adaptation_leaves_the_ids_out_as_the_bitnami_helper_does() {
     let judged = judge(CACHESTORE, &["ci/openshift-values.yaml"], &[], &Environment::default());
     // No UID, GID or container fsGroup is rendered: none of their findings.
-    assert_findings(&judged, &["charts/exporter/templates/deployment.yaml:18:11 read-only-root-filesystem"]);
+    assert_findings(&judged, &["charts/exporter/values.yaml:3:1 read-only-root-filesystem"]);
     let statefulset = &judged.analysis.expansions[0].1.text;
     assert!(!statefulset.contains("runAsUser") && !statefulset.contains("fsGroup:"), "{statefulset}");
     assert!(statefulset.contains("fsGroupChangePolicy: Always"), "{statefulset}");
@@ -168,7 +168,7 @@ fn a_privileged_override_is_found_in_its_file_and_the_helper_drops_capabilities(
     assert_findings(
         &judged,
         &[
-            "charts/exporter/templates/deployment.yaml:18:11 read-only-root-filesystem",
+            "charts/exporter/values.yaml:3:1 read-only-root-filesystem",
             "ci/privileged-values.yaml:3:14 pss/hostNamespaces",
             "ci/privileged-values.yaml:6:15 pss/privileged",
             "ci/privileged-values.yaml:7:29 pss/allowPrivilegeEscalation",

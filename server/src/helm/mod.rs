@@ -194,13 +194,20 @@ fn render_chart(
     let chart_name = chart_meta.get("name").and_then(V::as_str).unwrap_or("chart").to_string();
     let values = eval::with_paths(values, values_prefix);
     let in_force = values.clone();
+    // Paths of a subchart's values start with its name (`exporter.securityContext`):
+    // they are looked up in a view nested the same way.
+    let lookup_view = values_prefix.split('.').filter(|k| !k.is_empty()).rev().fold(in_force.clone(), |inner, key| {
+        let mut outer = V::empty_map();
+        outer.insert(key, None, inner);
+        outer
+    });
     for template in chart.templates.iter().filter(|t| is_rendered_template(&t.path)) {
         let Some(p) = parsed.iter().find(|p| p.file.id == template.id) else { continue };
         let root = eval::root_context(values.clone(), &chart_meta, &format!("{chart_name}/{}", template.path));
         let evaluator = Evaluator::new(defines, environment, Rc::new(root));
         let rendered = evaluator.render(&SourceText { file: template.id, text: &template.text, template: &p.template });
         result.rendered += 1;
-        judge_rendered(template, texts, &rendered.expansion, &in_force, config, judged, result);
+        judge_rendered(template, texts, &rendered.expansion, &lookup_view, config, judged, result);
         result.expansions.push((template.id, rendered.expansion));
     }
 
