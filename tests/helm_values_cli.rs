@@ -112,3 +112,22 @@ fn a_set_argument_is_reported_as_the_place_to_fix_and_fails_the_run() {
     // `runAsUser: 0` beside `runAsNonRoot: true` is an error.
     assert_eq!(cli::code(&output), 1);
 }
+
+#[test]
+fn checking_only_the_templates_still_reports_the_values_findings_they_cause() {
+    // The walk reads templates/ alone; the findings the chart's values
+    // cause are printed at the values files all the same.
+    let output = cli::run(&fixtures(), &["check", "cachestore/templates"]);
+    let stdout = cli::stdout(&output);
+    assert_eq!(
+        finding_heads(&stdout),
+        [
+            "cachestore/charts/exporter/values.yaml:3:1: information[read-only-root-filesystem]",
+            "cachestore/values.yaml:26:14: hint[low-user-id]",
+            "cachestore/values.yaml:27:15: hint[low-user-id]",
+            "cachestore/values.yaml:32:3: error[pod-only-field]",
+        ],
+        "{stdout}"
+    );
+    assert_eq!(cli::code(&output), 1, "{stdout}");
+}

@@ -38,11 +38,13 @@ pub struct Charts {
     values_files: Vec<PathBuf>,
     sets: Vec<(String, bool)>,
     judged: Mutex<HashMap<PathBuf, Arc<OnceLock<Arc<ChartFindings>>>>>,
+    /// The files whose chart findings went out with their own report.
+    delivered: Mutex<std::collections::HashSet<PathBuf>>,
 }
 
 impl Charts {
     pub fn new(values_files: Vec<PathBuf>, sets: Vec<(String, bool)>) -> Self {
-        Charts { values_files, sets, judged: Mutex::new(HashMap::new()) }
+        Charts { values_files, sets, judged: Mutex::new(HashMap::new()), delivered: Default::default() }
     }
 
     /// The chart findings for `path` when it is a template or a values file
@@ -55,6 +57,7 @@ impl Charts {
             return None;
         }
         let judged = self.judge(&root, config);
+        self.delivered.lock().expect("no panic holds it").insert(absolute.clone());
         Some(judged.by_file.get(&absolute).cloned().unwrap_or_default())
     }
 
@@ -65,6 +68,25 @@ impl Charts {
             judged.entry(root.to_path_buf()).or_default().clone()
         };
         cell.get_or_init(|| Arc::new(self.judge_now(root, config))).clone()
+    }
+
+    /// Findings in files the run did not read itself (a `define` in
+    /// `_helpers.tpl`, a subchart's values): (display path, text, findings),
+    /// sorted by path.
+    pub fn undelivered(&self) -> Vec<(String, String, Vec<Placed>)> {
+        let delivered = self.delivered.lock().expect("no panic holds it");
+        let mut out: Vec<(String, String, Vec<Placed>)> = Vec::new();
+        for chart in self.all() {
+            for (path, placed) in &chart.by_file {
+                if delivered.contains(path) || placed.is_empty() {
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(path) else { continue };
+                out.push((display_path(&relative_to_cwd(path)), text, placed.clone()));
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
     }
 
     /// Every chart judged so far.

@@ -405,6 +405,19 @@ pub fn check(mut args: CheckArgs) -> ExitCode {
     }
     // What the charts say outside any file: problems with --set, and
     // findings on a value that --set gives.
+    for (display, text, placed) in charts.undelivered() {
+        if going {
+            let extras: Vec<_> = placed.iter().map(|p| (p.values_path.clone(), p.related.clone())).collect();
+            let mut report = FileReport::new(display, text, placed.into_iter().map(|p| p.finding).collect());
+            for (located, (values_path, related)) in report.findings.iter_mut().zip(extras) {
+                located.values_path = values_path;
+                located.related = related;
+            }
+            let outcome = Outcome::Checked(report, None);
+            let rendered = render(&outcome, args.format);
+            going = sink((outcome, rendered));
+        }
+    }
     let judged_charts = charts.all();
     for chart in &judged_charts {
         for (argument, finding) in &chart.on_set {
