@@ -123,6 +123,23 @@ fn values_yaml_gets_the_findings_of_what_flows_from_it_and_edits_republish_the_t
     assert!(text.contains("container `ledger`"), "{text}");
     assert!(text.contains("templates/deployment.yaml:22"), "{text}");
 
+    // Completion in a section offers the fields of the level it feeds.
+    let labels = |lsp: &mut Lsp, line: u64| -> Vec<String> {
+        let response = lsp.request(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": values_uri }, "position": { "line": line, "character": 2 } }),
+        );
+        let items = response["result"].as_array().unwrap_or_else(|| panic!("{response}"));
+        items.iter().map(|i| i["label"].as_str().unwrap().to_string()).collect()
+    };
+    let container = labels(&mut lsp, 7);
+    assert!(container.contains(&"readOnlyRootFilesystem".to_string()), "{container:?}");
+    assert!(container.contains(&"runAsNonRoot".to_string()), "{container:?}");
+    assert!(!container.iter().any(|l| l == "sysctls" || l == "fsGroup" || l == "allowPrivilegeEscalation"), "{container:?}");
+    let pod = labels(&mut lsp, 1);
+    assert!(pod.contains(&"fsGroup".to_string()) && pod.contains(&"sysctls".to_string()), "{pod:?}");
+    assert!(!pod.iter().any(|l| l == "privileged" || l == "capabilities" || l == "runAsNonRoot"), "{pod:?}");
+
     // The quick fix edits values.yaml: the field moves to the section that
     // feeds the pod securityContext of the same Deployment.
     let actions = lsp.request(

@@ -213,3 +213,68 @@ pub(in crate::lsp) fn is_values_file(uri: &Url, config: &Config) -> bool {
     let Some(root) = chart_root(&path) else { return false };
     path.file_name().is_some_and(|n| n == "values.yaml") || config.helm_values_files.iter().any(|v| root.join(v) == path)
 }
+
+/// Completion in a values section that flows into a securityContext: the
+/// fields valid at the level it feeds, not yet set there.
+pub(in crate::lsp) fn completion(
+    chart: &JudgedChart,
+    file: FileId,
+    at: Position,
+    encoding: PositionEncoding,
+) -> Option<Vec<tower_lsp::lsp_types::CompletionItem>> {
+    use tower_lsp::lsp_types::{CompletionItem, CompletionItemKind, Documentation};
+    let text = chart.texts.get(&file)?;
+    let index = LineIndex::new(text);
+    let offset = position::offset(text, &index, at, encoding);
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..offset];
+    let indent = before.len() - before.trim_start().len();
+    // Only a key being typed on its own line.
+    if !before.trim_start().chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let parsed = crate::syntax::parse(text);
+    let root = parsed.documents.iter().find_map(|d| d.root.as_ref())?;
+    // The sections of this file that feed a securityContext, with the level.
+    let mut sections: Vec<(&str, helm::Level)> = chart
+        .analysis
+        .usages
+        .iter()
+        .filter(|u| u.key.file == file)
+        .filter_map(|u| Some((u.path.rsplit_once('.')?.0, u.level)))
+        .collect();
+    sections.sort_by_key(|s| s.0);
+    sections.dedup_by_key(|s| s.0);
+    let (node, level) = sections.iter().find_map(|(path, level)| {
+        let mut node = root;
+        for key in path.split('.') {
+            node = node.get(key)?;
+        }
+        let entries = node.as_mapping()?;
+        let first = entries.first()?;
+        let column = first.key.span.start - text[..first.key.span.start].rfind('\n').map_or(0, |i| i + 1);
+        // The cursor is on a line of the section, at its keys' column.
+        let end = text[node.span.end..].find('\n').map_or(text.len(), |i| node.span.end + i + 1);
+        (column == indent && first.key.span.start <= offset && offset <= end + 1).then_some((node, *level))
+    })?;
+    let present: Vec<&str> = node.as_mapping()?.iter().filter_map(|e| e.key_str()).collect();
+    let catalog = crate::catalog::Catalog::embedded().security_context();
+    let items = catalog
+        .fields
+        .iter()
+        .filter(|f| match level {
+            helm::Level::Pod => f.scope.allows_pod(),
+            helm::Level::Container => f.scope.allows_container(),
+        })
+        .filter(|f| !present.contains(&f.name.as_str()))
+        .map(|f| CompletionItem {
+            label: f.name.clone(),
+            kind: Some(CompletionItemKind::FIELD),
+            detail: Some(f.summary.clone()),
+            documentation: Some(Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value: f.docs.clone() })),
+            insert_text: Some(format!("{}: ", f.name)),
+            ..CompletionItem::default()
+        })
+        .collect();
+    Some(items)
+}
