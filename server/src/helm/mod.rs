@@ -457,7 +457,12 @@ fn record_usages(template: &ChartFile, expansion: &Expansion, file: &syntax::Par
         let workloads = Workloads::find(root);
         for pod in &workloads.pods {
             let kind = pod.kind.unwrap_or("Pod");
-            let name = pod.object.get_path(&["metadata", "name"]).and_then(Node::as_str).unwrap_or_default();
+            // A name a template fills is shown as the template writes it.
+            let name = pod
+                .object
+                .get_path(&["metadata", "name"])
+                .map(|n| analysis::as_written(&expansion.text, file, n))
+                .unwrap_or_default();
             let label = format!("{kind} `{name}`");
             let mut sections: Vec<(Span, Level, String)> = Vec::new();
             if let Some(entry) = pod.security_context {
