@@ -297,6 +297,34 @@ try {
   );
   const startsAfter = ((await serverLog(page)).match(/Starting /g) ?? []).length;
   await check('no restart for a rule level', startsAfter === startsBefore, `${startsBefore} -> ${startsAfter} starts`);
+
+  // --- A Helm chart: values.yaml gets the findings of what flows from it.
+  await open(page, 'values.yaml');
+  await check('values.yaml of a chart: a squiggle under the container fsGroup', await visible(page.locator('.editor-instance .monaco-editor .squiggly-error'), 60000));
+  await page.mouse.move(5, 500);
+  const valuesKey = page.locator('.editor-instance .monaco-editor .view-line span', { hasText: /^fsGroup$/ }).first();
+  const valuesBox = await valuesKey.boundingBox().catch(() => null);
+  let valuesHover = '';
+  if (valuesBox) {
+    await page.mouse.move(valuesBox.x + valuesBox.width / 2, valuesBox.y + valuesBox.height / 2);
+    await sleep(300);
+    await page.mouse.move(valuesBox.x + valuesBox.width / 2 + 1, valuesBox.y + valuesBox.height / 2);
+    const widget = page.locator('.monaco-hover:visible');
+    if (await visible(widget, 15000)) valuesHover = await text(widget);
+  }
+  await check(
+    'hover on a values key: pod-only, and the container it flows into',
+    /securityContext\.fsGroup/.test(valuesHover) && /pod-only/.test(valuesHover) && /container `ledger`/.test(valuesHover) && /templates\/deployment\.yaml:22/.test(valuesHover),
+    valuesHover,
+  );
+  await page.mouse.move(5, 500);
+  await page.keyboard.press('Escape');
+  await goTo(page, 8, 4);
+  await page.keyboard.press('Control+.');
+  const valuesMenu = page.locator('.action-widget');
+  const valuesActions = (await visible(valuesMenu, 15000)) ? (await valuesMenu.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ')) : [];
+  await check('values.yaml: the quick fix moves fsGroup to podSecurityContext', valuesActions.some((a) => a.includes('Move `fsGroup` to `podSecurityContext`')), valuesActions.join(' | '));
+  await page.keyboard.press('Escape');
 } catch (error) {
   await check('the script ran to the end', false, error?.stack ?? String(error));
 } finally {

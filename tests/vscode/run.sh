@@ -52,7 +52,7 @@ fi
 RUN=$(mktemp -d)
 trap '[ -z "${CS_PID:-}" ] || kill -- -"$CS_PID" 2>/dev/null || true; rm -rf "$RUN"' EXIT
 mkdir -p "$RUN"/{ws,data/User,ext,home}
-cp "$HERE"/workspace/*.yaml "$RUN/ws/"
+cp -r "$HERE"/workspace/. "$RUN/ws/"
 cat > "$RUN/data/User/settings.json" <<JSON
 {
   "workbench.startupEditor": "none", "security.workspace.trust.enabled": false,
