@@ -115,6 +115,19 @@ function servers() {
   return found;
 }
 
+/** The hover shown with the mouse on the first `word` of the active editor ('' when none shows). */
+async function hoverOn(page, word) {
+  await page.mouse.move(5, 500);
+  const key = page.locator('.editor-instance .monaco-editor .view-line span', { hasText: new RegExp(`^${word}$`) }).first();
+  const box = await key.boundingBox().catch(() => null);
+  if (!box) return '';
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await sleep(300);
+  await page.mouse.move(box.x + box.width / 2 + 1, box.y + box.height / 2);
+  const widget = page.locator('.monaco-hover:visible');
+  return (await visible(widget, 15000)) ? text(widget) : '';
+}
+
 async function serverLog(page) {
   await palette(page, 'podsec: Show Server Log');
   await sleep(1500);
@@ -164,17 +177,7 @@ try {
   }
 
   // --- Hover.
-  await page.mouse.move(5, 500);
-  const key = page.locator('.editor-instance .monaco-editor .view-line span', { hasText: /^fsGroup$/ }).first();
-  const box = await key.boundingBox().catch(() => null);
-  let hover = '';
-  if (box) {
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await sleep(300);
-    await page.mouse.move(box.x + box.width / 2 + 1, box.y + box.height / 2);
-    const widget = page.locator('.monaco-hover:visible');
-    if (await visible(widget, 15000)) hover = await text(widget);
-  }
+  const hover = await hoverOn(page, 'fsGroup');
   await check('hover on fsGroup: its type and scope', /fsGroup/.test(hover) && /pod-only|pod-level|pod securityContext/i.test(hover), hover);
   await page.mouse.move(5, 500);
   await page.keyboard.press('Escape');
@@ -301,17 +304,7 @@ try {
   // --- A Helm chart: values.yaml gets the findings of what flows from it.
   await open(page, 'values.yaml');
   await check('values.yaml of a chart: a squiggle under the container fsGroup', await visible(page.locator('.editor-instance .monaco-editor .squiggly-error'), 60000));
-  await page.mouse.move(5, 500);
-  const valuesKey = page.locator('.editor-instance .monaco-editor .view-line span', { hasText: /^fsGroup$/ }).first();
-  const valuesBox = await valuesKey.boundingBox().catch(() => null);
-  let valuesHover = '';
-  if (valuesBox) {
-    await page.mouse.move(valuesBox.x + valuesBox.width / 2, valuesBox.y + valuesBox.height / 2);
-    await sleep(300);
-    await page.mouse.move(valuesBox.x + valuesBox.width / 2 + 1, valuesBox.y + valuesBox.height / 2);
-    const widget = page.locator('.monaco-hover:visible');
-    if (await visible(widget, 15000)) valuesHover = await text(widget);
-  }
+  const valuesHover = await hoverOn(page, 'fsGroup');
   await check(
     'hover on a values key: pod-only, and the container it flows into',
     /securityContext\.fsGroup/.test(valuesHover) && /pod-only/.test(valuesHover) && /container `ledger`/.test(valuesHover) && /templates\/deployment\.yaml:22/.test(valuesHover),

@@ -408,6 +408,18 @@ impl<'a> Evaluator<'a> {
         flow
     }
 
+    /// An arm's body, with `.` the condition's value for `with` and the
+    /// variable a `with $x := ...` declares.
+    fn arm_body(&mut self, arm: &Arm, value: &Val, declared: Option<&str>, with: bool, dot: &Val) -> Flow {
+        let inner_dot = if with { value.clone() } else { dot.clone() };
+        self.scoped(|this| {
+            if let Some(name) = declared {
+                this.scopes.last_mut().unwrap().push((name.to_string(), value.clone()));
+            }
+            this.items(&arm.body, &inner_dot)
+        })
+    }
+
     fn conditional_chain(
         &mut self,
         arms: &[Arm],
@@ -433,13 +445,7 @@ impl<'a> Evaluator<'a> {
                 }
                 Some(true) if !open => {
                     self.evaluated(&arm.action);
-                    let inner_dot = if with { value.clone() } else { dot.clone() };
-                    let flow = self.scoped(|this| {
-                        if let Some(name) = &declared {
-                            this.scopes.last_mut().unwrap().push((name.clone(), value.clone()));
-                        }
-                        this.items(&arm.body, &inner_dot)
-                    });
+                    let flow = self.arm_body(arm, &value, declared.as_deref(), with, dot);
                     // Skip the rest of the chain; its markers still trim.
                     self.skip_rest(&arms[index + 1..], otherwise, end);
                     return flow;
@@ -458,13 +464,7 @@ impl<'a> Evaluator<'a> {
                         self.residual_as(&arm.action, keyword);
                     }
                     open = true;
-                    let inner_dot = if with { value.clone() } else { dot.clone() };
-                    let flow = self.scoped(|this| {
-                        if let Some(name) = &declared {
-                            this.scopes.last_mut().unwrap().push((name.clone(), value.clone()));
-                        }
-                        this.items(&arm.body, &inner_dot)
-                    });
+                    let flow = self.arm_body(arm, &value, declared.as_deref(), with, dot);
                     if truth == Some(true) {
                         // A known-true arm ends the chain: what follows never renders.
                         if let Some(end) = end {
