@@ -30,6 +30,7 @@ pub mod cli;
 pub mod config;
 pub mod fix;
 pub mod ide;
+pub mod kustomize;
 pub mod lsp;
 pub mod model;
 #[cfg(test)]

@@ -1,0 +1,213 @@
+//! Kustomize overlays judged as `kubectl kustomize` builds them.
+//!
+//! A GitOps repository keeps bases and overlays that patch them; what a
+//! cluster receives is the merged object. [`build::build`] builds a
+//! kustomization on a tree whose every node keeps its origin
+//! (`tree`, `merge`), [`emit`] writes the built objects into a
+//! [`provenance::Expansion`], the analysis judges that text as any
+//! manifest, and [`provenance::place`] puts each finding back on the patch
+//! or base line that holds the offending value. No I/O: the front end
+//! gives the files ([`FileSource`]) and numbers them.
+
+pub mod build;
+mod emit;
+mod merge;
+pub mod tree;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+pub use build::{build, kustomization_in, normalize, Build, FileSource};
+
+use crate::analysis;
+use crate::config::Config;
+use crate::namespaces::{namespaces_in, NamespaceLabels, NamespacePolicies};
+use crate::provenance::{self, Expansion, FileId, SourceFinding};
+
+/// A built overlay as text, every piece knowing its origin.
+pub fn expand(build: &Build) -> Expansion {
+    let mut expansion = Expansion::new();
+    for resource in &build.resources {
+        emit::write_document(&mut expansion, &resource.object);
+    }
+    expansion
+}
+
+/// One overlay, built and judged.
+#[derive(Debug)]
+pub struct Overlay {
+    /// Its folder.
+    pub dir: PathBuf,
+    /// How findings name it (`overlays/prod`).
+    pub name: String,
+    pub build: Build,
+    pub expansion: Expansion,
+    /// Its findings, placed in the files they come from.
+    pub findings: Vec<SourceFinding>,
+}
+
+/// The labelled Namespaces an overlay builds (renamed by its `namespace:`
+/// as kustomize renames them), judged where its workloads are.
+fn built_namespaces(build: &Build, dir: &Path, name: &str) -> Vec<NamespaceLabels> {
+    let mut found = Vec::new();
+    for resource in build.resources.iter().filter(|r| r.kind() == "Namespace") {
+        let mut expansion = Expansion::new();
+        emit::write_document(&mut expansion, &resource.object);
+        for mut namespace in namespaces_in(&expansion.text, name) {
+            namespace.folder = dir.to_path_buf();
+            found.push(namespace);
+        }
+    }
+    found
+}
+
+/// Builds the overlay in `dir` and judges its workloads under `config`
+/// (with the Namespaces it builds added to those `config` knows).
+pub fn judge_overlay(dir: &Path, name: &str, source: &dyn FileSource, config: &Config) -> Overlay {
+    let dir = normalize(dir);
+    let build = build::build(&dir, source);
+    let expansion = expand(&build);
+    let own = built_namespaces(&build, &dir, name);
+    let mut config = config.clone();
+    if !own.is_empty() {
+        let all: Vec<NamespaceLabels> = config.namespaces.iter().cloned().chain(own).collect();
+        config.namespaces = NamespacePolicies::new(all, config.namespaces.generation().wrapping_add(1 << 32));
+        config.document_folder = Some(dir.clone());
+    }
+    config.default_namespace = None;
+    let analysis = analysis::analyze(&expansion.text, &config);
+    let findings = analysis
+        .findings
+        .iter()
+        // A YAML error in the built text is a podsec bug or an input error
+        // already reported on the input file.
+        .filter(|f| f.rule.code != analysis::rules::YAML_SYNTAX.code)
+        .filter_map(|f| provenance::place(f, &expansion))
+        .map(|mut placed| {
+            placed.finding.message = source_lines(&placed.finding.message, placed.location.file, &expansion, &build, source);
+            placed.context = Some(name.to_string());
+            placed
+        })
+        .collect();
+    Overlay { dir, name: name.to_string(), build, expansion, findings }
+}
+
+/// `message` with each "line N" of the assembled text replaced by the line
+/// of the input it came from ("line 12 of base/deployment.yaml" when that
+/// is another file than the finding's).
+fn source_lines(message: &str, file: FileId, expansion: &Expansion, build: &Build, source: &dyn FileSource) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("line ") {
+        let (before, after) = rest.split_at(at + "line ".len());
+        out.push_str(before);
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let line = after[..digits].parse::<usize>().ok().filter(|l| *l > 0);
+        let mapped = line.and_then(|l| expansion.origin_of_line(l - 1)).and_then(|origin| {
+            let text = build.texts.get(&origin.file)?;
+            let line = text[..origin.span.start.min(text.len())].matches('\n').count() + 1;
+            Some(if origin.file == file { line.to_string() } else { format!("{line} of {}", source.name(origin.file)) })
+        });
+        match mapped {
+            Some(mapped) => out.push_str(&mapped),
+            None => out.push_str(&after[..digits]),
+        }
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The overlays among `kustomizations` (folders): those no other one
+/// includes, components excepted.
+pub fn overlays_among(kustomizations: &[PathBuf], source: &dyn FileSource) -> Vec<PathBuf> {
+    let mut included = BTreeSet::new();
+    let mut candidates = Vec::new();
+    for dir in kustomizations {
+        let dir = normalize(dir);
+        let build = build::build(&dir, source);
+        included.extend(build.included.iter().cloned());
+        if !build.is_component {
+            candidates.push(dir);
+        }
+    }
+    candidates.retain(|dir| !included.contains(dir));
+    candidates.sort();
+    candidates.dedup();
+    candidates
+}
+
+/// What a set of overlays says about each file.
+#[derive(Debug, Default)]
+pub struct Judged {
+    pub overlays: Vec<Overlay>,
+    /// Files read only as patches: never judged as workloads of their own.
+    pub patch_only: BTreeSet<FileId>,
+    /// Every overlay's findings, one per place and rule, naming the
+    /// overlay(s) it holds in (`context`) in its message.
+    pub findings: Vec<SourceFinding>,
+}
+
+impl Judged {
+    /// The findings placed in `file`.
+    pub fn findings_in(&self, file: FileId) -> impl Iterator<Item = &SourceFinding> {
+        self.findings.iter().filter(move |f| f.location.file == file)
+    }
+
+    /// The overlays that read `file`.
+    pub fn dependents(&self, file: FileId) -> impl Iterator<Item = &Overlay> {
+        self.overlays.iter().filter(move |o| o.build.files.contains(&file))
+    }
+}
+
+/// Judges `overlays` (folder and name); `config_for` gives the settings of
+/// each overlay's folder.
+pub fn judge(
+    overlays: &[(PathBuf, String)],
+    source: &dyn FileSource,
+    config_for: &dyn Fn(&Path) -> Config,
+) -> Judged {
+    let overlays: Vec<Overlay> =
+        overlays.iter().map(|(dir, name)| judge_overlay(dir, name, source, &config_for(dir))).collect();
+    let mut patches = BTreeSet::new();
+    let mut resources = BTreeSet::new();
+    for overlay in &overlays {
+        patches.extend(overlay.build.patch_files.iter().copied());
+        resources.extend(overlay.build.resource_files.iter().copied());
+    }
+    let patch_only = patches.difference(&resources).copied().collect();
+    Judged { findings: merge_findings(&overlays), overlays, patch_only }
+}
+
+/// One finding per place, rule and message, naming every overlay it holds in.
+fn merge_findings(overlays: &[Overlay]) -> Vec<SourceFinding> {
+    let mut merged: BTreeMap<(FileId, usize, usize, &str, &str), (SourceFinding, Vec<&str>)> = BTreeMap::new();
+    for overlay in overlays {
+        for finding in &overlay.findings {
+            let key = (
+                finding.location.file,
+                finding.location.span.start,
+                finding.location.span.end,
+                finding.finding.rule.code,
+                finding.finding.message.as_str(),
+            );
+            let entry = merged.entry(key).or_insert_with(|| (finding.clone(), Vec::new()));
+            if !entry.1.contains(&overlay.name.as_str()) {
+                entry.1.push(&overlay.name);
+            }
+        }
+    }
+    merged
+        .into_values()
+        .map(|(mut finding, names)| {
+            let names = names.join(", ");
+            let noun = if names.contains(", ") { "overlays" } else { "overlay" };
+            finding.finding.message = format!("{} (in {noun} {names})", finding.finding.message);
+            finding.context = Some(names);
+            finding
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
