@@ -22,6 +22,9 @@ pub struct JsonFinding<'a> {
     /// Pod Security findings: `config`, or the namespace label that chose
     /// the profile (`namespace payments (ns.yaml:7)`); `null` for the others.
     pub profile_source: Option<String>,
+    /// The Kustomize overlay(s) the finding holds in (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overlay: Option<&'a str>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -36,6 +39,7 @@ impl<'a> JsonFinding<'a> {
             end_line: f.end.line,
             end_column: f.end.column,
             profile_source: f.profile_source.as_ref().map(ToString::to_string),
+            overlay: f.overlay.as_deref(),
         }
     }
 }

@@ -30,6 +30,8 @@ pub struct Located {
     /// Where the profile of a Pod Security finding came from (`None` for
     /// the other rules, which do not depend on it).
     pub profile_source: Option<ProfileSource>,
+    /// The Kustomize overlay(s) a finding holds in, when it comes from one.
+    pub overlay: Option<String>,
 }
 
 /// The findings of one file, in order, with its text for source snippets.
@@ -58,6 +60,7 @@ impl FileReport {
                     start,
                     end,
                     profile_source: (f.rule.group == RuleGroup::PodSecurity).then_some(f.profile_source),
+                    overlay: None,
                 }
             })
             .collect();
