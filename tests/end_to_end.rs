@@ -17,6 +17,8 @@ mod fix_safety;
 mod helix_stdio;
 #[path = "helm_oracle.rs"]
 mod helm_oracle;
+#[path = "kustomize_cli.rs"]
+mod kustomize_cli;
 #[path = "kustomize_oracle.rs"]
 mod kustomize_oracle;
 #[path = "lsp_stdio.rs"]

@@ -47,18 +47,33 @@ pub struct Overlay {
 }
 
 /// The labelled Namespaces an overlay builds (renamed by its `namespace:`
-/// as kustomize renames them), judged where its workloads are.
-fn built_namespaces(build: &Build, dir: &Path, name: &str) -> Vec<NamespaceLabels> {
+/// as kustomize renames them), judged where its workloads are, their
+/// labels named at the file and line that set them.
+fn built_namespaces(build: &Build, dir: &Path, source: &dyn FileSource) -> Vec<NamespaceLabels> {
     let mut found = Vec::new();
     for resource in build.resources.iter().filter(|r| r.kind() == "Namespace") {
         let mut expansion = Expansion::new();
         emit::write_document(&mut expansion, &resource.object);
-        for mut namespace in namespaces_in(&expansion.text, name) {
+        let file = resource.object.origin.file;
+        for mut namespace in namespaces_in(&expansion.text, &source.name(file)) {
             namespace.folder = dir.to_path_buf();
+            let input_line = |line: u32| input_line(&expansion, build, line as usize).map_or(line, |(_, l)| l as u32);
+            namespace.line = input_line(namespace.line);
+            for labels in [&mut namespace.enforce, &mut namespace.warn, &mut namespace.audit].into_iter().flatten() {
+                labels.line = input_line(labels.line);
+            }
             found.push(namespace);
         }
     }
     found
+}
+
+/// The input file and 1-based line that 1-based `line` of `expansion`
+/// came from.
+fn input_line(expansion: &Expansion, build: &Build, line: usize) -> Option<(FileId, usize)> {
+    let origin = expansion.origin_of_line(line.checked_sub(1)?)?;
+    let text = build.texts.get(&origin.file)?;
+    Some((origin.file, text[..origin.span.start.min(text.len())].matches('\n').count() + 1))
 }
 
 /// Builds the overlay in `dir` and judges its workloads under `config`
@@ -67,7 +82,7 @@ pub fn judge_overlay(dir: &Path, name: &str, source: &dyn FileSource, config: &C
     let dir = normalize(dir);
     let build = build::build(&dir, source);
     let expansion = expand(&build);
-    let own = built_namespaces(&build, &dir, name);
+    let own = built_namespaces(&build, &dir, source);
     let mut config = config.clone();
     if !own.is_empty() {
         let all: Vec<NamespaceLabels> = config.namespaces.iter().cloned().chain(own).collect();
@@ -103,10 +118,12 @@ fn source_lines(message: &str, file: FileId, expansion: &Expansion, build: &Buil
         out.push_str(before);
         let digits = after.bytes().take_while(u8::is_ascii_digit).count();
         let line = after[..digits].parse::<usize>().ok().filter(|l| *l > 0);
-        let mapped = line.and_then(|l| expansion.origin_of_line(l - 1)).and_then(|origin| {
-            let text = build.texts.get(&origin.file)?;
-            let line = text[..origin.span.start.min(text.len())].matches('\n').count() + 1;
-            Some(if origin.file == file { line.to_string() } else { format!("{line} of {}", source.name(origin.file)) })
+        let mapped = line.and_then(|l| input_line(expansion, build, l)).map(|(origin, line)| {
+            if origin == file {
+                line.to_string()
+            } else {
+                format!("{line} of {}", source.name(origin))
+            }
         });
         match mapped {
             Some(mapped) => out.push_str(&mapped),
