@@ -228,3 +228,55 @@ fn merge_findings(overlays: &[Overlay]) -> Vec<SourceFinding> {
 
 #[cfg(test)]
 mod tests;
+
+/// What `overlay` makes of the key at `offset` of `file` (a base's
+/// securityContext field): the lines of its built subtree that a patch
+/// wrote, each with the patch's file and line (`sets `privileged: true`
+/// (overlays/prod/cart-debug.yaml:11)`), else that it keeps the value, or
+/// that it drops the key. `None` when the overlay does not read `file`.
+pub fn overlay_view(overlay: &Overlay, file: FileId, offset: usize, source: &dyn FileSource) -> Option<String> {
+    if !overlay.build.files.contains(&file) {
+        return None;
+    }
+    let expansion = &overlay.expansion;
+    let Some(piece) = expansion.pieces.iter().find(|p| {
+        p.origin.file == file && p.origin.span.start <= offset && offset < p.origin.span.end.max(p.origin.span.start + 1)
+    }) else {
+        return Some(format!("{} drops it", overlay.name));
+    };
+    let text = &expansion.text;
+    let line_start = text[..piece.span.start].rfind('\n').map_or(0, |at| at + 1);
+    let indent = |line: &str| line.len() - line.trim_start_matches([' ', '-']).len();
+    let key_indent = indent(&text[line_start..text[line_start..].find('\n').map_or(text.len(), |e| line_start + e)]);
+    let mut changes = Vec::new();
+    let mut kept = None;
+    let mut at = line_start;
+    for (n, line) in text[line_start..].split_inclusive('\n').enumerate() {
+        if n > 0 && indent(line) <= key_indent {
+            break;
+        }
+        let end = at + line.trim_end().len();
+        let patched = expansion
+            .pieces
+            .iter()
+            .filter(|p| p.span.start >= at && p.span.end <= end)
+            .find(|p| p.via == provenance::Via::Patch);
+        let shown = line.trim().trim_start_matches("- ");
+        match patched {
+            Some(p) => {
+                let line = input_line_of(&overlay.build, p.origin);
+                changes.push(format!("sets `{shown}` ({}:{line})", source.name(p.origin.file)));
+            }
+            None if n == 0 && !shown.ends_with(':') => kept = Some(format!("keeps `{shown}`")),
+            None => {}
+        }
+        at += line.len();
+    }
+    let what = if changes.is_empty() { kept.unwrap_or_else(|| "keeps it".into()) } else { changes.join(", ") };
+    Some(format!("{} {what}", overlay.name))
+}
+
+/// The 1-based line of `location` in its file.
+fn input_line_of(build: &Build, location: provenance::Location) -> usize {
+    build.texts.get(&location.file).map_or(0, |text| text[..location.span.start.min(text.len())].matches('\n').count() + 1)
+}

@@ -144,3 +144,20 @@ fn built_names_namespaces_and_containers() {
     assert_eq!(via, &provenance::Via::Patch);
     assert!(expansion.text.contains("runAsNonRoot: true"));
 }
+
+#[test]
+fn what_each_overlay_makes_of_a_base_field() {
+    let files = repository(RUN_AS_ROOT);
+    let named = [
+        (PathBuf::from("/r/overlays/dev"), "overlays/dev".to_string()),
+        (PathBuf::from("/r/overlays/prod"), "overlays/prod".to_string()),
+    ];
+    let judged = judge(&named, &files, &|_| Config::default());
+    let base = files.id("/r/base/deployment.yaml");
+    let at = BASE.find("securityContext:\n            allowPrivilegeEscalation").unwrap();
+    let views: Vec<String> = judged.overlays.iter().filter_map(|o| overlay_view(o, base, at, &files)).collect();
+    assert_eq!(views, ["overlays/dev keeps it", "overlays/prod sets `runAsUser: 0` (file 3:11)"]);
+    let at = BASE.find("readOnlyRootFilesystem").unwrap();
+    let views: Vec<String> = judged.overlays.iter().filter_map(|o| overlay_view(o, base, at, &files)).collect();
+    assert_eq!(views, ["overlays/dev keeps `readOnlyRootFilesystem: true`", "overlays/prod keeps `readOnlyRootFilesystem: true`"]);
+}
