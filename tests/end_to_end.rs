@@ -23,6 +23,10 @@ mod helm_values_cli;
 mod helm_values_oracle;
 #[path = "helm_stdio.rs"]
 mod helm_stdio;
+#[path = "kustomize_cli.rs"]
+mod kustomize_cli;
+#[path = "kustomize_oracle.rs"]
+mod kustomize_oracle;
 #[path = "lsp_stdio.rs"]
 mod lsp_stdio;
 #[path = "protocol.rs"]

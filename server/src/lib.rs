@@ -32,6 +32,7 @@ pub mod config;
 pub mod fix;
 pub mod helm;
 pub mod ide;
+pub mod kustomize;
 pub mod lsp;
 pub mod model;
 #[cfg(test)]

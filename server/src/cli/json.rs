@@ -29,6 +29,9 @@ pub struct JsonFinding<'a> {
     /// flows into).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub related: &'a [super::report::RelatedAt],
+    /// The Kustomize overlay(s) the finding holds in (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overlay: Option<&'a str>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -45,6 +48,7 @@ impl<'a> JsonFinding<'a> {
             profile_source: f.profile_source.as_ref().map(ToString::to_string),
             values_path: f.values_path.as_deref(),
             related: &f.related,
+            overlay: f.overlay.as_deref(),
         }
     }
 }

@@ -9,6 +9,7 @@ mod helm;
 mod human;
 mod inputs;
 mod json;
+mod kustomize;
 mod namespaces;
 mod ordered;
 mod report;
@@ -263,6 +264,7 @@ pub fn check(mut args: CheckArgs) -> ExitCode {
     let found =
         scanned.iter_mut().filter_map(|(_, first)| first.as_mut()).flat_map(|f| std::mem::take(&mut f.namespaces));
     let mut namespace_scan = namespaces::NamespaceScan::new(found.collect());
+    let all_inputs: Vec<Input> = scanned.iter().map(|(input, _)| input.clone()).collect();
     let work: Vec<std::sync::Mutex<Option<Pending>>> = scanned
         .into_iter()
         .map(|(input, first)| {
@@ -280,6 +282,9 @@ pub fn check(mut args: CheckArgs) -> ExitCode {
             std::sync::Mutex::new(Some(pending))
         })
         .collect();
+    let overlays = kustomize::Overlays::new(all_inputs.iter(), &args.paths, &mut |input| {
+        namespace_scan.config_for(input, &resolver.config_for(input))
+    });
     let (settings_errors, problem_reports) = resolver.finish();
     walk_errors.extend(settings_errors);
 
@@ -397,11 +402,19 @@ pub fn check(mut args: CheckArgs) -> ExitCode {
                         check_one(&input, &config, mode, stdin_text, charts)
                     }
                 };
+                let outcome = match &overlays {
+                    Some(overlays) => overlays.adjust(outcome),
+                    None => outcome,
+                };
                 let rendered = render(&outcome, args.format);
                 (outcome, rendered)
             },
             &mut sink,
         );
+        for outcome in overlays.iter().flat_map(kustomize::Overlays::remaining) {
+            let rendered = render(&outcome, args.format);
+            sink((outcome, rendered));
+        }
     }
     // What the charts say outside any file: problems with --set, and
     // findings on a value that --set gives.

@@ -34,6 +34,8 @@ pub struct Located {
     pub values_path: Option<String>,
     /// Other places, in other files, the finding is about.
     pub related: Vec<RelatedAt>,
+    /// The Kustomize overlay(s) a finding holds in, when it comes from one.
+    pub overlay: Option<String>,
 }
 
 /// A place in another file, located for output.
@@ -73,6 +75,7 @@ impl FileReport {
                     profile_source: (f.rule.group == RuleGroup::PodSecurity).then_some(f.profile_source),
                     values_path: None,
                     related: Vec::new(),
+                    overlay: None,
                 }
             })
             .collect();

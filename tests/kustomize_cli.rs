@@ -1,0 +1,66 @@
+//! `podsec check` on a GitOps repository with a base and overlays: each
+//! overlay judged as kustomize builds it, findings where the value is.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::support;
+use crate::support::cli::{code, json, run, stdout};
+
+fn shop() -> PathBuf {
+    support::repository().join("tests/fixtures/kustomize/shop")
+}
+
+/// `path:line:column rule [overlay]`, as `tests/fixtures/kustomize/*.expected` lists them.
+fn line_of(finding: &Value) -> String {
+    let overlay = finding.get("overlay").and_then(Value::as_str).map(|o| format!(" [{o}]")).unwrap_or_default();
+    format!("{}:{}:{} {}{overlay}", finding["path"].as_str().unwrap(), finding["line"], finding["column"], finding["rule"].as_str().unwrap())
+}
+
+#[test]
+fn every_overlay_finding_is_reported_where_its_value_is_written() {
+    let output = run(&shop(), &["check", ".", "--format", "json"]);
+    assert_eq!(code(&output), 1, "errors: privileged and root in prod");
+    let actual: Vec<String> = json(&output).iter().map(line_of).collect();
+    let expected_text = std::fs::read_to_string(shop().with_extension("expected")).unwrap();
+    let expected: Vec<&str> = expected_text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).collect();
+    assert_eq!(actual, expected, "\n{}", actual.join("\n"));
+}
+
+#[test]
+fn a_patch_file_is_not_judged_as_a_whole_workload() {
+    // Alone, the five-line patch looks like a Deployment missing every
+    // restricted setting ...
+    let patch = shop().join("overlays/prod/cart-debug.yaml");
+    let alone = run(&shop(), &["check", "--format", "json", patch.to_str().unwrap()]);
+    let codes: Vec<String> = json(&alone).iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect();
+    assert!(codes.iter().any(|c| c == "pss/seccompProfile_restricted"), "{codes:?}");
+    // ... but in its overlay the base sets them: only what the patch changes is reported.
+    let output = run(&shop(), &["check", "overlays/prod", "--format", "json"]);
+    let in_patch: Vec<Value> =
+        json(&output).into_iter().filter(|f| f["path"] == "overlays/prod/cart-debug.yaml").collect();
+    let codes: Vec<&str> = in_patch.iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["pss/privileged", "conflicting-settings", "low-user-id", "pss/runAsUser"]);
+    assert!(in_patch.iter().all(|f| f["overlay"] == "overlays/prod"));
+    // The kubelet's refusal names both lines: the patch's and the base's.
+    let conflict = in_patch[1]["message"].as_str().unwrap();
+    assert!(conflict.contains("line 12)") && conflict.contains("line 20 of base/cart/deployment.yaml"), "{conflict}");
+    // The Namespace the overlay builds enforces restricted, at its file and line.
+    assert_eq!(in_patch[0]["profile_source"], "namespace shop-prod (overlays/prod/namespace.yaml:6)");
+    // The base, outside the path given, gets the finding the merge makes there.
+    assert!(json(&output).iter().any(|f| f["path"] == "base/cart/deployment.yaml"
+        && f["rule"] == "conflicting-settings"
+        && f["line"] == 30), "{}", stdout(&output));
+}
+
+#[test]
+fn the_human_format_names_the_overlay() {
+    let output = run(&shop(), &["check", "overlays/dev", "--color", "never"]);
+    let text = stdout(&output);
+    assert!(
+        text.contains("overlays/dev/kustomization.yaml:16:16: warning[pss/hostNamespaces]")
+            && text.contains("(in overlay overlays/dev)"),
+        "{text}"
+    );
+}
