@@ -14,11 +14,19 @@ const MAX_TEMPLATES: usize = 2_000;
 /// The top chart folder a file belongs to: the nearest folder above it
 /// with a `Chart.yaml`, and above that the chart whose `charts/` holds it.
 pub fn chart_root(path: &Path) -> Option<PathBuf> {
-    let mut root = path.ancestors().skip(1).find(|dir| dir.join("Chart.yaml").is_file())?.to_path_buf();
+    chart_root_within(path, None)
+}
+
+/// [`chart_root`], looking no higher than `bound` (the workspace folder a
+/// language server was given: nothing outside it is read, not even probed).
+pub fn chart_root_within(path: &Path, bound: Option<&Path>) -> Option<PathBuf> {
+    let inside = |dir: &Path| bound.is_none_or(|b| dir.starts_with(b));
+    let mut root =
+        path.ancestors().skip(1).take_while(|dir| inside(dir)).find(|dir| dir.join("Chart.yaml").is_file())?.to_path_buf();
     loop {
         let holder = root.parent().filter(|p| p.file_name().is_some_and(|n| n == "charts")).and_then(Path::parent);
         match holder {
-            Some(holder) if holder.join("Chart.yaml").is_file() => root = holder.to_path_buf(),
+            Some(holder) if inside(holder) && holder.join("Chart.yaml").is_file() => root = holder.to_path_buf(),
             _ => return Some(root),
         }
     }

@@ -13,10 +13,21 @@ use tower_lsp::lsp_types::{
 
 use super::position::{self, PositionEncoding};
 use super::state::*;
-use crate::chart_files::{chart_root, configured_values_files, is_chart_member, load_chart};
+use crate::chart_files::{chart_root_within, configured_values_files, is_chart_member, load_chart};
 use crate::helm::{self, ChartAnalysis};
 use crate::provenance::FileId;
 use crate::text::LineIndex;
+
+/// The chart folder of `path`, looked for inside its workspace folder only
+/// (with no folder open, up to the file system's root).
+fn chart_root(shared: &Shared, path: &Path) -> Option<PathBuf> {
+    let roots = lock(&shared.settings_store).roots.clone();
+    let bound = roots.iter().filter(|r| path.starts_with(r)).max_by_key(|r| r.as_os_str().len());
+    if bound.is_none() && !roots.is_empty() {
+        return None;
+    }
+    chart_root_within(path, bound.map(PathBuf::as_path))
+}
 
 /// A chart judged for one request, with its files' paths and texts.
 pub(in crate::lsp) struct JudgedChart {
@@ -28,7 +39,7 @@ pub(in crate::lsp) struct JudgedChart {
 /// The chart `uri` belongs to (as a template or values file), judged now.
 pub(in crate::lsp) fn judge(shared: &Shared, uri: &Url, config: &Config) -> Option<(JudgedChart, FileId)> {
     let path = uri.to_file_path().ok()?;
-    let root = chart_root(&path)?;
+    let root = chart_root(shared, &path)?;
     if !is_chart_member(&root, &path, &config.helm_values_files) {
         return None;
     }
@@ -156,7 +167,7 @@ fn short(path: &Path) -> String {
 
 /// The open documents of the chart `uri` belongs to, `uri` left out.
 pub(in crate::lsp) fn open_chart_files(shared: &Shared, uri: &Url) -> Vec<Url> {
-    let Some(root) = uri.to_file_path().ok().and_then(|p| chart_root(&p)) else { return Vec::new() };
+    let Some(root) = uri.to_file_path().ok().and_then(|p| chart_root(shared, &p)) else { return Vec::new() };
     shared
         .documents
         .uris()
@@ -208,9 +219,9 @@ pub(in crate::lsp) fn code_actions(
 
 /// Whether `uri` is a values file of a chart (its actions come from the
 /// chart): `values.yaml`, or one the settings name.
-pub(in crate::lsp) fn is_values_file(uri: &Url, config: &Config) -> bool {
+pub(in crate::lsp) fn is_values_file(shared: &Shared, uri: &Url, config: &Config) -> bool {
     let Some(path) = uri.to_file_path().ok() else { return false };
-    let Some(root) = chart_root(&path) else { return false };
+    let Some(root) = chart_root(shared, &path) else { return false };
     path.file_name().is_some_and(|n| n == "values.yaml") || config.helm_values_files.iter().any(|v| root.join(v) == path)
 }
 

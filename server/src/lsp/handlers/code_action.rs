@@ -5,7 +5,7 @@ use super::prelude::*;
 pub(in crate::lsp) async fn handle(backend: &Backend, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
     let uri = params.text_document.uri.clone();
     let (config, _) = backend.shared.config_for(&uri);
-    if crate::lsp::helm::is_values_file(&uri, &config) {
+    if crate::lsp::helm::is_values_file(&backend.shared, &uri, &config) {
         // A chart's values: actions that edit the values, judged with the chart.
         let encoding = backend.shared.encoding();
         let actions = guarded("textDocument/codeAction", &uri, || {

@@ -8,7 +8,7 @@ pub(in crate::lsp) async fn handle(backend: &Backend, params: CompletionParams) 
     // A values section that feeds a chart's securityContext.
     let in_chart = guarded("completion", &uri, || {
         let (config, _) = backend.shared.config_for(&uri);
-        if !crate::lsp::helm::is_values_file(&uri, &config) {
+        if !crate::lsp::helm::is_values_file(&backend.shared, &uri, &config) {
             return None;
         }
         let (chart, file) = crate::lsp::helm::judge(&backend.shared, &uri, &config)?;
