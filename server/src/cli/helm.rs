@@ -173,16 +173,7 @@ fn path_display(paths: &[PathBuf], id: FileId) -> String {
 
 /// Every file text of a chart and its overrides, by id.
 fn chart_texts(chart: &helm::Chart, overrides: &Overrides) -> HashMap<FileId, String> {
-    fn each(chart: &helm::Chart, out: &mut HashMap<FileId, String>) {
-        for f in chart.values.iter().chain(&chart.chart_yaml).chain(&chart.templates) {
-            out.insert(f.id, f.text.clone());
-        }
-        for (_, sub) in &chart.subcharts {
-            each(sub, out);
-        }
-    }
-    let mut out = HashMap::new();
-    each(chart, &mut out);
+    let mut out: HashMap<FileId, String> = chart.files().into_iter().map(|f| (f.id, f.text.clone())).collect();
     for f in &overrides.files {
         out.insert(f.id, f.text.clone());
     }

@@ -7,7 +7,7 @@
 //! result must parse as well as before, must no longer have the findings the
 //! action targets, and must have no finding of any code more than before.
 
-mod edit;
+pub(crate) mod edit;
 mod quick;
 mod refactor;
 

@@ -3,6 +3,7 @@
 //! section that feeds the other level of the same workload; a container
 //! section that must drop every capability gets `capabilities.drop: [ALL]`.
 
+use crate::fix::edit::line_start as line_start_of;
 use crate::fix::{Action, ActionKind, Target, TextEdit};
 use crate::provenance::FileId;
 use crate::rules;
@@ -130,9 +131,6 @@ fn entry_at<'n>(root: &'n Node, section: &str, field: &str) -> Option<&'n syntax
     node_at(root, section)?.entry(field)
 }
 
-fn line_start_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1)
-}
 
 /// The start of the line after the one holding `offset` (the text's end
 /// when it is the last line).

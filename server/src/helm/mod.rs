@@ -41,6 +41,17 @@ pub struct Chart {
     pub subcharts: Vec<(String, Chart)>,
 }
 
+impl Chart {
+    /// Every file read of the chart and its subcharts.
+    pub fn files(&self) -> Vec<&ChartFile> {
+        let mut out: Vec<&ChartFile> = self.values.iter().chain(&self.chart_yaml).chain(&self.templates).collect();
+        for (_, sub) in &self.subcharts {
+            out.extend(sub.files());
+        }
+        out
+    }
+}
+
 /// What the user gives on top of the chart's defaults.
 #[derive(Clone, Debug, Default)]
 pub struct Overrides {

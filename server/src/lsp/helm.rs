@@ -48,17 +48,7 @@ pub(in crate::lsp) fn judge(shared: &Shared, uri: &Url, config: &Config) -> Opti
     };
     let mut paths = Vec::new();
     let chart = load_chart(&root, &read, &mut paths);
-    let mut texts = HashMap::new();
-    let mut keep = |f: &helm::ChartFile| {
-        texts.insert(f.id, f.text.clone());
-    };
-    fn each(chart: &helm::Chart, f: &mut dyn FnMut(&helm::ChartFile)) {
-        chart.values.iter().chain(&chart.chart_yaml).chain(&chart.templates).for_each(&mut *f);
-        for (_, sub) in &chart.subcharts {
-            each(sub, f);
-        }
-    }
-    each(&chart, &mut keep);
+    let mut texts: HashMap<FileId, String> = chart.files().into_iter().map(|f| (f.id, f.text.clone())).collect();
     // The values files the settings name, read as typed when open.
     let mut overrides = helm::Overrides::default();
     for file in configured_values_files(&root, &config.helm_values_files) {
