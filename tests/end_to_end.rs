@@ -17,16 +17,18 @@ mod fix_safety;
 mod helix_stdio;
 #[path = "helm_oracle.rs"]
 mod helm_oracle;
+#[path = "helm_stdio.rs"]
+mod helm_stdio;
 #[path = "helm_values_cli.rs"]
 mod helm_values_cli;
 #[path = "helm_values_oracle.rs"]
 mod helm_values_oracle;
-#[path = "helm_stdio.rs"]
-mod helm_stdio;
 #[path = "kustomize_cli.rs"]
 mod kustomize_cli;
 #[path = "kustomize_oracle.rs"]
 mod kustomize_oracle;
+#[path = "kustomize_stdio.rs"]
+mod kustomize_stdio;
 #[path = "lsp_stdio.rs"]
 mod lsp_stdio;
 #[path = "protocol.rs"]

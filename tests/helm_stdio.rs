@@ -80,7 +80,11 @@ fn placed(diagnostics: &[Value]) -> Vec<(u64, u64, String)> {
         .iter()
         .map(|d| {
             let start = &d["range"]["start"];
-            (start["line"].as_u64().unwrap(), start["character"].as_u64().unwrap(), d["code"].as_str().unwrap().to_string())
+            (
+                start["line"].as_u64().unwrap(),
+                start["character"].as_u64().unwrap(),
+                d["code"].as_str().unwrap().to_string(),
+            )
         })
         .collect();
     out.sort();
@@ -135,7 +139,10 @@ fn values_yaml_gets_the_findings_of_what_flows_from_it_and_edits_republish_the_t
     let container = labels(&mut lsp, 7);
     assert!(container.contains(&"readOnlyRootFilesystem".to_string()), "{container:?}");
     assert!(container.contains(&"runAsNonRoot".to_string()), "{container:?}");
-    assert!(!container.iter().any(|l| l == "sysctls" || l == "fsGroup" || l == "allowPrivilegeEscalation"), "{container:?}");
+    assert!(
+        !container.iter().any(|l| l == "sysctls" || l == "fsGroup" || l == "allowPrivilegeEscalation"),
+        "{container:?}"
+    );
     let pod = labels(&mut lsp, 1);
     assert!(pod.contains(&"fsGroup".to_string()) && pod.contains(&"sysctls".to_string()), "{pod:?}");
     assert!(!pod.iter().any(|l| l == "privileged" || l == "capabilities" || l == "runAsNonRoot"), "{pod:?}");
@@ -151,13 +158,18 @@ fn values_yaml_gets_the_findings_of_what_flows_from_it_and_edits_republish_the_t
         }),
     );
     let actions = actions["result"].as_array().unwrap_or_else(|| panic!("{actions}"));
-    let moved = actions.iter().find(|a| a["title"] == "Move `fsGroup` to `podSecurityContext`").unwrap_or_else(|| panic!("{actions:#?}"));
+    let moved = actions
+        .iter()
+        .find(|a| a["title"] == "Move `fsGroup` to `podSecurityContext`")
+        .unwrap_or_else(|| panic!("{actions:#?}"));
     assert_eq!(moved["isPreferred"], true);
     let edits = moved["edit"]["changes"][&values_uri].as_array().unwrap();
     let fixed = apply(VALUES, edits);
     assert_eq!(
         fixed,
-        VALUES.replace("  fsGroup: 2000\n", "").replace("    type: RuntimeDefault\n", "    type: RuntimeDefault\n  fsGroup: 2000\n")
+        VALUES
+            .replace("  fsGroup: 2000\n", "")
+            .replace("    type: RuntimeDefault\n", "    type: RuntimeDefault\n  fsGroup: 2000\n")
     );
 
     // The template, open beside it: no finding for the debug container,

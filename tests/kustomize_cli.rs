@@ -15,7 +15,13 @@ fn shop() -> PathBuf {
 /// `path:line:column rule [overlay]`, as `tests/fixtures/kustomize/*.expected` lists them.
 fn line_of(finding: &Value) -> String {
     let overlay = finding.get("overlay").and_then(Value::as_str).map(|o| format!(" [{o}]")).unwrap_or_default();
-    format!("{}:{}:{} {}{overlay}", finding["path"].as_str().unwrap(), finding["line"], finding["column"], finding["rule"].as_str().unwrap())
+    format!(
+        "{}:{}:{} {}{overlay}",
+        finding["path"].as_str().unwrap(),
+        finding["line"],
+        finding["column"],
+        finding["rule"].as_str().unwrap()
+    )
 }
 
 #[test]
@@ -49,9 +55,13 @@ fn a_patch_file_is_not_judged_as_a_whole_workload() {
     // The Namespace the overlay builds enforces restricted, at its file and line.
     assert_eq!(in_patch[0]["profile_source"], "namespace shop-prod (overlays/prod/namespace.yaml:6)");
     // The base, outside the path given, gets the finding the merge makes there.
-    assert!(json(&output).iter().any(|f| f["path"] == "base/cart/deployment.yaml"
-        && f["rule"] == "conflicting-settings"
-        && f["line"] == 30), "{}", stdout(&output));
+    assert!(
+        json(&output).iter().any(|f| f["path"] == "base/cart/deployment.yaml"
+            && f["rule"] == "conflicting-settings"
+            && f["line"] == 30),
+        "{}",
+        stdout(&output)
+    );
 }
 
 #[test]

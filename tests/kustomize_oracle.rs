@@ -52,7 +52,9 @@ fn relevant(object: &Value) -> Value {
                     items
                         .iter()
                         .map(|c| {
-                            let fields = CONTAINER_FIELDS.iter().map(|f| (f.to_string(), c.get(f).cloned().unwrap_or(Value::Null)));
+                            let fields = CONTAINER_FIELDS
+                                .iter()
+                                .map(|f| (f.to_string(), c.get(f).cloned().unwrap_or(Value::Null)));
                             Value::Object(fields.collect())
                         })
                         .collect()

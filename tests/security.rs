@@ -47,6 +47,15 @@ fn tree() -> Tree {
     let outside_settings = top.join(".podsec.yaml");
     std::fs::write(&outside_settings, "profile: privileged\nbestPractices: false\n").unwrap();
     std::fs::write(root.join("team/.podsec.yaml"), "profile: baseline\nbestPractices: false\n").unwrap();
+    // An overlay whose resources reach above the workspace root: the
+    // server builds it from what is inside only.
+    std::fs::create_dir_all(top.join("shared-base")).unwrap();
+    std::fs::write(top.join("shared-base/kustomization.yaml"), "resources: [pod.yaml]\n").unwrap();
+    std::fs::write(top.join("shared-base/pod.yaml"), PRIVILEGED_POD).unwrap();
+    std::fs::create_dir_all(root.join("overlay")).unwrap();
+    std::fs::write(root.join("overlay/kustomization.yaml"), "resources:\n  - ../../shared-base\n  - pod.yaml\n")
+        .unwrap();
+    std::fs::write(root.join("overlay/pod.yaml"), PRIVILEGED_POD).unwrap();
     Tree { _dir: dir, outside_settings, root }
 }
 
@@ -150,6 +159,11 @@ fn a_whole_session_opens_no_connection_runs_no_program_and_reads_only_workspace_
         .arg("lsp");
     let mut lsp = Lsp::spawn_command(command);
     initialize_in(&mut lsp, &tree.root);
+    // The workspace scanned first: what it finds re-publishes every open file.
+    lsp.wait_for("the end of the workspace scan", |m| {
+        m["method"] == "window/logMessage"
+            && m["params"]["message"].as_str().is_some_and(|t| t.starts_with("podsec: indexed"))
+    });
 
     // Open, edit, hover, complete, ask for code actions and inlay hints, in
     // a folder with a settings file, and edit that settings file.
@@ -187,6 +201,17 @@ fn a_whole_session_opens_no_connection_runs_no_program_and_reads_only_workspace_
     let apps = file_uri(&tree.root.join("apps/pod.yaml"));
     lsp.open(&apps, 1, PRIVILEGED_POD);
     assert!(codes(&lsp.diagnostics(&apps, 1)).contains(&"pss/runAsNonRoot"));
+    // A resource of an overlay: built without its base above the
+    // workspace root.
+    let overlay_pod = file_uri(&tree.root.join("overlay/pod.yaml"));
+    lsp.open(&overlay_pod, 1, PRIVILEGED_POD);
+    assert!(codes(&lsp.diagnostics(&overlay_pod, 1)).contains(&"pss/privileged"));
+    let hover = lsp.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": overlay_pod }, "position": { "line": 9, "character": 10 } }),
+    );
+    let hover = hover["result"]["contents"]["value"].as_str().unwrap_or_default().to_string();
+    assert!(hover.contains("**In overlays:**\n\n- overlay keeps `privileged: true`"), "{hover}");
     assert_eq!(lsp.shutdown_and_exit().code(), Some(0));
 
     let trace = std::fs::read_to_string(log.path()).unwrap();
@@ -213,6 +238,7 @@ fn a_whole_session_opens_no_connection_runs_no_program_and_reads_only_workspace_
 
     let outside = tree.outside_settings.to_str().unwrap();
     assert!(!trace.contains(outside), "the settings file above the workspace was looked at:\n{trace}");
+    assert!(!trace.contains("shared-base"), "the base above the workspace was looked at:\n{trace}");
     let mut settings_read = 0;
     let mut elsewhere = Vec::new();
     for call in &calls {

@@ -20,7 +20,7 @@ use crate::lsp;
 use lsp::{file_url as url, Lsp};
 
 /// The workspace index's requests, on top of the shared stdio client.
-trait WorkspaceClient {
+pub(crate) trait WorkspaceClient {
     /// Starts the server on `root`; the client shows progress, registers
     /// file watchers, refreshes code lenses and answers requests with `null`.
     fn start_workspace(root: &Path, options: Value) -> Lsp;
@@ -66,7 +66,7 @@ impl WorkspaceClient for Lsp {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();

@@ -41,7 +41,8 @@ fn main() {
     let config = podsec::config::Config::default();
     let environment = Default::default();
     let analysis = podsec::helm::analyze_chart(&chart, &Default::default(), &config, &environment);
-    let in_values = analysis.findings.iter().filter(|f| paths[f.location.file.0 as usize].ends_with("values.yaml")).count();
+    let in_values =
+        analysis.findings.iter().filter(|f| paths[f.location.file.0 as usize].ends_with("values.yaml")).count();
     assert!(analysis.read_alone.is_empty(), "every template renders to YAML that parses");
     assert!(in_values >= WORKLOADS, "findings land in values.yaml ({in_values})");
     eprintln!("findings: {} ({in_values} in values.yaml), {} usages", analysis.findings.len(), analysis.usages.len());
@@ -66,7 +67,12 @@ fn main() {
     let edit = values_edits(binary, &root, 200);
 
     let line = |name: &str, t: &[Duration]| {
-        eprintln!("{name}: p50 {:.2} ms, p90 {:.2} ms ({} runs)", ms(percentile(t, 0.5)), ms(percentile(t, 0.9)), t.len());
+        eprintln!(
+            "{name}: p50 {:.2} ms, p90 {:.2} ms ({} runs)",
+            ms(percentile(t, 0.5)),
+            ms(percentile(t, 0.9)),
+            t.len()
+        );
     };
     line("analyze_chart", &engine);
     line("podsec check CHART", &check);
@@ -160,11 +166,14 @@ fn values_edits(binary: &str, root: &Path, count: usize) -> Vec<Duration> {
                     "end": { "line": line, "character": start_char + old.len() as u64 } }, "text": new }] } }),
         );
         let message = wait(&mut stdout, &mut stdin, |m| {
-            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri && m["params"]["version"] == version
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && m["params"]["version"] == version
         });
         times.push(started.elapsed());
         // The flip shows: hostNetwork on is a baseline violation in values.yaml.
-        let host = message["params"]["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "pss/hostNamespaces");
+        let host =
+            message["params"]["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "pss/hostNamespaces");
         assert_eq!(host, new == "true", "version {version}");
     }
     send(&mut stdin, json!({ "jsonrpc": "2.0", "id": 2, "method": "shutdown" }));
@@ -196,7 +205,8 @@ fn wait(stdout: &mut impl BufRead, stdin: &mut impl Write, matches: impl Fn(&Val
 fn write_chart(root: &Path) {
     let templates = root.join("templates");
     std::fs::create_dir_all(&templates).unwrap();
-    std::fs::write(root.join("Chart.yaml"), "apiVersion: v2\nname: platform\nversion: 3.1.0\nappVersion: \"3.1.0\"\n").unwrap();
+    std::fs::write(root.join("Chart.yaml"), "apiVersion: v2\nname: platform\nversion: 3.1.0\nappVersion: \"3.1.0\"\n")
+        .unwrap();
     std::fs::write(
         templates.join("_helpers.tpl"),
         r#"{{- define "platform.fullname" -}}
@@ -237,7 +247,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 fn component_values(name: &str, bitnami: bool, i: usize) -> String {
     let uid = 1001 + i;
-    let mut v = format!("## {name}\n{name}:\n  enabled: true\n  replicaCount: 2\n  port: {}\n  logLevel: info\n  hostNetwork: false\n", 8080 + i);
+    let mut v = format!(
+        "## {name}\n{name}:\n  enabled: true\n  replicaCount: 2\n  port: {}\n  logLevel: info\n  hostNetwork: false\n",
+        8080 + i
+    );
     v.push_str(&format!("  image:\n    repository: example/{name}\n    tag: 1.{i}.0\n"));
     if bitnami {
         v.push_str(&format!(

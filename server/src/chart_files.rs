@@ -21,8 +21,12 @@ pub fn chart_root(path: &Path) -> Option<PathBuf> {
 /// language server was given: nothing outside it is read, not even probed).
 pub fn chart_root_within(path: &Path, bound: Option<&Path>) -> Option<PathBuf> {
     let inside = |dir: &Path| bound.is_none_or(|b| dir.starts_with(b));
-    let mut root =
-        path.ancestors().skip(1).take_while(|dir| inside(dir)).find(|dir| dir.join("Chart.yaml").is_file())?.to_path_buf();
+    let mut root = path
+        .ancestors()
+        .skip(1)
+        .take_while(|dir| inside(dir))
+        .find(|dir| dir.join("Chart.yaml").is_file())?
+        .to_path_buf();
     loop {
         let holder = root.parent().filter(|p| p.file_name().is_some_and(|n| n == "charts")).and_then(Path::parent);
         match holder {
@@ -84,7 +88,8 @@ fn load(root: &Path, read: &dyn Fn(&Path) -> Option<String>, paths: &mut Vec<Pat
                 let declared = sub.chart_yaml.as_ref().and_then(|c| {
                     helm::values::from_yaml(&c.text, c.id).get("name").and_then(|n| n.as_str().map(String::from))
                 });
-                let name = declared.unwrap_or_else(|| dir.file_name().unwrap_or_default().to_string_lossy().into_owned());
+                let name =
+                    declared.unwrap_or_else(|| dir.file_name().unwrap_or_default().to_string_lossy().into_owned());
                 chart.subcharts.push((name, sub));
             }
         }

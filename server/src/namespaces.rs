@@ -94,11 +94,13 @@ pub struct FileFacts {
     pub namespaces: Vec<NamespaceLabels>,
     /// The `namespace:` of a kustomization file.
     pub kustomization_namespace: Option<String>,
+    /// The file is a kustomization (its folder builds an overlay or a base).
+    pub is_kustomization: bool,
 }
 
 impl FileFacts {
     pub fn is_empty(&self) -> bool {
-        self.namespaces.is_empty() && self.kustomization_namespace.is_none()
+        self.namespaces.is_empty() && !self.is_kustomization
     }
 }
 
@@ -124,7 +126,11 @@ pub fn may_define_namespace(text: &str) -> bool {
 /// `display` is how sources are named.
 pub fn file_facts(path: &Path, display: &str, text: &str) -> FileFacts {
     if is_kustomization(path) {
-        return FileFacts { namespaces: Vec::new(), kustomization_namespace: kustomization_namespace(text) };
+        return FileFacts {
+            namespaces: Vec::new(),
+            kustomization_namespace: kustomization_namespace(text),
+            is_kustomization: true,
+        };
     }
     if !may_define_namespace(text) {
         return FileFacts::default();
@@ -134,7 +140,7 @@ pub fn file_facts(path: &Path, display: &str, text: &str) -> FileFacts {
     for namespace in &mut namespaces {
         namespace.folder = folder.clone();
     }
-    FileFacts { namespaces, kustomization_namespace: None }
+    FileFacts { namespaces, kustomization_namespace: None, is_kustomization: false }
 }
 
 /// The `namespace:` a kustomization sets on its resources.

@@ -211,11 +211,7 @@ impl Expansion {
     /// The origin of the first piece on `line` (0-based) of the assembled
     /// text: what a message's "line N" stands for in the input.
     pub fn origin_of_line(&self, line: usize) -> Option<Location> {
-        let start = if line == 0 {
-            0
-        } else {
-            self.text.match_indices('\n').nth(line - 1).map(|(at, _)| at + 1)?
-        };
+        let start = if line == 0 { 0 } else { self.text.match_indices('\n').nth(line - 1).map(|(at, _)| at + 1)? };
         let end = self.text[start..].find('\n').map_or(self.text.len(), |at| start + at);
         let index = self.pieces.partition_point(|p| p.span.end <= start);
         let piece = self.pieces.get(index).filter(|p| p.span.start < end.max(start + 1))?;

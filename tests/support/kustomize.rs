@@ -8,10 +8,13 @@ use std::sync::{Arc, Mutex};
 use podsec::kustomize::FileSource;
 use podsec::provenance::FileId;
 
+/// A file's id and text.
+type ReadFile = (FileId, Arc<str>);
+
 #[derive(Default)]
 pub struct DiskFiles {
     root: PathBuf,
-    read: Mutex<BTreeMap<PathBuf, Option<(FileId, Arc<str>)>>>,
+    read: Mutex<BTreeMap<PathBuf, Option<ReadFile>>>,
 }
 
 impl DiskFiles {

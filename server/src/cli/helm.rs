@@ -6,14 +6,14 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use super::inputs::display_path;
+use super::report::RelatedAt;
 use crate::analysis::Finding;
-use crate::config::Config;
 use crate::chart_files::{chart_root, configured_values_files, is_chart_member, load_chart};
+use crate::config::Config;
 use crate::helm::{self, ChartFile, Overrides};
 use crate::provenance::FileId;
 use crate::text::{ColumnUnit, LineIndex};
-use super::inputs::display_path;
-use super::report::RelatedAt;
 
 /// What a chart's judgement gives each of its files.
 #[derive(Debug, Default)]
@@ -169,7 +169,6 @@ impl Charts {
 fn path_display(paths: &[PathBuf], id: FileId) -> String {
     paths.get(id.0 as usize).map(|p| p.display().to_string()).unwrap_or_default()
 }
-
 
 /// Every file text of a chart and its overrides, by id.
 fn chart_texts(chart: &helm::Chart, overrides: &Overrides) -> HashMap<FileId, String> {

@@ -18,11 +18,14 @@ use crate::kustomize::{self, normalize, FileSource, Judged};
 use crate::namespaces::is_kustomization;
 use crate::provenance::{FileId, SourceFinding};
 
+/// A file's id and text.
+type ReadFile = (FileId, Arc<str>);
+
 /// Files read from disk, numbered as first read, named as the walk names
 /// them (else relative to the working folder).
 #[derive(Default)]
 struct DiskFiles {
-    read: Mutex<BTreeMap<PathBuf, Option<(FileId, Arc<str>)>>>,
+    read: Mutex<BTreeMap<PathBuf, Option<ReadFile>>>,
     names: Mutex<BTreeMap<FileId, (PathBuf, String)>>,
     displays: BTreeMap<PathBuf, String>,
 }
@@ -118,7 +121,9 @@ impl Overlays {
         let mut by_name = BTreeMap::new();
         for input in &inputs {
             if let Source::File(path) = &input.source {
-                if let Some((id, _)) = files.read.lock().expect("no panic holds it").get(&absolute(path)).cloned().flatten() {
+                if let Some((id, _)) =
+                    files.read.lock().expect("no panic holds it").get(&absolute(path)).cloned().flatten()
+                {
                     by_name.insert(input.display.clone(), id);
                 }
             }
@@ -163,7 +168,16 @@ impl Overlays {
         let mut outcomes: Vec<Outcome> = pending
             .into_iter()
             .filter_map(|file| {
-                let text = self.files.read.lock().expect("no panic holds it").values().flatten().find(|(id, _)| *id == file)?.1.clone();
+                let text = self
+                    .files
+                    .read
+                    .lock()
+                    .expect("no panic holds it")
+                    .values()
+                    .flatten()
+                    .find(|(id, _)| *id == file)?
+                    .1
+                    .clone();
                 let mut report = FileReport::new(self.files.name(file), text.to_string(), Vec::new());
                 let placed: Vec<&SourceFinding> = self.judged.findings_in(file).collect();
                 append(&mut report, &placed);

@@ -233,7 +233,10 @@ impl<'a> Evaluator<'a> {
             // Only the text right before the action, as Go trims it.
             let last = self.out.pieces.last();
             let adjacent = last.is_some_and(|p| {
-                p.verbatim && p.origin.file == self.file && p.origin.span.end == action.span.start && p.span.end == self.out.text.len()
+                p.verbatim
+                    && p.origin.file == self.file
+                    && p.origin.span.end == action.span.start
+                    && p.span.end == self.out.text.len()
             });
             if adjacent {
                 self.out.trim_end_whitespace();
@@ -268,9 +271,7 @@ impl<'a> Evaluator<'a> {
             // "x.fullname" . }}` over an undecidable `if`) would break the
             // YAML around them: the action stays as written, one unknown
             // scalar, as in the template read alone.
-            Val::Text(_, true) if !indents(pipe) && self.line_has_content() => {
-                self.residual(action)
-            }
+            Val::Text(_, true) if !indents(pipe) && self.line_has_content() => self.residual(action),
             Val::Text(expansion, _) => {
                 self.evaluated(action);
                 self.out.append(&expansion);
@@ -549,7 +550,9 @@ impl<'a> Evaluator<'a> {
                 Data::Map(members) => {
                     let mut sorted: Vec<&Member> = members.iter().collect();
                     sorted.sort_by(|a, b| a.key.cmp(&b.key));
-                    Some(sorted.iter().map(|m| (Val::str(m.key.clone()), Val::Data(Rc::new(m.value.clone())))).collect())
+                    Some(
+                        sorted.iter().map(|m| (Val::str(m.key.clone()), Val::Data(Rc::new(m.value.clone())))).collect(),
+                    )
                 }
                 Data::Int(n) => Some((0..*n).map(|i| (Val::data(Data::Int(i)), Val::data(Data::Int(i)))).collect()),
                 Data::Null => Some(Vec::new()),
@@ -563,7 +566,8 @@ impl<'a> Evaluator<'a> {
                 for (key, item) in items {
                     // Every pass reads the body as written: the range
                     // action's `-}}` trims the start of each.
-                    self.trim_next = super::parse::trims_right(self.text, &arm.action).then_some((self.file, arm.action.span.end));
+                    self.trim_next =
+                        super::parse::trims_right(self.text, &arm.action).then_some((self.file, arm.action.span.end));
                     let flow = self.scoped(|this| {
                         let scope = this.scopes.last_mut().unwrap();
                         match declared.as_slice() {
@@ -905,7 +909,9 @@ impl<'a> Evaluator<'a> {
                         let mut e = Expansion::new();
                         let s = v.to_text();
                         match &v.origin {
-                            Some(o) => e.push_generated(&s, *o, v.path.clone().map_or(Via::Action, |path| Via::Value { path })),
+                            Some(o) => {
+                                e.push_generated(&s, *o, v.path.clone().map_or(Via::Action, |path| Via::Value { path }))
+                            }
                             None => e.push_glue(&s),
                         }
                         (e, false)
@@ -1007,7 +1013,9 @@ impl<'a> Evaluator<'a> {
                 for key in &args[1.min(args.len())..] {
                     value = match (value.known(), key.known()) {
                         (Some(v), Some(k)) => match (&v.data, &k.data) {
-                            (Data::Map(_), _) => v.get(&k.to_text()).map_or(Val::data(Data::Null), |c| Val::Data(Rc::new(c.clone()))),
+                            (Data::Map(_), _) => {
+                                v.get(&k.to_text()).map_or(Val::data(Data::Null), |c| Val::Data(Rc::new(c.clone())))
+                            }
                             (Data::List(items), Data::Int(i)) => {
                                 items.get(*i as usize).map_or(Val::Unknown, |c| Val::Data(Rc::new(c.clone())))
                             }
@@ -1085,8 +1093,8 @@ impl<'a> Evaluator<'a> {
                 let Some(format) = arg(0).text() else { return Val::Unknown };
                 printf(&format, &args[1..]).map_or(Val::Unknown, Val::str)
             }
-            "trim" | "lower" | "upper" | "trimSuffix" | "trimPrefix" | "replace" | "trunc" | "contains" | "hasPrefix"
-            | "hasSuffix" => strings(name, &args).unwrap_or(Val::Unknown),
+            "trim" | "lower" | "upper" | "trimSuffix" | "trimPrefix" | "replace" | "trunc" | "contains"
+            | "hasPrefix" | "hasSuffix" => strings(name, &args).unwrap_or(Val::Unknown),
             "kindIs" => match (arg(0).text(), arg(1).known()) {
                 (Some(kind), Some(v)) => Val::bool(kind_of(v) == kind),
                 _ => Val::Unknown,
@@ -1129,7 +1137,9 @@ impl<'a> Evaluator<'a> {
             },
             "dig" => {
                 // dig "a" "b" default map
-                let (Some(map), Some(default)) = (args.last().and_then(Val::known), args.len().checked_sub(2).map(|i| args[i].clone())) else {
+                let (Some(map), Some(default)) =
+                    (args.last().and_then(Val::known), args.len().checked_sub(2).map(|i| args[i].clone()))
+                else {
                     return Val::Unknown;
                 };
                 let keys: Option<Vec<String>> = args[..args.len() - 2].iter().map(Val::text).collect();
@@ -1199,18 +1209,20 @@ impl<'a> Evaluator<'a> {
                 (Some(needle), Some(Data::List(items))) => Val::bool(items.iter().any(|i| i.data == needle.data)),
                 _ => Val::Unknown,
             },
-            "append" | "mustAppend" | "prepend" | "mustPrepend" => match (arg(0).known().map(|v| &v.data), arg(1).known()) {
-                (Some(Data::List(items)), Some(item)) => {
-                    let mut items: Vec<V> = items.to_vec();
-                    if name.contains("repend") {
-                        items.insert(0, item.clone());
-                    } else {
-                        items.push(item.clone());
+            "append" | "mustAppend" | "prepend" | "mustPrepend" => {
+                match (arg(0).known().map(|v| &v.data), arg(1).known()) {
+                    (Some(Data::List(items)), Some(item)) => {
+                        let mut items: Vec<V> = items.to_vec();
+                        if name.contains("repend") {
+                            items.insert(0, item.clone());
+                        } else {
+                            items.push(item.clone());
+                        }
+                        Val::data(Data::List(items.into()))
                     }
-                    Val::data(Data::List(items.into()))
+                    _ => Val::Unknown,
                 }
-                _ => Val::Unknown,
-            },
+            }
             "concat" => {
                 let mut all = Vec::new();
                 for a in &args {
@@ -1514,7 +1526,9 @@ fn write_yaml(out: &mut Expansion, v: &V, indent: usize, context: Context) {
 fn yaml_scalar_text(s: &str) -> String {
     let plain_ok = !s.is_empty()
         && plain_scalar(s) == Data::Str(s.to_string())
-        && !s.starts_with([' ', '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`'])
+        && !s.starts_with([
+            ' ', '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`',
+        ])
         && !s.ends_with([' ', ':'])
         && !s.contains(": ")
         && !s.contains(" #")

@@ -131,7 +131,6 @@ fn entry_at<'n>(root: &'n Node, section: &str, field: &str) -> Option<&'n syntax
     node_at(root, section)?.entry(field)
 }
 
-
 /// The start of the line after the one holding `offset` (the text's end
 /// when it is the last line).
 fn line_end_after(text: &str, offset: usize) -> usize {

@@ -118,7 +118,12 @@ struct Parsed<'a> {
 }
 
 /// Judges every workload of `chart` with the values in force.
-pub fn analyze_chart(chart: &Chart, overrides: &Overrides, config: &Config, environment: &Environment) -> ChartAnalysis {
+pub fn analyze_chart(
+    chart: &Chart,
+    overrides: &Overrides,
+    config: &Config,
+    environment: &Environment,
+) -> ChartAnalysis {
     let mut result = ChartAnalysis::default();
     // Every template of the chart and its subcharts, parsed once; defines
     // are shared by all of them, as Helm shares them.
@@ -228,9 +233,9 @@ fn render_chart(
     for (name, sub) in &chart.subcharts {
         let enabled = dependencies
             .and_then(|d| match &d.data {
-                Data::List(items) => items.iter().find(|i| {
-                    i.get("alias").or_else(|| i.get("name")).and_then(V::as_str) == Some(name.as_str())
-                }),
+                Data::List(items) => items
+                    .iter()
+                    .find(|i| i.get("alias").or_else(|| i.get("name")).and_then(V::as_str) == Some(name.as_str())),
                 _ => None,
             })
             .and_then(|d| d.get("condition").and_then(V::as_str))
@@ -303,7 +308,10 @@ fn judge_rendered(
                 let leaf = expansion.pieces.iter().filter(|p| p.span.overlaps(*value_span)).collect::<Vec<_>>();
                 if let [piece] = leaf.as_slice() {
                     if let Via::Value { path } = &piece.via {
-                        placed.related.push(SourceRelated { location: placed.location, message: format!("`{path}` is put here") });
+                        placed.related.push(SourceRelated {
+                            location: placed.location,
+                            message: format!("`{path}` is put here"),
+                        });
                         placed.location = piece.origin;
                         placed.finding.span = piece.origin.span;
                         placed.values_path = Some(path.clone());
@@ -314,10 +322,9 @@ fn judge_rendered(
         if placed.values_path.is_none() {
             if let Some(value_span) = entries.get(&finding.span) {
                 if let Some((path, key)) = values_section(expansion, *value_span, values) {
-                    placed.related.push(SourceRelated {
-                        location: placed.location,
-                        message: format!("`{path}` is put here"),
-                    });
+                    placed
+                        .related
+                        .push(SourceRelated { location: placed.location, message: format!("`{path}` is put here") });
                     placed.location = key;
                     placed.finding.span = key.span;
                     placed.values_path = Some(path);
@@ -327,7 +334,9 @@ fn judge_rendered(
         if placed.values_path.is_some() {
             if let Some(at) = action_near(expansion, finding.span, template) {
                 if !placed.related.iter().any(|r| r.location.file == template.id) {
-                    placed.related.push(SourceRelated { location: at, message: "the template puts the value here".into() });
+                    placed
+                        .related
+                        .push(SourceRelated { location: at, message: "the template puts the value here".into() });
                 }
             }
         }
@@ -340,7 +349,12 @@ fn judge_rendered(
 
 /// Messages name other lines ("from this container, line 40"): lines of
 /// the expansion, made lines of the files they came from.
-fn relocate_line_numbers(message: &str, expansion: &Expansion, file: FileId, texts: &HashMap<FileId, (&str, &str)>) -> String {
+fn relocate_line_numbers(
+    message: &str,
+    expansion: &Expansion,
+    file: FileId,
+    texts: &HashMap<FileId, (&str, &str)>,
+) -> String {
     if !message.contains("line ") {
         return message.to_string();
     }
@@ -398,11 +412,14 @@ fn keyed_entries(file: &syntax::ParsedFile) -> HashMap<Span, Span> {
 /// and where its key is written.
 fn values_section(expansion: &Expansion, span: Span, values: &V) -> Option<(String, Location)> {
     let mut paths: Vec<&str> = Vec::new();
-    for piece in expansion.pieces.iter().filter(|p| p.span.overlaps(span) || (span.is_empty() && p.span.start == span.start)) {
+    for piece in
+        expansion.pieces.iter().filter(|p| p.span.overlaps(span) || (span.is_empty() && p.span.start == span.start))
+    {
         match &piece.via {
             Via::Value { path } => paths.push(path),
             _ => {
-                let text = &expansion.text[piece.span.start.max(span.start)..piece.span.end.min(span.end.max(span.start))];
+                let text =
+                    &expansion.text[piece.span.start.max(span.start)..piece.span.end.min(span.end.max(span.start))];
                 if !text.trim().is_empty() {
                     return None;
                 }
@@ -461,7 +478,13 @@ fn action_near(expansion: &Expansion, span: Span, template: &ChartFile) -> Optio
 
 /// Which values keys flow into the securityContexts of the rendered
 /// workloads.
-fn record_usages(template: &ChartFile, expansion: &Expansion, file: &syntax::ParsedFile, values: &V, result: &mut ChartAnalysis) {
+fn record_usages(
+    template: &ChartFile,
+    expansion: &Expansion,
+    file: &syntax::ParsedFile,
+    values: &V,
+    result: &mut ChartAnalysis,
+) {
     let Some(_) = expansion.pieces.iter().find(|p| matches!(p.via, Via::Value { .. })) else { return };
     for document in &file.documents {
         let Some(root) = &document.root else { continue };
@@ -481,7 +504,11 @@ fn record_usages(template: &ChartFile, expansion: &Expansion, file: &syntax::Par
             }
             for container in &pod.containers {
                 if let Some(entry) = container.security_context {
-                    sections.push((entry.value.span, Level::Container, format!("{label}, container `{}`", container.display_name())));
+                    sections.push((
+                        entry.value.span,
+                        Level::Container,
+                        format!("{label}, container `{}`", container.display_name()),
+                    ));
                 }
             }
             for (span, level, workload) in sections {
@@ -490,7 +517,13 @@ fn record_usages(template: &ChartFile, expansion: &Expansion, file: &syntax::Par
                     let Some(key) = lookup_key(values, path) else { continue };
                     let template_at = action_near(expansion, piece.span, template)
                         .unwrap_or(Location::new(template.id, Span::new(0, 0)));
-                    result.usages.push(Usage { path: path.clone(), key, level, workload: workload.clone(), template: template_at });
+                    result.usages.push(Usage {
+                        path: path.clone(),
+                        key,
+                        level,
+                        workload: workload.clone(),
+                        template: template_at,
+                    });
                     // The section key itself flows there too.
                     if let Some((section, _)) = path.rsplit_once('.') {
                         if let Some(key) = lookup_key(values, section) {

@@ -47,9 +47,21 @@ pub enum Item {
     Assign(Action, Pipeline),
     /// `if`/`else if`/`else`: arms in order, the `else` arm (its action and
     /// body), the `end`.
-    If { arms: Vec<Arm>, otherwise: Option<(Action, Vec<Item>)>, end: Option<Action> },
-    With { arms: Vec<Arm>, otherwise: Option<(Action, Vec<Item>)>, end: Option<Action> },
-    Range { arm: Arm, otherwise: Option<(Action, Vec<Item>)>, end: Option<Action> },
+    If {
+        arms: Vec<Arm>,
+        otherwise: Option<(Action, Vec<Item>)>,
+        end: Option<Action>,
+    },
+    With {
+        arms: Vec<Arm>,
+        otherwise: Option<(Action, Vec<Item>)>,
+        end: Option<Action>,
+    },
+    Range {
+        arm: Arm,
+        otherwise: Option<(Action, Vec<Item>)>,
+        end: Option<Action>,
+    },
     Break(Action),
     Continue(Action),
     /// An action that is not understood (a comment too): kept as written.
@@ -269,13 +281,17 @@ fn keyword_before_field(text: &str, action: Action) -> Action {
 /// `{{- ...`: the text before loses its trailing whitespace.
 pub fn trims_left(text: &str, action: &Action) -> bool {
     let bytes = text.as_bytes();
-    bytes.get(action.span.start + 2) == Some(&b'-') && bytes.get(action.span.start + 3).is_some_and(|b| b.is_ascii_whitespace())
+    bytes.get(action.span.start + 2) == Some(&b'-')
+        && bytes.get(action.span.start + 3).is_some_and(|b| b.is_ascii_whitespace())
 }
 
 /// `... -}}`: the text after loses its leading whitespace.
 pub fn trims_right(text: &str, action: &Action) -> bool {
     let bytes = text.as_bytes();
-    action.closed && action.span.len() >= 5 && bytes[action.span.end - 3] == b'-' && bytes[action.span.end - 4].is_ascii_whitespace()
+    action.closed
+        && action.span.len() >= 5
+        && bytes[action.span.end - 3] == b'-'
+        && bytes[action.span.end - 4].is_ascii_whitespace()
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -519,7 +535,9 @@ mod tests {
         assert_eq!(pipe.commands[0][1], Operand::Field(vec!["Values".into(), "a".into()]));
         assert_eq!(pipe.commands[2], vec![Operand::Ident("nindent".into()), Operand::Int(8)]);
         let sub = parse_pipeline("(include \"x\" $).Values.y").unwrap();
-        assert!(matches!(&sub.commands[0][0], Operand::Sub(_, fields) if fields == &vec!["Values".to_string(), "y".to_string()]));
+        assert!(
+            matches!(&sub.commands[0][0], Operand::Sub(_, fields) if fields == &vec!["Values".to_string(), "y".to_string()])
+        );
         assert_eq!(parse_pipeline("$i, $v := .Values.list").unwrap().declared, vec!["i".to_string(), "v".to_string()]);
         assert!(parse_pipeline("toYaml (").is_none());
     }

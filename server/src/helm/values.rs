@@ -232,10 +232,13 @@ fn graft(values: &mut V, whole: &serde_yaml::Value, error_at: usize) {
     let last_read = values.members().last().map(|m| m.key.clone());
     for (key, value) in entries {
         let Some(key) = serde_key(key) else { continue };
-        let whole = |v: &V| v.origin.is_some_and(|o| o.span.end < error_at) && last_read.as_deref() != Some(key.as_str());
+        let whole =
+            |v: &V| v.origin.is_some_and(|o| o.span.end < error_at) && last_read.as_deref() != Some(key.as_str());
         match values.get_mut(&key) {
             Some(existing) if whole(existing) => {}
-            Some(existing) if matches!(existing.data, Data::Map(_)) && value.is_mapping() => graft(existing, value, error_at),
+            Some(existing) if matches!(existing.data, Data::Map(_)) && value.is_mapping() => {
+                graft(existing, value, error_at)
+            }
             Some(existing) => *existing = from_serde(value),
             None => values.insert(&key, None, from_serde(value)),
         }
@@ -266,7 +269,8 @@ fn from_serde(value: &serde_yaml::Value) -> V {
             entries
                 .iter()
                 .filter_map(|(k, v)| Some(Member { key: serde_key(k)?, key_origin: None, value: from_serde(v) }))
-                .collect::<Vec<_>>().into(),
+                .collect::<Vec<_>>()
+                .into(),
         ),
         serde_yaml::Value::Tagged(tagged) => return from_serde(&tagged.value),
     };
@@ -307,7 +311,9 @@ pub fn from_node(node: &Node, file: FileId) -> V {
             }
             V::at(Data::Map(members.into()), origin)
         }
-        syntax::Value::Sequence(items) => V::at(Data::List(items.iter().map(|i| from_node(i, file)).collect::<Vec<_>>().into()), origin),
+        syntax::Value::Sequence(items) => {
+            V::at(Data::List(items.iter().map(|i| from_node(i, file)).collect::<Vec<_>>().into()), origin)
+        }
         syntax::Value::Alias => V::at(Data::Null, origin),
     }
 }
@@ -317,10 +323,12 @@ pub fn from_node(node: &Node, file: FileId) -> V {
 fn key_text(key: &Node) -> String {
     let text = key.as_str().unwrap_or_default();
     match &key.value {
-        syntax::Value::Scalar(scalar) if scalar.style == ScalarStyle::Plain && scalar.tag.is_none() => match plain_scalar(text) {
-            Data::Bool(b) => b.to_string(),
-            _ => text.to_string(),
-        },
+        syntax::Value::Scalar(scalar) if scalar.style == ScalarStyle::Plain && scalar.tag.is_none() => {
+            match plain_scalar(text) {
+                Data::Bool(b) => b.to_string(),
+                _ => text.to_string(),
+            }
+        }
         _ => text.to_string(),
     }
 }
@@ -384,7 +392,9 @@ pub fn merge(base: &mut V, over: V) {
                     continue;
                 }
                 match base.get_mut(&member.key) {
-                    Some(existing) if matches!(existing.data, Data::Map(_)) && matches!(member.value.data, Data::Map(_)) => {
+                    Some(existing)
+                        if matches!(existing.data, Data::Map(_)) && matches!(member.value.data, Data::Map(_)) =>
+                    {
                         merge(existing, member.value);
                     }
                     _ => {
@@ -481,7 +491,9 @@ pub fn apply_set(values: &mut V, file: FileId, text: &str, as_string: bool) -> R
 
 fn set_scalar(raw: &str) -> Data {
     if let Some(list) = raw.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
-        return Data::List(split_unescaped(list, ',').into_iter().map(|item| V::new(set_scalar(item))).collect::<Vec<_>>().into());
+        return Data::List(
+            split_unescaped(list, ',').into_iter().map(|item| V::new(set_scalar(item))).collect::<Vec<_>>().into(),
+        );
     }
     // Helm's strvals ignores case for these.
     match raw {
@@ -520,7 +532,9 @@ fn set_path(values: &mut V, key: &str, key_origin: Location, leaf: V) -> Result<
             }
             return Ok(());
         }
-        if here.get(&name).is_none() || (index.is_none() && !last && !matches!(here.get(&name).unwrap().data, Data::Map(_))) {
+        if here.get(&name).is_none()
+            || (index.is_none() && !last && !matches!(here.get(&name).unwrap().data, Data::Map(_)))
+        {
             let fresh = if index.is_some() { V::new(Data::List(Rc::default())) } else { V::empty_map() };
             here.insert(&name, Some(key_origin), fresh);
         }
@@ -635,7 +649,10 @@ extraVolumes: [a, b]
         assert_eq!(volumes.origin.unwrap().file, FileId(1));
         assert_eq!(values.get("podSecurityContext").unwrap().get("fsGroup").unwrap().data, Data::Int(1001));
         // A null for a key the defaults lack stays, and renders as null.
-        merge(&mut values, from_yaml("podSecurityContext:\n  runAsUser: null\n  fsGroup: null\nnew:\n  a: null\n", FileId(2)));
+        merge(
+            &mut values,
+            from_yaml("podSecurityContext:\n  runAsUser: null\n  fsGroup: null\nnew:\n  a: null\n", FileId(2)),
+        );
         drop_nulls(&mut values);
         let pod = values.get("podSecurityContext").unwrap();
         assert_eq!((pod.get("runAsUser").map(|v| v.data.clone()), pod.get("fsGroup")), (Some(Data::Null), None));
@@ -644,7 +661,10 @@ extraVolumes: [a, b]
 
     #[test]
     fn plain_scalars_are_typed_as_helm_reads_them_and_quoted_ones_are_strings() {
-        let values = from_yaml("a: 1000\nb: \"1000\"\nc: yes\nd: 'false'\ne: 0x1F\nf: 1.5\ng: ~\nh: RuntimeDefault\ny: 1\n'n': 2\n", FileId(0));
+        let values = from_yaml(
+            "a: 1000\nb: \"1000\"\nc: yes\nd: 'false'\ne: 0x1F\nf: 1.5\ng: ~\nh: RuntimeDefault\ny: 1\n'n': 2\n",
+            FileId(0),
+        );
         let data = |k: &str| values.get(k).unwrap().data.clone();
         assert_eq!(data("a"), Data::Int(1000));
         assert_eq!(data("b"), Data::Str("1000".into()));

@@ -118,11 +118,16 @@ pub fn build(dir: &Path, source: &dyn FileSource) -> Build {
 }
 
 fn is_remote(reference: &str) -> bool {
-    reference.contains("://") || reference.starts_with("github.com/") || reference.starts_with("git@") || reference.contains("?ref=")
+    reference.contains("://")
+        || reference.starts_with("github.com/")
+        || reference.starts_with("git@")
+        || reference.contains("?ref=")
 }
 
 fn strings(node: Option<&Node>) -> Vec<&Node> {
-    node.and_then(Node::as_sequence).map(|items| items.iter().filter(|i| i.as_str().is_some()).collect()).unwrap_or_default()
+    node.and_then(Node::as_sequence)
+        .map(|items| items.iter().filter(|i| i.as_str().is_some()).collect())
+        .unwrap_or_default()
 }
 
 /// Adds what the kustomization (or component) `text` in `dir` makes to
@@ -250,7 +255,9 @@ fn patch_content(
     build: &mut Build,
 ) -> Option<PatchContent> {
     let path_text = path?;
-    if let Some((patch_file, text)) = (!path_text.contains('\n')).then(|| source.file(&normalize(&dir.join(path_text)))).flatten() {
+    if let Some((patch_file, text)) =
+        (!path_text.contains('\n')).then(|| source.file(&normalize(&dir.join(path_text)))).flatten()
+    {
         build.files.insert(patch_file);
         build.texts.insert(patch_file, text.clone());
         build.patch_files.insert(patch_file);
@@ -337,7 +344,10 @@ impl Target {
                 resource.names.iter().any(|name| name_matches(n, name)) || name_matches(n, resource.name())
             })
             && self.namespace.as_deref().is_none_or(|n| resource.namespaces.iter().any(|ns| ns == n))
-            && self.label_selector.as_deref().is_none_or(|s| selector_matches(s, resource.object.get_path(&["metadata", "labels"])))
+            && self
+                .label_selector
+                .as_deref()
+                .is_none_or(|s| selector_matches(s, resource.object.get_path(&["metadata", "labels"])))
             && self
                 .annotation_selector
                 .as_deref()
@@ -546,7 +556,8 @@ mod tests {
     fn selectors_and_name_patterns() {
         let text = "labels: {app: web, tier: front}\n";
         let parsed = syntax::parse(text);
-        let labels = from_syntax(parsed.documents[0].root.as_ref().unwrap(), text, &SpanMap::identity(FileId(0)), false);
+        let labels =
+            from_syntax(parsed.documents[0].root.as_ref().unwrap(), text, &SpanMap::identity(FileId(0)), false);
         let labels = labels.get("labels");
         assert!(selector_matches("app=web", labels));
         assert!(selector_matches("app==web,tier", labels));

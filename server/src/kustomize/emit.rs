@@ -144,6 +144,9 @@ mod tests {
         assert_eq!(args.as_sequence().unwrap()[0].as_str(), Some("x y"));
         let at = out.text.find("true").unwrap();
         let (location, _) = out.locate(Span::new(at, at + 4)).unwrap();
-        assert_eq!(location, Location::new(FileId(4), Span::new(text.find("true").unwrap(), text.find("true").unwrap() + 4)));
+        assert_eq!(
+            location,
+            Location::new(FileId(4), Span::new(text.find("true").unwrap(), text.find("true").unwrap() + 4))
+        );
     }
 }

@@ -10,8 +10,14 @@ use super::tree::{KEntry, KNode, KValue};
 /// lists are replaced whole.
 fn merge_key(field: &str) -> Option<&'static str> {
     Some(match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "volumes" | "env" | "imagePullSecrets"
-        | "hostAliases" | "resourceClaims" => match field {
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "volumes"
+        | "env"
+        | "imagePullSecrets"
+        | "hostAliases"
+        | "resourceClaims" => match field {
             "hostAliases" => "ip",
             _ => "name",
         },
@@ -232,8 +238,8 @@ pub fn apply_operation(root: &mut KNode, operation: Operation<'_>) -> Result<(),
     match operation.op {
         "add" => add(root, &path, value()?),
         "replace" => {
-            let target = resolve_mut(root, &path)
-                .ok_or_else(|| PatchError(format!("no `{}` to replace", operation.path)))?;
+            let target =
+                resolve_mut(root, &path).ok_or_else(|| PatchError(format!("no `{}` to replace", operation.path)))?;
             *target = value()?;
             Ok(())
         }
@@ -292,7 +298,8 @@ mod tests {
         );
         assert!(strategic_merge(&mut base, &patch));
         assert_eq!(names(&base), ["app", "debug", "sidecar"]);
-        let context = base.get_path(&["spec", "containers"]).unwrap().items().unwrap()[0].get("securityContext").unwrap();
+        let context =
+            base.get_path(&["spec", "containers"]).unwrap().items().unwrap()[0].get("securityContext").unwrap();
         assert_eq!(context.get("privileged").unwrap().origin.file, FileId(1));
         assert!(context.get("runAsNonRoot").is_none(), "null deletes");
     }
@@ -325,7 +332,8 @@ mod tests {
         let copy = Operation { op: "copy", path: "/spec/containers/-", from: Some("/spec/containers/0"), value: None };
         apply_operation(&mut base, copy).unwrap();
         assert_eq!(names(&base), ["sidecar", "last", "sidecar"]);
-        let test = Operation { op: "test", path: "/spec/containers/1/name", from: None, value: Some(tree("other", 2, true)) };
+        let test =
+            Operation { op: "test", path: "/spec/containers/1/name", from: None, value: Some(tree("other", 2, true)) };
         assert!(apply_operation(&mut base, test).is_err());
         let replace = Operation { op: "replace", path: "/spec/nothing", from: None, value: Some(tree("1", 2, true)) };
         assert!(apply_operation(&mut base, replace).is_err());

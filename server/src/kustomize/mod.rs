@@ -99,7 +99,8 @@ pub fn judge_overlay(dir: &Path, name: &str, source: &dyn FileSource, config: &C
         .filter(|f| f.rule.code != analysis::rules::YAML_SYNTAX.code)
         .filter_map(|f| provenance::place(f, &expansion))
         .map(|mut placed| {
-            placed.finding.message = source_lines(&placed.finding.message, placed.location.file, &expansion, &build, source);
+            placed.finding.message =
+                source_lines(&placed.finding.message, placed.location.file, &expansion, &build, source);
             placed.context = Some(name.to_string());
             placed
         })
@@ -179,11 +180,7 @@ impl Judged {
 
 /// Judges `overlays` (folder and name); `config_for` gives the settings of
 /// each overlay's folder.
-pub fn judge(
-    overlays: &[(PathBuf, String)],
-    source: &dyn FileSource,
-    config_for: &dyn Fn(&Path) -> Config,
-) -> Judged {
+pub fn judge(overlays: &[(PathBuf, String)], source: &dyn FileSource, config_for: &dyn Fn(&Path) -> Config) -> Judged {
     let overlays: Vec<Overlay> =
         overlays.iter().map(|(dir, name)| judge_overlay(dir, name, source, &config_for(dir))).collect();
     let mut patches = BTreeSet::new();
@@ -193,12 +190,14 @@ pub fn judge(
         resources.extend(overlay.build.resource_files.iter().copied());
     }
     let patch_only = patches.difference(&resources).copied().collect();
-    Judged { findings: merge_findings(&overlays), overlays, patch_only }
+    Judged { findings: merge_findings(overlays.iter()), overlays, patch_only }
 }
 
 /// One finding per place, rule and message, naming every overlay it holds in.
-fn merge_findings(overlays: &[Overlay]) -> Vec<SourceFinding> {
-    let mut merged: BTreeMap<(FileId, usize, usize, &str, &str), (SourceFinding, Vec<&str>)> = BTreeMap::new();
+pub fn merge_findings<'o>(overlays: impl Iterator<Item = &'o Overlay>) -> Vec<SourceFinding> {
+    // Keyed by file, span, rule and message; the overlays' names collected.
+    type Place<'f> = (FileId, usize, usize, &'f str, &'f str);
+    let mut merged: BTreeMap<Place, (SourceFinding, Vec<&str>)> = BTreeMap::new();
     for overlay in overlays {
         for finding in &overlay.findings {
             let key = (
@@ -240,7 +239,9 @@ pub fn overlay_view(overlay: &Overlay, file: FileId, offset: usize, source: &dyn
     }
     let expansion = &overlay.expansion;
     let Some(piece) = expansion.pieces.iter().find(|p| {
-        p.origin.file == file && p.origin.span.start <= offset && offset < p.origin.span.end.max(p.origin.span.start + 1)
+        p.origin.file == file
+            && p.origin.span.start <= offset
+            && offset < p.origin.span.end.max(p.origin.span.start + 1)
     }) else {
         return Some(format!("{} drops it", overlay.name));
     };
@@ -278,5 +279,8 @@ pub fn overlay_view(overlay: &Overlay, file: FileId, offset: usize, source: &dyn
 
 /// The 1-based line of `location` in its file.
 fn input_line_of(build: &Build, location: provenance::Location) -> usize {
-    build.texts.get(&location.file).map_or(0, |text| text[..location.span.start.min(text.len())].matches('\n').count() + 1)
+    build
+        .texts
+        .get(&location.file)
+        .map_or(0, |text| text[..location.span.start.min(text.len())].matches('\n').count() + 1)
 }

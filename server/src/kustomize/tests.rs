@@ -159,5 +159,8 @@ fn what_each_overlay_makes_of_a_base_field() {
     assert_eq!(views, ["overlays/dev keeps it", "overlays/prod sets `runAsUser: 0` (file 3:11)"]);
     let at = BASE.find("readOnlyRootFilesystem").unwrap();
     let views: Vec<String> = judged.overlays.iter().filter_map(|o| overlay_view(o, base, at, &files)).collect();
-    assert_eq!(views, ["overlays/dev keeps `readOnlyRootFilesystem: true`", "overlays/prod keeps `readOnlyRootFilesystem: true`"]);
+    assert_eq!(
+        views,
+        ["overlays/dev keeps `readOnlyRootFilesystem: true`", "overlays/prod keeps `readOnlyRootFilesystem: true`"]
+    );
 }

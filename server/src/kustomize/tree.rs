@@ -165,10 +165,8 @@ impl SpanMap {
             file_text[..node.span.start].rfind('\n').map_or(0, |at| at + 1)
         };
         let rest = &file_text[content_start..node.span.end.min(file_text.len())];
-        let indent = rest
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .map_or(0, |l| l.len() - l.trim_start_matches(' ').len());
+        let indent =
+            rest.lines().find(|l| !l.trim().is_empty()).map_or(0, |l| l.len() - l.trim_start_matches(' ').len());
         // Each value line is one file line without the block's indentation.
         let mut lines = Vec::new();
         let (mut text_offset, mut file_offset) = (0, content_start);
@@ -205,7 +203,10 @@ pub fn from_syntax(node: &Node, text: &str, map: &SpanMap, patched: bool) -> KNo
         Value::Mapping(entries) => KValue::Mapping(
             entries
                 .iter()
-                .map(|e| KEntry { key: from_syntax(&e.key, text, map, patched), value: from_syntax(&e.value, text, map, patched) })
+                .map(|e| KEntry {
+                    key: from_syntax(&e.key, text, map, patched),
+                    value: from_syntax(&e.value, text, map, patched),
+                })
                 .collect(),
         ),
         Value::Sequence(items) => KValue::Sequence(items.iter().map(|i| from_syntax(i, text, map, patched)).collect()),

@@ -99,12 +99,21 @@ pub(in crate::lsp) fn diagnostics(chart: &JudgedChart, file: FileId, encoding: P
 
 /// Hover on a key of a values file that flows into a securityContext: what
 /// the field is at that level, and where it goes.
-pub(in crate::lsp) fn hover(chart: &JudgedChart, file: FileId, at: Position, encoding: PositionEncoding) -> Option<Hover> {
+pub(in crate::lsp) fn hover(
+    chart: &JudgedChart,
+    file: FileId,
+    at: Position,
+    encoding: PositionEncoding,
+) -> Option<Hover> {
     let text = chart.texts.get(&file)?;
     let index = LineIndex::new(text);
     let offset = position::offset(text, &index, at, encoding);
-    let mut usages: Vec<&helm::Usage> =
-        chart.analysis.usages.iter().filter(|u| u.key.file == file && u.key.span.start <= offset && offset <= u.key.span.end).collect();
+    let mut usages: Vec<&helm::Usage> = chart
+        .analysis
+        .usages
+        .iter()
+        .filter(|u| u.key.file == file && u.key.span.start <= offset && offset <= u.key.span.end)
+        .collect();
     if usages.is_empty() {
         return None;
     }
@@ -186,20 +195,29 @@ pub(in crate::lsp) fn code_actions(
             let edits = action
                 .edits
                 .iter()
-                .map(|e| TextEdit { range: position::range(text, &index, e.span, encoding), new_text: e.new_text.clone() })
+                .map(|e| TextEdit {
+                    range: position::range(text, &index, e.span, encoding),
+                    new_text: e.new_text.clone(),
+                })
                 .collect();
             let diagnostics: Vec<Diagnostic> = chart
                 .analysis
                 .findings
                 .iter()
-                .filter(|f| f.location.file == file && action.fixes.iter().any(|t| t.code == f.finding.rule.code && t.span == f.location.span))
+                .filter(|f| {
+                    f.location.file == file
+                        && action.fixes.iter().any(|t| t.code == f.finding.rule.code && t.span == f.location.span)
+                })
                 .map(|f| diagnostics::to_diagnostic(text, &index, &f.finding, encoding, None))
                 .collect();
             CodeActionOrCommand::CodeAction(CodeAction {
                 title: action.title,
                 kind: Some(CodeActionKind::from(action.kind.as_str().to_string())),
                 diagnostics: (!diagnostics.is_empty()).then_some(diagnostics),
-                edit: Some(WorkspaceEdit { changes: Some(HashMap::from([(uri.clone(), edits)])), ..Default::default() }),
+                edit: Some(WorkspaceEdit {
+                    changes: Some(HashMap::from([(uri.clone(), edits)])),
+                    ..Default::default()
+                }),
                 is_preferred: action.is_preferred.then_some(true),
                 ..CodeAction::default()
             })
@@ -212,7 +230,8 @@ pub(in crate::lsp) fn code_actions(
 pub(in crate::lsp) fn is_values_file(shared: &Shared, uri: &Url, config: &Config) -> bool {
     let Some(path) = uri.to_file_path().ok() else { return false };
     let Some(root) = chart_root(shared, &path) else { return false };
-    path.file_name().is_some_and(|n| n == "values.yaml") || config.helm_values_files.iter().any(|v| root.join(v) == path)
+    path.file_name().is_some_and(|n| n == "values.yaml")
+        || config.helm_values_files.iter().any(|v| root.join(v) == path)
 }
 
 /// Completion in a values section that flows into a securityContext: the
@@ -272,7 +291,10 @@ pub(in crate::lsp) fn completion(
             label: f.name.clone(),
             kind: Some(CompletionItemKind::FIELD),
             detail: Some(f.summary.clone()),
-            documentation: Some(Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value: f.docs.clone() })),
+            documentation: Some(Documentation::MarkupContent(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: f.docs.clone(),
+            })),
             insert_text: Some(format!("{}: ", f.name)),
             ..CompletionItem::default()
         })

@@ -8,7 +8,7 @@
 //! knows changes, the worker hands the new [`Snapshot`] to the server,
 //! which re-analyses the open documents. No request ever waits for it.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -39,6 +39,8 @@ pub struct Snapshot {
     pub policies: NamespacePolicies,
     /// Folder → the namespace its kustomization sets.
     pub kustomizations: Arc<BTreeMap<PathBuf, String>>,
+    /// Every folder with a kustomization, namespace or not.
+    pub kustomization_folders: Arc<BTreeSet<PathBuf>>,
 }
 
 /// The facts of every file that has any, from the disk and from open
@@ -106,11 +108,23 @@ impl Index {
             .iter()
             .filter_map(|(path, facts)| Some((path.parent()?.to_path_buf(), facts.kustomization_namespace.clone()?)))
             .collect();
-        if policies.same_content(&self.snapshot.policies) && kustomizations == *self.snapshot.kustomizations {
+        let kustomization_folders: BTreeSet<PathBuf> = files
+            .iter()
+            .filter(|(_, facts)| facts.is_kustomization)
+            .filter_map(|(path, _)| Some(path.parent()?.to_path_buf()))
+            .collect();
+        if policies.same_content(&self.snapshot.policies)
+            && kustomizations == *self.snapshot.kustomizations
+            && kustomization_folders == *self.snapshot.kustomization_folders
+        {
             return false;
         }
         self.generation += 1;
-        self.snapshot = Snapshot { policies, kustomizations: Arc::new(kustomizations) };
+        self.snapshot = Snapshot {
+            policies,
+            kustomizations: Arc::new(kustomizations),
+            kustomization_folders: Arc::new(kustomization_folders),
+        };
         true
     }
 }

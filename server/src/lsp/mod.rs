@@ -16,6 +16,9 @@
 //! - [`inlay`], `ide`'s inlay hints in a range, as LSP inlay hints
 //! - [`settings`], where each document's configuration comes from
 //! - [`index`], the workspace's labelled Namespaces and kustomizations
+//! - [`helm`], a chart's files judged with the chart's values
+//! - [`kustomize`], bases and patches judged in the overlays that read them
+//!   ([`overlay_cache`] keeps the overlays built)
 //! - [`lens`], each workload's verdict as code lenses and its command
 //! - [`transport`], JSON-RPC framing, cancellation and panics around tower-lsp
 //! - [`output`], the one writer of stdout
@@ -31,8 +34,11 @@ mod ide;
 mod incremental_tests;
 mod index;
 mod inlay;
+mod kustomize;
 mod lens;
+mod lock;
 mod output;
+mod overlay_cache;
 mod position;
 mod scheduler;
 mod segment;

@@ -51,15 +51,22 @@ impl Backend {
                         }
                         let superseded = || !shared.documents.is_current(&uri, ticket, version);
                         let mut cache = lock(&snapshot.cache);
-                        diagnostics::compute_segments(
+                        let (own, work) = diagnostics::compute_segments(
                             &uri,
                             &snapshot.segments,
                             &config,
                             encoding,
                             &mut cache,
                             superseded,
-                        )
-                        .map(|(diagnostics, work)| (diagnostics, Some(work)))
+                        )?;
+                        // A base or patch of Kustomize overlays: what they make of it too.
+                        match super::kustomize::view(&shared, &uri) {
+                            Some(view) => {
+                                let text = snapshot.text();
+                                Some((super::kustomize::diagnostics(&shared, &view, &text, own, encoding), Some(work)))
+                            }
+                            None => Some((own, Some(work))),
+                        }
                     })
                 };
                 match task.await {

@@ -31,6 +31,7 @@ impl Backend {
             refreshes_code_lenses: AtomicBool::new(false),
             lists_violations: AtomicBool::new(false),
             completion_client: OnceLock::new(),
+            overlays: Default::default(),
         });
         tokio::spawn(publish(output, shared.clone(), queue));
         let backend = Backend { client: client.clone(), shared: shared.clone() };
@@ -116,8 +117,11 @@ impl Backend {
         *lock(&self.shared.trace) = params.value;
     }
 
-    /// Analyses every open document again (configuration changed).
+    /// Analyses every open document again (configuration or the workspace's
+    /// namespaces changed).
     pub(in crate::lsp) fn analyse_all(&self) {
+        // Overlays are judged under the settings (and namespaces) in force.
+        self.shared.overlays.forget_all();
         for uri in self.shared.documents.uris() {
             if let Some(ticket) = self.shared.documents.touch(&uri) {
                 self.analyse(uri, ticket);

@@ -28,6 +28,7 @@ pub(in crate::lsp) use super::ide::{self, CompletionClient};
 pub(in crate::lsp) use super::index::{self, IndexEvent};
 pub(in crate::lsp) use super::inlay;
 pub(in crate::lsp) use super::lens;
+pub(in crate::lsp) use super::lock::lock;
 pub(in crate::lsp) use super::output::Output;
 pub(in crate::lsp) use super::position::PositionEncoding;
 pub(in crate::lsp) use super::settings::{self, is_settings_file, SettingsStore};
@@ -69,15 +70,13 @@ pub struct Shared {
     pub(in crate::lsp) lists_violations: AtomicBool,
     /// How the client inserts completions of several lines.
     pub(in crate::lsp) completion_client: OnceLock<CompletionClient>,
+    /// The workspace's Kustomize overlays, as last built.
+    pub(in crate::lsp) overlays: super::overlay_cache::Overlays,
 }
 
 pub(in crate::lsp) enum Publish {
     Diagnostics { uri: Url, ticket: Ticket, version: i32, diagnostics: DiagnosticsJson },
     Clear { uri: Url },
-}
-
-pub(in crate::lsp) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Shared {

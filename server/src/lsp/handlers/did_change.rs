@@ -21,6 +21,10 @@ pub(in crate::lsp) async fn handle(backend: &Backend, params: DidChangeTextDocum
                     backend.analyse(other, ticket);
                 }
             }
+            // The open files of the overlays that read this one.
+            if let Ok(path) = uri.to_file_path() {
+                backend.overlay_file_changed(&path, Some(&uri));
+            }
             if let Some(ticket) = ticket {
                 backend.analyse(uri, ticket);
             }

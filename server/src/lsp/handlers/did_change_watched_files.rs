@@ -1,4 +1,5 @@
-//! `workspace/didChangeWatchedFiles`: settings files forgotten, the index told.
+//! `workspace/didChangeWatchedFiles`: settings files forgotten, the index
+//! and the overlays told.
 
 use super::prelude::*;
 
@@ -16,6 +17,9 @@ pub(in crate::lsp) async fn handle(backend: &Backend, params: DidChangeWatchedFi
     if settings_changed {
         lock(&backend.shared.settings_store).forget_files();
         backend.analyse_all();
+    }
+    for path in &paths {
+        backend.overlay_file_changed(path, None);
     }
     if !paths.is_empty() {
         let _ = backend.shared.index.send(IndexEvent::Disk(paths));

@@ -17,5 +17,15 @@ pub(in crate::lsp) async fn handle(backend: &Backend, params: HoverParams) -> Re
     let Some((placed, config, encoding)) = backend.document_at_cursor("hover", &uri, place.position.line) else {
         return Ok(None);
     };
-    guarded("hover", &uri, || ide::hover(&placed, place.position, &config, encoding))
+    guarded("hover", &uri, || {
+        let hover = ide::hover(&placed, place.position, &config, encoding)?;
+        // On a base or a patch: what each overlay that reads it makes of the field.
+        match super::super::kustomize::view(&backend.shared, &uri) {
+            Some(view) => {
+                let text = backend.shared.documents.text(&uri)?;
+                Some(super::super::kustomize::hover(&backend.shared, &view, &text, hover, place.position))
+            }
+            None => Some(hover),
+        }
+    })
 }
