@@ -74,3 +74,41 @@ fn the_human_format_names_the_overlay() {
         "{text}"
     );
 }
+
+#[test]
+fn fix_leaves_patches_alone_and_fixes_a_base_as_a_workload() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("shop");
+    crate::workspace_stdio::copy_dir(&shop(), &root);
+    let patches = [
+        "overlays/prod/cart-debug.yaml",
+        "overlays/prod/drop-log-shipper.yaml",
+        "overlays/staging/worker-replace.yaml",
+    ];
+    let before: Vec<String> = patches.iter().map(|p| std::fs::read_to_string(root.join(p)).unwrap()).collect();
+
+    // --diff: only the base's own finding is fixable; the patches, which
+    // alone look like Deployments lacking every restricted setting, are not.
+    let diff = run(&root, &["check", "--diff", "."]);
+    let shown = stdout(&diff);
+    assert!(shown.contains("--- a/base/worker/worker.yaml\n"), "{shown}");
+    assert!(!shown.contains("overlays/"), "{shown}");
+    assert!(!shown.contains("(in overlay"), "findings are not printed with --diff: {shown}");
+
+    let fixed = run(&root, &["check", "--fix", "."]);
+    let stderr = String::from_utf8_lossy(&fixed.stderr);
+    assert!(
+        stderr.contains("podsec: fixed 1 finding (read-only-root-filesystem) in `base/worker/worker.yaml`"),
+        "{stderr}"
+    );
+    // Its overlays were built from the text before the fix: said, not misplaced.
+    assert!(
+        stderr.contains("the overlays that read `base/worker/worker.yaml` were judged before it was fixed"),
+        "{stderr}"
+    );
+    let after: Vec<String> = patches.iter().map(|p| std::fs::read_to_string(root.join(p)).unwrap()).collect();
+    assert_eq!(after, before, "a patch is never rewritten");
+    // The overlay findings in the patches are still reported.
+    let printed = stdout(&fixed);
+    assert!(printed.contains("overlays/prod/cart-debug.yaml:11:25: error[pss/privileged]"), "{printed}");
+}

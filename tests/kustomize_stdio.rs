@@ -2,8 +2,9 @@
 //! `tests/fixtures/kustomize/shop`, a five-line patch shows what its
 //! overlay makes of the base (the privileged container, the root user
 //! under the base's `runAsNonRoot: true`), never "missing" settings the
-//! base has; hover on a base field says what each overlay makes of it; an
-//! edit to the base re-publishes the open patch.
+//! base has, nor fixes and lenses for them; hover on a base field says
+//! what each overlay makes of it; an edit to the base re-publishes the
+//! open patch.
 
 use serde_json::{json, Value};
 
@@ -55,6 +56,15 @@ fn a_patch_shows_its_overlays_findings_and_a_base_edit_republishes_it() {
     assert!(message.contains("line 20 of base/cart/deployment.yaml"), "{message}");
     assert!(message.ends_with("(in overlay overlays/prod)"), "{message}");
     assert_eq!(conflict["severity"], 1);
+
+    // Nothing to offer on the patch as if it were a workload: no fixes for
+    // what it would lack alone, no verdict lens of its own.
+    let actions = lsp.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": patch }, "range": range(0, 0, 11, 0), "context": { "diagnostics": [] } }),
+    );
+    assert_eq!(actions["result"], json!([]), "{actions}");
+    assert_eq!(lsp.lenses(&patch), Vec::<Value>::new());
 
     // The base, open: its line the prod patch contradicts, naming prod.
     let base_path = root.join("base/cart/deployment.yaml");

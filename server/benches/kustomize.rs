@@ -161,7 +161,8 @@ fn base_edits(binary: &str, root: &Path, count: usize) -> (Duration, Vec<Duratio
         );
         (uri, text)
     };
-    let patches: Vec<String> = ENVIRONMENTS.iter().map(|env| format!("apps/app-00/overlays/{env}/patch.yaml")).collect();
+    let patches: Vec<String> =
+        ENVIRONMENTS.iter().map(|env| format!("apps/app-00/overlays/{env}/patch.yaml")).collect();
     let started = Instant::now();
     let (prod, _) = open(&mut stdin, &patches[2]);
     let first_diagnostics = wait(&mut stdout, &mut stdin, |m| {

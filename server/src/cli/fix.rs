@@ -39,6 +39,13 @@ pub struct Change {
     pub fixed: usize,
 }
 
+impl Change {
+    /// A file left as it is, nothing to fix in it under `mode`.
+    pub fn nothing(mode: Mode) -> Change {
+        Change { output: (mode == Mode::Diff).then(String::new), ..Change::default() }
+    }
+}
+
 /// Fixes `text`, the content of `input`. Returns the text to report
 /// findings on (the fixed one once written) and what happened.
 pub fn fix_one(input: &Input, text: String, config: &Config, mode: Mode) -> Result<(String, Change), InputError> {
@@ -50,7 +57,7 @@ pub fn fix_one(input: &Input, text: String, config: &Config, mode: Mode) -> Resu
     let fixed = fix::fix_all_text(&text, config);
     let count = fixed.fixed.len();
     if fixed.text == text {
-        return Ok((text, Change { output: (mode == Mode::Diff).then(String::new), ..Change::default() }));
+        return Ok((text, Change::nothing(mode)));
     }
     let mut codes: Vec<&str> = fixed.fixed.iter().map(|t| t.code).collect();
     codes.sort_unstable();

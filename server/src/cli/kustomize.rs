@@ -137,13 +137,41 @@ impl Overlays {
         Some(Overlays { files, judged, inputs: by_name, pending: Mutex::new(pending) })
     }
 
+    /// Whether `input` is read only as a patch: not a workload of its own,
+    /// so `--fix` leaves it alone (its standalone findings are not reported).
+    pub fn is_patch_only(&self, input: &Input) -> bool {
+        self.inputs.get(&input.display).is_some_and(|file| self.judged.patch_only.contains(file))
+    }
+
     /// `outcome` with the overlay findings of its file, and without the
     /// standalone findings of a file read only as a patch.
     pub fn adjust(&self, outcome: Outcome) -> Outcome {
-        let Outcome::Checked(mut report, change) = outcome else { return outcome };
+        let Outcome::Checked(mut report, mut change) = outcome else { return outcome };
         let Some(&file) = self.inputs.get(&report.path) else { return Outcome::Checked(report, change) };
         if self.judged.patch_only.contains(&file) {
             report.findings.retain(|f| f.rule.code == YAML_SYNTAX.code);
+        }
+        // The overlays were built from the text before `--fix` changed it:
+        // their findings' places in it may have moved.
+        let read = self
+            .files
+            .read
+            .lock()
+            .expect("no panic holds it")
+            .values()
+            .flatten()
+            .find(|(id, _)| *id == file)
+            .map(|(_, t)| t.clone());
+        let rewritten = read.is_some_and(|read| *read != *report.text);
+        if rewritten && self.judged.findings_in(file).next().is_some() {
+            let note = format!(
+                "podsec: the overlays that read `{}` were judged before it was fixed: run again to see their findings in it",
+                report.path
+            );
+            if let Some(change) = change.as_mut() {
+                change.note = Some(change.note.take().map_or(note.clone(), |n| format!("{n}\n{note}")));
+            }
+            return Outcome::Checked(report, change);
         }
         let placed: Vec<&SourceFinding> = self
             .judged
@@ -163,7 +191,7 @@ impl Overlays {
 
     /// Reports for the files outside the inputs that overlay findings are
     /// in (a base in a folder not given on the command line), by name.
-    pub fn remaining(&self) -> Vec<Outcome> {
+    pub fn remaining(&self, mode: Option<super::fix::Mode>) -> Vec<Outcome> {
         let pending = std::mem::take(&mut *self.pending.lock().expect("no panic holds it"));
         let mut outcomes: Vec<Outcome> = pending
             .into_iter()
@@ -181,7 +209,8 @@ impl Overlays {
                 let mut report = FileReport::new(self.files.name(file), text.to_string(), Vec::new());
                 let placed: Vec<&SourceFinding> = self.judged.findings_in(file).collect();
                 append(&mut report, &placed);
-                Some(Outcome::Checked(report, None))
+                // Never fixed (not among the inputs); with --diff, not printed.
+                Some(Outcome::Checked(report, mode.map(super::fix::Change::nothing)))
             })
             .collect();
         outcomes.sort_by(|a, b| match (a, b) {

@@ -399,7 +399,17 @@ pub fn check(mut args: CheckArgs) -> ExitCode {
                     }
                     Pending::Check(input, config) => {
                         progress.tick();
-                        check_one(&input, &config, mode, stdin_text, charts)
+                        // A patch is not a workload: its standalone findings are not fixed.
+                        if overlays.as_ref().is_some_and(|o| o.is_patch_only(&input)) {
+                            match check_one(&input, &config, None, stdin_text, charts) {
+                                Outcome::Checked(report, None) => {
+                                    Outcome::Checked(report, mode.map(fix::Change::nothing))
+                                }
+                                outcome => outcome,
+                            }
+                        } else {
+                            check_one(&input, &config, mode, stdin_text, charts)
+                        }
                     }
                 };
                 let outcome = match &overlays {
@@ -411,7 +421,7 @@ pub fn check(mut args: CheckArgs) -> ExitCode {
             },
             &mut sink,
         );
-        for outcome in overlays.iter().flat_map(kustomize::Overlays::remaining) {
+        for outcome in overlays.iter().flat_map(|overlays| overlays.remaining(mode)) {
             let rendered = render(&outcome, args.format);
             sink((outcome, rendered));
         }

@@ -21,7 +21,13 @@ pub(in crate::lsp) async fn handle(backend: &Backend, params: CodeActionParams) 
     let (config, _) = backend.shared.config_for(&uri);
     let encoding = backend.shared.encoding();
     let document_changes = backend.shared.document_changes.load(Ordering::SeqCst);
+    let shared = backend.shared.clone();
     let actions = on_blocking_thread("textDocument/codeAction", &uri, move || {
+        // A file the overlays read only as a patch is not a workload: the
+        // fixes for what it would lack as one are not offered.
+        if crate::lsp::kustomize::view(&shared, &params.text_document.uri).is_some_and(|view| view.patch_only) {
+            return Vec::new();
+        }
         let document = crate::lsp::actions::Document {
             uri: &params.text_document.uri,
             version,
