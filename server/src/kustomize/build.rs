@@ -1,7 +1,7 @@
 //! A kustomization built as `kubectl kustomize` builds it: resources
 //! (files and folders, recursively), components, patches (strategic merge
 //! and JSON 6902, by file or inline, with targets), `namespace`,
-//! `namePrefix` and `nameSuffix`. What it cannot know (remote resources,
+//! `namePrefix`, `nameSuffix` and `images`. What it cannot know (remote resources,
 //! generators, a patch that fails) is recorded as unknown, never guessed.
 
 use std::collections::BTreeSet;
@@ -229,6 +229,89 @@ fn accumulate(
             let target = patch.get("target").map(|t| Target::read(t, &map, text));
             apply_patch(&content, target.as_ref(), resources, build);
         }
+    }
+    for image in root.get("images").and_then(Node::as_sequence).unwrap_or_default() {
+        if let Some(image) = ImageOverride::read(image, &map) {
+            for resource in resources.iter_mut() {
+                image.apply(&mut resource.object);
+            }
+        }
+    }
+}
+
+/// An entry of `images:`: containers whose image has this name get the new
+/// name, tag or digest (kustomize's image transformer).
+struct ImageOverride {
+    name: String,
+    new_name: Option<String>,
+    new_tag: Option<String>,
+    digest: Option<String>,
+    origin: Location,
+}
+
+impl ImageOverride {
+    fn read(entry: &Node, map: &SpanMap) -> Option<ImageOverride> {
+        let field = |key: &str| entry.get(key).and_then(Node::as_str).map(str::to_string);
+        Some(ImageOverride {
+            name: field("name")?,
+            new_name: field("newName"),
+            new_tag: field("newTag"),
+            digest: field("digest"),
+            origin: map.location(entry.span),
+        })
+    }
+
+    /// `image` with this override applied, when its name matches.
+    fn retag(&self, image: &str) -> Option<String> {
+        let (name, rest) = split_image(image);
+        if name != self.name {
+            return None;
+        }
+        let name = self.new_name.as_deref().unwrap_or(name);
+        let rest = match (&self.digest, &self.new_tag) {
+            (Some(digest), _) => format!("@{digest}"),
+            (None, Some(tag)) => format!(":{tag}"),
+            (None, None) => rest.to_string(),
+        };
+        Some(format!("{name}{rest}"))
+    }
+
+    /// Every container list's images in `node`, wherever it is.
+    fn apply(&self, node: &mut KNode) {
+        match &mut node.value {
+            KValue::Mapping(entries) => {
+                for entry in entries {
+                    let lists = ["containers", "initContainers", "ephemeralContainers"];
+                    if entry.key.as_str().is_some_and(|k| lists.contains(&k)) {
+                        if let KValue::Sequence(containers) = &mut entry.value.value {
+                            for container in containers {
+                                let retagged =
+                                    container.get("image").and_then(KNode::as_str).and_then(|i| self.retag(i));
+                                if let Some(image) = retagged {
+                                    container.set("image", KNode::scalar(&image, self.origin, true), self.origin);
+                                }
+                            }
+                        }
+                    }
+                    self.apply(&mut entry.value);
+                }
+            }
+            KValue::Sequence(items) => items.iter_mut().for_each(|item| self.apply(item)),
+            KValue::Scalar(_) => {}
+        }
+    }
+}
+
+/// An image reference cut into its name and its `:tag` or `@digest`
+/// (a registry's `:port` belongs to the name).
+fn split_image(image: &str) -> (&str, &str) {
+    if let Some(at) = image.find('@') {
+        return image.split_at(at);
+    }
+    let last_part = image.rfind('/').map_or(0, |slash| slash + 1);
+    match image[last_part..].rfind(':') {
+        Some(colon) => image.split_at(last_part + colon),
+        None => (image, ""),
     }
 }
 
@@ -551,6 +634,25 @@ fn rename(resources: &mut [Resource], prefix: &str, suffix: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn images_are_renamed_retagged_and_pinned_as_kustomize_does() {
+        let text = "images:\n  - {name: redis, newName: mirror.example.com:5000/redis}\n  - {name: app, newTag: \"2.0\"}\n  - {name: db, digest: sha256:abc}\n";
+        let parsed = syntax::parse(text);
+        let map = SpanMap::identity(FileId(0));
+        let entries = parsed.documents[0].root.as_ref().unwrap().get("images").unwrap().as_sequence().unwrap();
+        let overrides: Vec<ImageOverride> = entries.iter().map(|e| ImageOverride::read(e, &map).unwrap()).collect();
+        let retag = |image: &str| overrides.iter().find_map(|o| o.retag(image));
+        assert_eq!(retag("redis:7-alpine").as_deref(), Some("mirror.example.com:5000/redis:7-alpine"));
+        assert_eq!(retag("app@sha256:old").as_deref(), Some("app:2.0"));
+        assert_eq!(retag("app").as_deref(), Some("app:2.0"));
+        assert_eq!(retag("db:15").as_deref(), Some("db@sha256:abc"));
+        // Names match whole: not a suffix, not another registry's image.
+        assert_eq!(retag("docker.io/redis:7"), None);
+        assert_eq!(retag("myapp:1"), None);
+        assert_eq!(split_image("registry:5000/team/app:1.2"), ("registry:5000/team/app", ":1.2"));
+        assert_eq!(split_image("registry:5000/team/app"), ("registry:5000/team/app", ""));
+    }
 
     #[test]
     fn selectors_and_name_patterns() {
