@@ -318,6 +318,36 @@ try {
   const valuesActions = (await visible(valuesMenu, 15000)) ? (await valuesMenu.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ')) : [];
   await check('values.yaml: the quick fix moves fsGroup to podSecurityContext', valuesActions.some((a) => a.includes('Move `fsGroup` to `podSecurityContext`')), valuesActions.join(' | '));
   await page.keyboard.press('Escape');
+
+  // --- Kustomize: a base and a patch judged in the overlay that reads them
+  // (under the settings above: profile privileged, read-only-root-filesystem an error).
+  await open(page, 'storefront.yaml');
+  await check('a base: an error squiggle where the overlay contradicts it', await visible(page.locator('.editor-instance .monaco-editor .squiggly-error'), 60000));
+  // (Markdown code spans show without their backticks.)
+  const baseHover = await hoverOn(page, 'securityContext');
+  await check(
+    'hover on the base securityContext: what the overlay makes of it',
+    /In overlays/.test(baseHover) && /storefront\/overlays\/debug sets `?privileged: true`? \(storefront\/overlays\/debug\/debug-patch\.yaml:11\)/.test(baseHover),
+    baseHover,
+  );
+  await page.mouse.move(5, 500);
+  await page.keyboard.press('Escape');
+  await open(page, 'debug-patch.yaml');
+  await page.keyboard.press('Control+Shift+M');
+  await sleep(3000);
+  const overlayRows = (await page.locator('.markers-panel .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
+  const storefront = overlayRows.filter((r) => r.includes('container `storefront`'));
+  await check(
+    'the Problems panel: the base line the patch contradicts, naming the overlay',
+    storefront.some((r) => /conflicting-settings/.test(r) && /in overlay storefront\/overlays\/debug/.test(r) && /Ln 18, Col 39/.test(r)),
+    storefront.join(' | '),
+  );
+  // Judged alone, the patch would lack readOnlyRootFilesystem (an error here).
+  await check(
+    'the five-line patch is not judged as a whole Deployment',
+    storefront.every((r) => /in overlay/.test(r)) && (await page.locator('.editor-instance .monaco-editor .squiggly-error').count()) === 0,
+    storefront.join(' | '),
+  );
 } catch (error) {
   await check('the script ran to the end', false, error?.stack ?? String(error));
 } finally {
