@@ -112,9 +112,26 @@ fn a_patch_shows_its_overlays_findings_and_a_base_edit_republishes_it() {
     assert!(found.contains(&(11, 23, "pss/runAsUser".to_string())), "{found:?}");
 
     // An inline JSON 6902 patch in overlays/dev's kustomization adds
-    // `hostNetwork: true`: reported on the `value:` line of the patch.
+    // `hostNetwork: true` (reported on the `value:` line of the patch) and
+    // removes the log shipper's securityContext: what the container then
+    // lacks is reported on the removal's `path:`.
     let dev = lsp.open_file(&root.join("overlays/dev/kustomization.yaml"));
     let diagnostics = lsp.next_diagnostics(&dev);
-    assert_eq!(placed(&diagnostics), [(15, 15, "pss/hostNamespaces".to_string())], "{diagnostics:#?}");
+    // (The base's pod still says `runAsNonRoot: false` from the edit above.)
+    assert_eq!(
+        placed(&diagnostics),
+        [
+            (15, 15, "pss/hostNamespaces".to_string()),
+            (20, 14, "pss/allowPrivilegeEscalation".to_string()),
+            (20, 14, "pss/capabilities_restricted".to_string()),
+            (20, 14, "pss/runAsNonRoot".to_string()),
+            (20, 14, "read-only-root-filesystem".to_string()),
+        ],
+        "{diagnostics:#?}"
+    );
+    let removed = diagnostics.iter().find(|d| d["code"] == "read-only-root-filesystem").unwrap();
+    let container = &removed["relatedInformation"][0]["location"];
+    assert_eq!(container["uri"], crate::lsp::file_url(&root.join("base/cart/deployment.yaml")));
+    assert_eq!(container["range"]["start"]["line"], 36, "{removed}");
     assert!(lsp.shutdown_and_exit().success());
 }

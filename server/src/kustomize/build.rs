@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use super::merge::{apply_operation, strategic_merge, Operation};
+use super::merge::{apply_operation, node_at, strategic_merge, Operation};
 use super::tree::{from_syntax, KNode, KValue, SpanMap};
 use crate::namespaces::KUSTOMIZATION_FILES;
 use crate::provenance::{FileId, Location};
@@ -69,6 +69,10 @@ pub struct Build {
     pub is_component: bool,
     /// What the build could not know, for messages.
     pub unknown: Vec<String>,
+    /// Containers whose securityContext a JSON 6902 `remove` took away: the
+    /// container's `name` entry (where what it then lacks is reported) and
+    /// the operation's `path` (where the user undoes it).
+    pub removed_security_contexts: Vec<(Location, Location)>,
 }
 
 /// How deep kustomizations may include each other (a cycle stops here).
@@ -517,6 +521,24 @@ fn apply_patch(content: &PatchContent, target: Option<&Target>, resources: &mut 
                 for resource in resources.iter_mut().filter(|r| target.matches(r)) {
                     for operation in operations {
                         let field = |key: &str| operation.get(key).and_then(KNode::as_str);
+                        let path = field("path").unwrap_or_default();
+                        if field("op") == Some("remove") && path.ends_with("/securityContext") {
+                            let container =
+                                path.strip_suffix("/securityContext").and_then(|p| node_at(&resource.object, p));
+                            let name = container
+                                .and_then(KNode::entries)
+                                .and_then(|e| e.iter().find(|e| e.key.as_str() == Some("name")));
+                            if let (Some(name), Some(path)) = (name, operation.get("path")) {
+                                let (key, value) = (name.key.origin, name.value.origin);
+                                let span = if key.file == value.file {
+                                    key.span.start..value.span.end.max(key.span.end)
+                                } else {
+                                    key.span.start..key.span.end
+                                };
+                                let landing = Location::new(key.file, crate::syntax::Span::new(span.start, span.end));
+                                build.removed_security_contexts.push((landing, path.origin));
+                            }
+                        }
                         let operation = Operation {
                             op: field("op").unwrap_or_default(),
                             path: field("path").unwrap_or_default(),

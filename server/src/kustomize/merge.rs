@@ -169,6 +169,11 @@ fn resolve_mut<'n>(mut node: &'n mut KNode, path: &[String]) -> Option<&'n mut K
     Some(node)
 }
 
+/// The node a JSON pointer names in `root`.
+pub fn node_at<'n>(root: &'n KNode, pointer: &str) -> Option<&'n KNode> {
+    resolve(root, &tokens(pointer).ok()?)
+}
+
 fn resolve<'n>(mut node: &'n KNode, path: &[String]) -> Option<&'n KNode> {
     for token in path {
         node = match &node.value {

@@ -101,6 +101,26 @@ pub fn judge_overlay(dir: &Path, name: &str, source: &dyn FileSource, config: &C
         .map(|mut placed| {
             placed.finding.message =
                 source_lines(&placed.finding.message, placed.location.file, &expansion, &build, source);
+            // What a container lacks because a patch removed its securityContext
+            // is reported at the removal, the container named beside it.
+            let removed = build.removed_security_contexts.iter().find(|(container, _)| {
+                container.file == placed.location.file
+                    && container.span.start <= placed.location.span.start
+                    && placed.location.span.start < container.span.end
+            });
+            if let Some((container, removal)) = removed {
+                placed.related.insert(
+                    0,
+                    provenance::SourceRelated { location: placed.location, message: "the container".into() },
+                );
+                placed.location = *removal;
+                placed.finding.span = removal.span;
+                placed.finding.message.push_str(&format!(
+                    " (its securityContext is removed here; the container: {}:{})",
+                    source.name(container.file),
+                    input_line_of(&build, *container)
+                ));
+            }
             placed.context = Some(name.to_string());
             placed
         })

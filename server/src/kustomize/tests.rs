@@ -164,3 +164,35 @@ fn what_each_overlay_makes_of_a_base_field() {
         ["overlays/dev keeps `readOnlyRootFilesystem: true`", "overlays/prod keeps `readOnlyRootFilesystem: true`"]
     );
 }
+
+#[test]
+fn what_a_removed_security_context_leaves_missing_is_reported_at_the_removal() {
+    let strip = "resources: [../../base]\npatches:\n  - target: {kind: Deployment, name: cart}\n    patch: |-\n      - op: add\n        path: /spec/replicas\n        value: 1\n      - op: remove\n        path: /spec/template/spec/containers/0/securityContext\n";
+    let files = Files::new(&[
+        ("/r/base/kustomization.yaml", "resources:\n  - deployment.yaml\n"),
+        ("/r/base/deployment.yaml", BASE),
+        ("/r/overlays/debug/kustomization.yaml", strip),
+    ]);
+    let judged =
+        judge(&[(PathBuf::from("/r/overlays/debug"), "overlays/debug".into())], &files, &|_| Config::default());
+    let kustomization = files.id("/r/overlays/debug/kustomization.yaml");
+    let at_removal: Vec<_> = judged.findings_in(kustomization).collect();
+    let codes: Vec<&str> = at_removal.iter().map(|f| f.finding.code()).collect();
+    assert!(
+        codes.contains(&"pss/allowPrivilegeEscalation") && codes.contains(&"pss/capabilities_restricted"),
+        "{codes:?}"
+    );
+    for finding in &at_removal {
+        assert_eq!(text_at(&files, finding).1, "/spec/template/spec/containers/0/securityContext", "{finding:#?}");
+        assert_eq!(finding.finding.span, finding.location.span);
+        assert!(
+            finding.finding.message.contains("its securityContext is removed here; the container: file 1:15"),
+            "{}",
+            finding.finding.message
+        );
+        // The container, as a related location in the base.
+        assert_eq!(finding.related[0].location.file, files.id("/r/base/deployment.yaml"));
+    }
+    // Nothing of it left on the base's container line.
+    assert!(judged.findings_in(files.id("/r/base/deployment.yaml")).next().is_none(), "{:#?}", judged.findings);
+}

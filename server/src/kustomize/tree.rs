@@ -164,7 +164,9 @@ impl SpanMap {
         } else {
             file_text[..node.span.start].rfind('\n').map_or(0, |at| at + 1)
         };
-        let rest = &file_text[content_start..node.span.end.min(file_text.len())];
+        // As many file lines as the value has (the node's span may end
+        // before the block does).
+        let rest = &file_text[content_start.min(file_text.len())..];
         let indent =
             rest.lines().find(|l| !l.trim().is_empty()).map_or(0, |l| l.len() - l.trim_start_matches(' ').len());
         // Each value line is one file line without the block's indentation.
