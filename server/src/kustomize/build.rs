@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use super::merge::{apply_operation, node_at, strategic_merge, Operation};
+use super::merge::{apply_operation, node_at, security_context_removal, strategic_merge, Operation, Removal};
 use super::tree::{from_syntax, KNode, KValue, SpanMap};
 use crate::namespaces::KUSTOMIZATION_FILES;
 use crate::provenance::{FileId, Location};
@@ -69,10 +69,11 @@ pub struct Build {
     pub is_component: bool,
     /// What the build could not know, for messages.
     pub unknown: Vec<String>,
-    /// Containers whose securityContext a JSON 6902 `remove` took away: the
+    /// Containers whose securityContext a patch took away (JSON 6902
+    /// `remove`, or `null` / `$patch: delete` in a strategic merge): the
     /// container's `name` entry (where what it then lacks is reported) and
-    /// the operation's `path` (where the user undoes it).
-    pub removed_security_contexts: Vec<(Location, Location)>,
+    /// the patch's line that removed it (where the user undoes it).
+    pub removed_security_contexts: Vec<Removal>,
 }
 
 /// How deep kustomizations may include each other (a cycle stops here).
@@ -522,21 +523,16 @@ fn apply_patch(content: &PatchContent, target: Option<&Target>, resources: &mut 
                     for operation in operations {
                         let field = |key: &str| operation.get(key).and_then(KNode::as_str);
                         let path = field("path").unwrap_or_default();
-                        if field("op") == Some("remove") && path.ends_with("/securityContext") {
+                        if field("op") == Some("remove") {
                             let container =
                                 path.strip_suffix("/securityContext").and_then(|p| node_at(&resource.object, p));
-                            let name = container
-                                .and_then(KNode::entries)
-                                .and_then(|e| e.iter().find(|e| e.key.as_str() == Some("name")));
-                            if let (Some(name), Some(path)) = (name, operation.get("path")) {
-                                let (key, value) = (name.key.origin, name.value.origin);
-                                let span = if key.file == value.file {
-                                    key.span.start..value.span.end.max(key.span.end)
-                                } else {
-                                    key.span.start..key.span.end
-                                };
-                                let landing = Location::new(key.file, crate::syntax::Span::new(span.start, span.end));
-                                build.removed_security_contexts.push((landing, path.origin));
+                            let by = operation.get("path").map(|p| p.origin);
+                            if let Some((container, by)) = container.zip(by) {
+                                build.removed_security_contexts.extend(security_context_removal(
+                                    container,
+                                    "securityContext",
+                                    by,
+                                ));
                             }
                         }
                         let operation = Operation {
@@ -565,7 +561,7 @@ fn apply_patch(content: &PatchContent, target: Option<&Target>, resources: &mut 
                     // The patch's own name does not rename what it targets.
                     let metadata = resource.object.get("metadata").cloned();
                     let kind = resource.object.get("kind").cloned();
-                    if !strategic_merge(&mut resource.object, &patch) {
+                    if !strategic_merge(&mut resource.object, &patch, &mut build.removed_security_contexts) {
                         deleted.push(index);
                         continue;
                     }

@@ -4,6 +4,7 @@
 //! its origin: what a patch writes points at the patch.
 
 use super::tree::{KEntry, KNode, KValue};
+use crate::provenance::Location;
 
 /// The key that identifies an item of each list strategic merge merges
 /// item by item (from the patch strategies of the Kubernetes API); other
@@ -54,9 +55,25 @@ fn strip_in_place(node: &mut KNode) {
     }
 }
 
+/// A container's securityContext taken away by a patch: the container's
+/// `name` entry (where what it then lacks is reported) and what removed it.
+pub type Removal = (Location, Location);
+
+/// The removal of `key` from `container` by `by`, when `key` is a
+/// container's securityContext: one for the `name` key and one for its
+/// value (a patch that names the container gives the value its origin).
+pub fn security_context_removal(container: &KNode, key: &str, by: Location) -> Vec<Removal> {
+    let name = container.entries().and_then(|e| e.iter().find(|e| e.key.as_str() == Some("name")));
+    match name {
+        Some(name) if key == "securityContext" => vec![(name.key.origin, by), (name.value.origin, by)],
+        _ => Vec::new(),
+    }
+}
+
 /// Merges `patch` into `base` (strategic merge). Returns false when the
-/// patch deletes `base` as a whole (`$patch: delete`).
-pub fn strategic_merge(base: &mut KNode, patch: &KNode) -> bool {
+/// patch deletes `base` as a whole (`$patch: delete`). A container
+/// securityContext the patch deletes is added to `removed`.
+pub fn strategic_merge(base: &mut KNode, patch: &KNode, removed: &mut Vec<Removal>) -> bool {
     match directive(patch) {
         Some("delete") => return false,
         Some("replace") => {
@@ -75,14 +92,17 @@ pub fn strategic_merge(base: &mut KNode, patch: &KNode) -> bool {
             continue;
         }
         if entry.value.is_null() {
+            removed.extend(security_context_removal(base, key, entry.value.origin));
             base.remove(key);
             continue;
         }
         match base.get_mut(key) {
             Some(existing) => match (merge_key(key), existing.items().is_some(), entry.value.items()) {
-                (Some(merge_key), true, Some(patch_items)) => merge_list(existing, patch_items, merge_key),
+                (Some(merge_key), true, Some(patch_items)) => merge_list(existing, patch_items, merge_key, removed),
                 _ if existing.entries().is_some() && entry.value.entries().is_some() => {
-                    if !strategic_merge(existing, &entry.value) {
+                    if !strategic_merge(existing, &entry.value, removed) {
+                        let by = entry.value.get("$patch").map_or(entry.value.origin, |d| d.origin);
+                        removed.extend(security_context_removal(base, key, by));
                         base.remove(key);
                     }
                 }
@@ -104,7 +124,7 @@ pub fn strategic_merge(base: &mut KNode, patch: &KNode) -> bool {
 /// Merges a list by `merge_key`: the patch's items first, in its order
 /// (merged into the base item of the same key), then the base items it
 /// does not name, as kustomize orders them.
-fn merge_list(base: &mut KNode, patch_items: &[KNode], merge_key: &str) {
+fn merge_list(base: &mut KNode, patch_items: &[KNode], merge_key: &str, removed: &mut Vec<Removal>) {
     if patch_items.iter().any(|i| directive(i) == Some("replace")) {
         let mut replaced = KNode { value: KValue::Sequence(patch_items.to_vec()), ..base.clone() };
         strip_in_place(&mut replaced);
@@ -127,7 +147,7 @@ fn merge_list(base: &mut KNode, patch_items: &[KNode], merge_key: &str) {
         match found {
             Some(at) => {
                 let mut existing = remaining.remove(at);
-                if strategic_merge(&mut existing, item) {
+                if strategic_merge(&mut existing, item, removed) {
                     merged.push(existing);
                 }
             }
@@ -301,7 +321,7 @@ mod tests {
             1,
             true,
         );
-        assert!(strategic_merge(&mut base, &patch));
+        assert!(strategic_merge(&mut base, &patch, &mut Vec::new()));
         assert_eq!(names(&base), ["app", "debug", "sidecar"]);
         let context =
             base.get_path(&["spec", "containers"]).unwrap().items().unwrap()[0].get("securityContext").unwrap();
@@ -313,11 +333,11 @@ mod tests {
     fn patch_directives_delete_and_replace() {
         let mut base = tree(BASE, 0, false);
         let patch = tree("spec:\n  containers:\n    - name: sidecar\n      $patch: delete\n", 1, true);
-        strategic_merge(&mut base, &patch);
+        strategic_merge(&mut base, &patch, &mut Vec::new());
         assert_eq!(names(&base), ["app"]);
         let mut base = tree(BASE, 0, false);
         let patch = tree("spec:\n  containers:\n    - $patch: replace\n    - name: only\n", 1, true);
-        strategic_merge(&mut base, &patch);
+        strategic_merge(&mut base, &patch, &mut Vec::new());
         assert_eq!(names(&base), ["only"]);
     }
 

@@ -196,3 +196,25 @@ fn what_a_removed_security_context_leaves_missing_is_reported_at_the_removal() {
     // Nothing of it left on the base's container line.
     assert!(judged.findings_in(files.id("/r/base/deployment.yaml")).next().is_none(), "{:#?}", judged.findings);
 }
+
+#[test]
+fn a_strategic_merge_null_or_delete_of_a_security_context_is_the_place_too() {
+    for (patch, removed_by) in [
+        ("kind: Deployment\nmetadata: {name: cart}\nspec:\n  template:\n    spec:\n      containers:\n        - name: cart\n          securityContext: null\n", "null"),
+        ("kind: Deployment\nmetadata: {name: cart}\nspec:\n  template:\n    spec:\n      containers:\n        - name: cart\n          securityContext:\n            $patch: delete\n", "delete"),
+    ] {
+        let files = Files::new(&[
+            ("/r/base/kustomization.yaml", "resources:\n  - deployment.yaml\n"),
+            ("/r/base/deployment.yaml", BASE),
+            ("/r/overlays/debug/kustomization.yaml", "resources: [../../base]\npatches:\n  - path: strip.yaml\n"),
+            ("/r/overlays/debug/strip.yaml", patch),
+        ]);
+        let judged =
+            judge(&[(PathBuf::from("/r/overlays/debug"), "overlays/debug".into())], &files, &|_| Config::default());
+        let strip = files.id("/r/overlays/debug/strip.yaml");
+        let codes: Vec<&str> = judged.findings_in(strip).map(|f| f.finding.code()).collect();
+        assert!(codes.contains(&"pss/allowPrivilegeEscalation"), "{removed_by}: {:#?}", judged.findings);
+        assert!(judged.findings_in(strip).all(|f| text_at(&files, f).1 == removed_by), "{:#?}", judged.findings);
+        assert!(judged.findings_in(files.id("/r/base/deployment.yaml")).next().is_none(), "{:#?}", judged.findings);
+    }
+}
