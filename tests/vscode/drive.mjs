@@ -324,7 +324,12 @@ try {
   await open(page, 'storefront.yaml');
   await check('a base: an error squiggle where the overlay contradicts it', await visible(page.locator('.editor-instance .monaco-editor .squiggly-error'), 60000));
   // (Markdown code spans show without their backticks.)
-  const baseHover = await hoverOn(page, 'securityContext');
+  // (A hover can close before it is read while the workbench is busy: asked again.)
+  let baseHover = '';
+  for (let attempt = 0; attempt < 3 && !/In overlays/.test(baseHover); attempt += 1) {
+    if (attempt > 0) await page.mouse.move(5, 500);
+    baseHover = await hoverOn(page, 'securityContext');
+  }
   await check(
     'hover on the base securityContext: what the overlay makes of it',
     /In overlays/.test(baseHover) && /storefront\/overlays\/debug sets `?privileged: true`? \(storefront\/overlays\/debug\/debug-patch\.yaml:11\)/.test(baseHover),
