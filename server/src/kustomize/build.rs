@@ -388,24 +388,53 @@ fn resource(object: KNode) -> Resource {
 /// Which resources a patch applies to.
 #[derive(Debug, Default)]
 struct Target {
-    group: Option<String>,
-    version: Option<String>,
-    kind: Option<String>,
-    name: Option<String>,
-    namespace: Option<String>,
+    group: Option<Pattern>,
+    version: Option<Pattern>,
+    kind: Option<Pattern>,
+    name: Option<Pattern>,
+    namespace: Option<Pattern>,
     label_selector: Option<String>,
     annotation_selector: Option<String>,
+}
+
+/// What a target's group, version, kind, name or namespace matches:
+/// kustomize reads each as an anchored regular expression.
+#[derive(Debug)]
+struct Pattern {
+    text: String,
+    regex: Option<regex::Regex>,
+}
+
+impl Pattern {
+    fn regex(text: &str) -> Pattern {
+        let special = text.chars().any(|c| ".*+?()[]{}|^$\\".contains(c));
+        // One that does not compile matches only itself, as written.
+        let regex = special.then(|| regex::Regex::new(&format!("^(?:{text})$")).ok()).flatten();
+        Pattern { text: text.to_string(), regex }
+    }
+
+    fn exact(text: &str) -> Pattern {
+        Pattern { text: text.to_string(), regex: None }
+    }
+
+    fn matches(&self, value: &str) -> bool {
+        match &self.regex {
+            Some(regex) => regex.is_match(value),
+            None => self.text == value,
+        }
+    }
 }
 
 impl Target {
     fn read(node: &Node, _map: &SpanMap, _text: &str) -> Target {
         let field = |key: &str| node.get(key).and_then(Node::as_str).map(str::to_string);
+        let pattern = |key: &str| node.get(key).and_then(Node::as_str).map(Pattern::regex);
         Target {
-            group: field("group"),
-            version: field("version"),
-            kind: field("kind"),
-            name: field("name"),
-            namespace: field("namespace"),
+            group: pattern("group"),
+            version: pattern("version"),
+            kind: pattern("kind"),
+            name: pattern("name"),
+            namespace: pattern("namespace"),
             label_selector: field("labelSelector"),
             annotation_selector: field("annotationSelector"),
         }
@@ -413,7 +442,7 @@ impl Target {
 
     /// The target a strategic merge patch names by its own kind and name.
     fn of_patch(patch: &KNode) -> Target {
-        let field = |path: &[&str]| patch.get_path(path).and_then(KNode::as_str).map(str::to_string);
+        let field = |path: &[&str]| patch.get_path(path).and_then(KNode::as_str).map(Pattern::exact);
         Target {
             kind: field(&["kind"]),
             name: field(&["metadata", "name"]),
@@ -425,13 +454,14 @@ impl Target {
     fn matches(&self, resource: &Resource) -> bool {
         let api_version = resource.object.get("apiVersion").and_then(KNode::as_str).unwrap_or_default();
         let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
-        self.group.as_deref().is_none_or(|g| g == group)
-            && self.version.as_deref().is_none_or(|v| v == version)
-            && self.kind.as_deref().is_none_or(|k| k == resource.kind())
-            && self.name.as_deref().is_none_or(|n| {
-                resource.names.iter().any(|name| name_matches(n, name)) || name_matches(n, resource.name())
-            })
-            && self.namespace.as_deref().is_none_or(|n| resource.namespaces.iter().any(|ns| ns == n))
+        self.group.as_ref().is_none_or(|g| g.matches(group))
+            && self.version.as_ref().is_none_or(|v| v.matches(version))
+            && self.kind.as_ref().is_none_or(|k| k.matches(resource.kind()))
+            && self
+                .name
+                .as_ref()
+                .is_none_or(|n| resource.names.iter().any(|name| n.matches(name)) || n.matches(resource.name()))
+            && self.namespace.as_ref().is_none_or(|n| resource.namespaces.iter().any(|ns| n.matches(ns)))
             && self
                 .label_selector
                 .as_deref()
@@ -441,27 +471,6 @@ impl Target {
                 .as_deref()
                 .is_none_or(|s| selector_matches(s, resource.object.get_path(&["metadata", "annotations"])))
     }
-}
-
-/// kustomize reads a target name as an anchored regular expression; the
-/// forms used in practice are a name and `.*` wildcards.
-fn name_matches(pattern: &str, name: &str) -> bool {
-    if !pattern.contains(".*") {
-        return pattern == name;
-    }
-    let parts: Vec<&str> = pattern.split(".*").collect();
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !name.starts_with(first) || !name[first.len()..].ends_with(last) {
-        return false;
-    }
-    let mut rest = &name[first.len()..name.len() - last.len()];
-    for part in &parts[1..parts.len() - 1] {
-        match rest.find(part) {
-            Some(at) => rest = &rest[at + part.len()..],
-            None => return false,
-        }
-    }
-    true
 }
 
 /// A label selector (`app=web,tier!=db,canary,!legacy`, `env in (a,b)`).
@@ -684,8 +693,13 @@ mod tests {
         assert!(!selector_matches("app=web,tier!=front", labels));
         assert!(selector_matches("tier in (back, front),!canary", labels));
         assert!(!selector_matches("tier notin (front)", labels));
-        assert!(name_matches("web-.*", "web-api"));
-        assert!(!name_matches("web", "web-api"));
+        assert!(Pattern::regex("web-.*").matches("web-api"));
+        assert!(!Pattern::regex("web").matches("web-api"));
+        assert!(Pattern::regex("Deployment|StatefulSet").matches("StatefulSet"));
+        assert!(!Pattern::regex("Deployment|StatefulSet").matches("DaemonSet"));
+        assert!(Pattern::regex("(cart|worker)-v[0-9]+").matches("worker-v2"));
+        assert!(!Pattern::regex("cart").matches("cart-v2"), "anchored");
+        assert!(Pattern::regex("a[b").matches("a[b"), "not a regex: only itself");
         assert_eq!(normalize(Path::new("/r/overlays/prod/../../base")), PathBuf::from("/r/base"));
     }
 }
