@@ -2,7 +2,8 @@
 //! `tests/fixtures/kustomize/shop`, a five-line patch shows what its
 //! overlay makes of the base (the privileged container, the root user
 //! under the base's `runAsNonRoot: true`), never "missing" settings the
-//! base has, nor fixes and lenses for them; hover on a base field says
+//! base has, nor fixes and lenses for them (the fixes offered are those of
+//! what the overlay finds in it); hover on a base field says
 //! what each overlay makes of it; an edit to the base re-publishes the
 //! open patch.
 
@@ -57,13 +58,26 @@ fn a_patch_shows_its_overlays_findings_and_a_base_edit_republishes_it() {
     assert!(message.ends_with("(in overlay overlays/prod)"), "{message}");
     assert_eq!(conflict["severity"], 1);
 
-    // Nothing to offer on the patch as if it were a workload: no fixes for
-    // what it would lack alone, no verdict lens of its own.
+    // On the patch, the fixes of what its overlay finds in it, not of what
+    // it would lack alone; no verdict lens of its own.
     let actions = lsp.request(
         "textDocument/codeAction",
-        json!({ "textDocument": { "uri": patch }, "range": range(0, 0, 11, 0), "context": { "diagnostics": [] } }),
+        json!({ "textDocument": { "uri": patch }, "range": range(0, 0, 12, 0), "context": { "diagnostics": [] } }),
     );
-    assert_eq!(actions["result"], json!([]), "{actions}");
+    let actions = actions["result"].as_array().unwrap_or_else(|| panic!("{actions}"));
+    let titles: Vec<&str> = actions.iter().map(|a| a["title"].as_str().unwrap()).collect();
+    assert!(titles.contains(&"Remove `privileged: true`"), "{titles:?}");
+    assert!(titles.iter().any(|t| t.starts_with("Remove `runAsUser: 0`")), "{titles:?}");
+    for action in actions {
+        assert_eq!(action["kind"], "quickfix", "{action}");
+        for fixed in action["diagnostics"].as_array().unwrap() {
+            assert!(fixed["message"].as_str().unwrap().ends_with("(in overlay overlays/prod)"), "{action}");
+        }
+    }
+    assert!(
+        !titles.iter().any(|t| t.contains("seccomp") || t.contains("Drop all") || t.contains("readOnlyRootFilesystem")),
+        "{titles:?}"
+    );
     assert_eq!(lsp.lenses(&patch), Vec::<Value>::new());
 
     // The base, open: its line the prod patch contradicts, naming prod.

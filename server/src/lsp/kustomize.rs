@@ -15,7 +15,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tower_lsp::lsp_types::{Diagnostic, DiagnosticRelatedInformation, Hover, HoverContents, MarkupContent, Position};
+use tower_lsp::lsp_types::{
+    CodeActionKind, CodeActionOrCommand, Diagnostic, DiagnosticRelatedInformation, Hover, HoverContents, MarkupContent,
+    Position,
+};
 
 use super::overlay_cache::State;
 use super::position::{self, PositionEncoding};
@@ -251,4 +254,37 @@ impl Backend {
             }
         }
     }
+}
+
+/// Of the code actions on a file the overlays read only as a patch, the
+/// quick fixes of what the overlays find in it (a value the patch sets),
+/// carrying the overlays' diagnostics; not the fixes of what the patch
+/// would lack if it were a whole workload.
+pub(in crate::lsp) fn patch_actions(
+    view: &FileView,
+    text: &str,
+    actions: Vec<CodeActionOrCommand>,
+    encoding: PositionEncoding,
+) -> Vec<CodeActionOrCommand> {
+    let index = LineIndex::new(text);
+    let overlay: Vec<Diagnostic> = view
+        .findings
+        .iter()
+        .map(|placed| super::diagnostics::to_diagnostic(text, &index, &placed.finding, encoding, None))
+        .collect();
+    let of_overlay = |d: &Diagnostic| overlay.iter().find(|o| o.range == d.range && o.code == d.code).cloned();
+    actions
+        .into_iter()
+        .filter_map(|action| {
+            let CodeActionOrCommand::CodeAction(mut action) = action else { return None };
+            if action.kind != Some(CodeActionKind::QUICKFIX) {
+                return None;
+            }
+            let fixes = action.diagnostics.take().unwrap_or_default();
+            let matched: Option<Vec<Diagnostic>> = fixes.iter().map(of_overlay).collect();
+            let matched = matched.filter(|m| !m.is_empty())?;
+            action.diagnostics = Some(matched);
+            Some(CodeActionOrCommand::CodeAction(action))
+        })
+        .collect()
 }

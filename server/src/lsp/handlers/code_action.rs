@@ -23,11 +23,7 @@ pub(in crate::lsp) async fn handle(backend: &Backend, params: CodeActionParams) 
     let document_changes = backend.shared.document_changes.load(Ordering::SeqCst);
     let shared = backend.shared.clone();
     let actions = on_blocking_thread("textDocument/codeAction", &uri, move || {
-        // A file the overlays read only as a patch is not a workload: the
-        // fixes for what it would lack as one are not offered.
-        if crate::lsp::kustomize::view(&shared, &params.text_document.uri).is_some_and(|view| view.patch_only) {
-            return Vec::new();
-        }
+        let view = crate::lsp::kustomize::view(&shared, &params.text_document.uri).filter(|view| view.patch_only);
         let document = crate::lsp::actions::Document {
             uri: &params.text_document.uri,
             version,
@@ -36,7 +32,13 @@ pub(in crate::lsp) async fn handle(backend: &Backend, params: CodeActionParams) 
             encoding,
             document_changes,
         };
-        crate::lsp::actions::code_actions(&document, &params)
+        let actions = crate::lsp::actions::code_actions(&document, &params);
+        match view {
+            // A file the overlays read only as a patch is not a workload:
+            // only the fixes of what its overlays find in it are offered.
+            Some(view) => crate::lsp::kustomize::patch_actions(&view, &text, actions, encoding),
+            None => actions,
+        }
     })
     .await?;
     Ok(Some(actions))
