@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::lsp::{file_url as url, range, Lsp};
+use crate::lsp::{file_url as url, placed, range, Lsp};
 
 const CHART_YAML: &str = "apiVersion: v2\nname: ledger\nversion: 0.1.0\n";
 
@@ -72,23 +72,6 @@ fn next_diagnostics(lsp: &mut Lsp, uri: &str) -> Vec<Value> {
         m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
     });
     message["params"]["diagnostics"].as_array().unwrap().clone()
-}
-
-/// (line, character, code) of each diagnostic, 0-based, sorted.
-fn placed(diagnostics: &[Value]) -> Vec<(u64, u64, String)> {
-    let mut out: Vec<_> = diagnostics
-        .iter()
-        .map(|d| {
-            let start = &d["range"]["start"];
-            (
-                start["line"].as_u64().unwrap(),
-                start["character"].as_u64().unwrap(),
-                d["code"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 #[test]

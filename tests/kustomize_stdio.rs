@@ -9,26 +9,9 @@
 
 use serde_json::{json, Value};
 
-use crate::lsp::{range, Lsp};
+use crate::lsp::{placed, range, Lsp};
 use crate::support;
 use crate::workspace_stdio::{copy_dir, WorkspaceClient};
-
-/// (line, character, code) of each diagnostic, 0-based, sorted.
-fn placed(diagnostics: &[Value]) -> Vec<(u64, u64, String)> {
-    let mut out: Vec<_> = diagnostics
-        .iter()
-        .map(|d| {
-            let start = &d["range"]["start"];
-            (
-                start["line"].as_u64().unwrap(),
-                start["character"].as_u64().unwrap(),
-                d["code"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
 
 #[test]
 fn a_patch_shows_its_overlays_findings_and_a_base_edit_republishes_it() {

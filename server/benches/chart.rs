@@ -10,16 +10,13 @@
 //! `cargo bench --bench chart`; prints p50/p90 and writes
 //! `target/bench-results/chart.json`.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-#[path = "../../tests/support/jsonrpc.rs"]
-mod jsonrpc;
-use jsonrpc::{read_frame, write_frame};
+mod support;
+use support::{check_times, report, summary, target_dir, timed, Server};
 
 const WORKLOADS: usize = 20;
 const OTHERS: usize = 20;
@@ -52,38 +49,21 @@ fn main() {
 
     // `podsec check CHART`, the release binary as a user runs it.
     let binary = env!("CARGO_BIN_EXE_podsec");
-    let check = timed(30, || {
-        let status = Command::new(binary)
-            .args(["check", "--quiet", "--format", "json"])
-            .arg(&root)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(status.code().is_some_and(|c| c <= 1));
-    });
+    let check = check_times(binary, &root, 30);
 
     // The server: edits to values.yaml, each waiting for its diagnostics.
     let edit = values_edits(binary, &root, 200);
 
-    let line = |name: &str, t: &[Duration]| {
-        eprintln!(
-            "{name}: p50 {:.2} ms, p90 {:.2} ms ({} runs)",
-            ms(percentile(t, 0.5)),
-            ms(percentile(t, 0.9)),
-            t.len()
-        );
-    };
-    line("analyze_chart", &engine);
-    line("podsec check CHART", &check);
-    line("values.yaml edit -> its diagnostics", &edit);
+    report("analyze_chart", &engine);
+    report("podsec check CHART", &check);
+    report("values.yaml edit -> its diagnostics", &edit);
     let result = json!({
         "templates": templates,
         "values_lines": values_lines,
         "findings": analysis.findings.len(),
-        "engine_ms": { "p50": ms(percentile(&engine, 0.5)), "p90": ms(percentile(&engine, 0.9)) },
-        "check_ms": { "p50": ms(percentile(&check, 0.5)), "p90": ms(percentile(&check, 0.9)) },
-        "values_edit_ms": { "p50": ms(percentile(&edit, 0.5)), "p90": ms(percentile(&edit, 0.9)) },
+        "engine_ms": summary(&engine),
+        "check_ms": summary(&check),
+        "values_edit_ms": summary(&edit),
     });
     let out = target_dir().join("bench-results/chart.json");
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
@@ -91,81 +71,22 @@ fn main() {
     eprintln!("written {}", out.display());
 }
 
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
-}
-
-fn timed(runs: usize, mut f: impl FnMut()) -> Vec<Duration> {
-    f();
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    times
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-fn ms(d: Duration) -> f64 {
-    (d.as_secs_f64() * 1000.0 * 100.0).round() / 100.0
-}
-
 /// Opens values.yaml in a fresh server and flips one value `count` times,
 /// timing each edit until the diagnostics of its version arrive.
 fn values_edits(binary: &str, root: &Path, count: usize) -> Vec<Duration> {
-    let mut child = Command::new(binary)
-        .arg("lsp")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let root_uri = format!("file://{}", root.display());
-    let send = |stdin: &mut std::process::ChildStdin, message: Value| {
-        write_frame(stdin, &message).unwrap();
-        stdin.flush().unwrap();
-    };
-    send(
-        &mut stdin,
-        json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": { "rootUri": root_uri, "capabilities": {} } }),
-    );
-    wait(&mut stdout, &mut stdin, |m| m["id"] == 1);
-    send(&mut stdin, json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} }));
-    let uri = format!("{root_uri}/values.yaml");
-    let text = std::fs::read_to_string(root.join("values.yaml")).unwrap();
-    send(
-        &mut stdin,
-        json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": { "textDocument": {
-            "uri": uri, "languageId": "yaml", "version": 1, "text": text } } }),
-    );
-    wait(&mut stdout, &mut stdin, |m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == 1);
+    let mut server = Server::start(binary, root);
+    let (uri, text) = server.open(root, "values.yaml");
+    server.wait(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == 1);
     // `hostNetwork: false` of the first component, flipped back and forth.
     let line = text.lines().position(|l| l.trim() == "hostNetwork: false").expect("a hostNetwork value") as u64;
+    let column = text.lines().nth(line as usize).unwrap().find("false").unwrap() as u64;
     let mut times = Vec::new();
     for i in 0..count {
         let version = i as i64 + 2;
         let (old, new) = if i % 2 == 0 { ("false", "true") } else { ("true", "false") };
-        let start_char = text.lines().nth(line as usize).unwrap().find("false").unwrap() as u64;
         let started = Instant::now();
-        send(
-            &mut stdin,
-            json!({ "jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
-                "textDocument": { "uri": uri, "version": version },
-                "contentChanges": [{ "range": {
-                    "start": { "line": line, "character": start_char },
-                    "end": { "line": line, "character": start_char + old.len() as u64 } }, "text": new }] } }),
-        );
-        let message = wait(&mut stdout, &mut stdin, |m| {
+        server.change(&uri, version, (line, column), old, new);
+        let message = server.wait(|m| {
             m["method"] == "textDocument/publishDiagnostics"
                 && m["params"]["uri"] == uri
                 && m["params"]["version"] == version
@@ -176,28 +97,9 @@ fn values_edits(binary: &str, root: &Path, count: usize) -> Vec<Duration> {
             message["params"]["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "pss/hostNamespaces");
         assert_eq!(host, new == "true", "version {version}");
     }
-    send(&mut stdin, json!({ "jsonrpc": "2.0", "id": 2, "method": "shutdown" }));
-    wait(&mut stdout, &mut stdin, |m| m["id"] == 2);
-    send(&mut stdin, json!({ "jsonrpc": "2.0", "method": "exit" }));
-    let _ = child.wait();
+    server.shutdown();
     times.sort();
     times
-}
-
-/// The next message that `matches`; the server's own requests (progress
-/// tokens, registrations) are answered with `null` meanwhile.
-fn wait(stdout: &mut impl BufRead, stdin: &mut impl Write, matches: impl Fn(&Value) -> bool) -> Value {
-    loop {
-        let frame = read_frame(stdout).expect("the server answers");
-        let message: Value = serde_json::from_slice(&frame).unwrap();
-        if message.get("method").is_some() && message.get("id").is_some() {
-            write_frame(stdin, &json!({ "jsonrpc": "2.0", "id": message["id"], "result": null })).unwrap();
-            stdin.flush().unwrap();
-        }
-        if matches(&message) {
-            return message;
-        }
-    }
 }
 
 /// The chart: Chart.yaml, values.yaml, templates/_helpers.tpl, one

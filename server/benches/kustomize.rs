@@ -15,16 +15,14 @@
 //! `target/bench-results/kustomize.json`.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-#[path = "../../tests/support/jsonrpc.rs"]
-mod jsonrpc;
-use jsonrpc::{read_frame, write_frame};
+mod support;
+use support::{check_times, ms, report, summary, target_dir, Server};
 
 const BASES: usize = 50;
 const ENVIRONMENTS: [&str; 3] = ["dev", "staging", "prod"];
@@ -40,56 +38,33 @@ fn main() {
     // `podsec check REPO`, the release binary as a user runs it.
     let binary = env!("CARGO_BIN_EXE_podsec");
     let output = Command::new(binary).args(["check", "--format", "json"]).arg(&root).output().unwrap();
-    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON output");
-    let findings = report.as_array().expect("a list of findings");
+    let output: Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    let findings = output.as_array().expect("a list of findings");
     let overlays: BTreeSet<&str> = findings.iter().filter_map(|f| f["overlay"].as_str()).collect();
     let findings = findings.len();
     // Every prod overlay's root user is found, in its patch file.
     assert!(overlays.len() >= BASES, "findings name the overlays ({} named)", overlays.len());
     eprintln!("podsec check: {findings} findings, {} overlays named in them", overlays.len());
-    let check = timed(10, || {
-        let status = Command::new(binary)
-            .args(["check", "--quiet", "--format", "json"])
-            .arg(&root)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(status.code().is_some_and(|c| c <= 1));
-    });
+    let check = check_times(binary, &root, 10);
 
     let (first, edit) = base_edits(binary, &root, 200);
 
-    let line = |name: &str, t: &[Duration]| {
-        eprintln!(
-            "{name}: p50 {:.2} ms, p90 {:.2} ms ({} runs)",
-            ms(percentile(t, 0.5)),
-            ms(percentile(t, 0.9)),
-            t.len()
-        );
-    };
-    line("podsec check REPO", &check);
+    report("podsec check REPO", &check);
     eprintln!("first diagnostics of a patch after the scan (every overlay built): {:.2} ms", ms(first));
-    line("base edit -> its overlays' open patches published", &edit);
+    report("base edit -> its overlays' open patches published", &edit);
     let result = json!({
         "bases": BASES,
         "overlays": BASES * ENVIRONMENTS.len(),
         "files": files,
         "findings": findings,
-        "check_ms": { "p50": ms(percentile(&check, 0.5)), "p90": ms(percentile(&check, 0.9)) },
+        "check_ms": summary(&check),
         "first_patch_diagnostics_ms": ms(first),
-        "base_edit_ms": { "p50": ms(percentile(&edit, 0.5)), "p90": ms(percentile(&edit, 0.9)) },
+        "base_edit_ms": summary(&edit),
     });
     let out = target_dir().join("bench-results/kustomize.json");
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
     std::fs::write(&out, serde_json::to_string_pretty(&result).unwrap()).unwrap();
     eprintln!("written {}", out.display());
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
 }
 
 fn count_files(dir: &Path) -> usize {
@@ -100,90 +75,39 @@ fn count_files(dir: &Path) -> usize {
         .sum()
 }
 
-fn timed(runs: usize, mut f: impl FnMut()) -> Vec<Duration> {
-    f();
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    times
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-fn ms(d: Duration) -> f64 {
-    (d.as_secs_f64() * 1000.0 * 100.0).round() / 100.0
-}
-
 /// Opens app 0's base and its overlays' patch files in a fresh server
 /// (once the workspace scan is over) and flips the base pod's
 /// `runAsNonRoot` `count` times, timing each edit until every open patch
 /// is published again. Also returns the time to the first patch's first
 /// diagnostics, when every overlay is built.
 fn base_edits(binary: &str, root: &Path, count: usize) -> (Duration, Vec<Duration>) {
-    let mut child = Command::new(binary)
-        .arg("lsp")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let root_uri = format!("file://{}", root.display());
-    let send = |stdin: &mut std::process::ChildStdin, message: Value| {
-        write_frame(stdin, &message).unwrap();
-        stdin.flush().unwrap();
-    };
-    send(
-        &mut stdin,
-        json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": { "rootUri": root_uri, "capabilities": {} } }),
-    );
-    wait(&mut stdout, &mut stdin, |m| m["id"] == 1);
-    send(&mut stdin, json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} }));
-    wait(&mut stdout, &mut stdin, |m| {
+    let mut server = Server::start(binary, root);
+    server.wait(|m| {
         m["method"] == "window/logMessage"
             && m["params"]["message"].as_str().is_some_and(|t| t.starts_with("podsec: indexed"))
     });
-    let open = |stdin: &mut std::process::ChildStdin, relative: &str| -> (String, String) {
-        let uri = format!("{root_uri}/{relative}");
-        let text = std::fs::read_to_string(root.join(relative)).unwrap();
-        send(
-            stdin,
-            json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": { "textDocument": {
-                "uri": uri, "languageId": "yaml", "version": 1, "text": text } } }),
-        );
-        (uri, text)
-    };
-    let patches: Vec<String> =
-        ENVIRONMENTS.iter().map(|env| format!("apps/app-00/overlays/{env}/patch.yaml")).collect();
-    let started = Instant::now();
-    let (prod, _) = open(&mut stdin, &patches[2]);
-    let first_diagnostics = wait(&mut stdout, &mut stdin, |m| {
-        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == prod
-    });
-    let first = started.elapsed();
+    let publication = |m: &Value| m["method"] == "textDocument/publishDiagnostics";
     let codes = |message: &Value| -> Vec<String> {
         let diagnostics = message["params"]["diagnostics"].as_array().unwrap();
         diagnostics.iter().map(|d| d["code"].as_str().unwrap_or_default().to_string()).collect()
     };
+    let patches: Vec<String> =
+        ENVIRONMENTS.iter().map(|env| format!("apps/app-00/overlays/{env}/patch.yaml")).collect();
+    let started = Instant::now();
+    let (prod, _) = server.open(root, &patches[2]);
+    let first_diagnostics = server.wait(|m| publication(m) && m["params"]["uri"] == prod);
+    let first = started.elapsed();
     assert!(codes(&first_diagnostics).contains(&"conflicting-settings".to_string()), "{first_diagnostics}");
     let mut uris = vec![prod];
     for patch in &patches[..2] {
-        uris.push(open(&mut stdin, patch).0);
+        uris.push(server.open(root, patch).0);
     }
-    let (base, text) = open(&mut stdin, "apps/app-00/base/deployment.yaml");
+    let (base, text) = server.open(root, "apps/app-00/base/deployment.yaml");
     uris.push(base.clone());
     // Every open file published once before the edits begin.
     let mut pending: BTreeSet<&String> = uris.iter().collect();
     while !pending.is_empty() {
-        let message = wait(&mut stdout, &mut stdin, |m| m["method"] == "textDocument/publishDiagnostics");
+        let message = server.wait(publication);
         pending.retain(|uri| message["params"]["uri"] != **uri);
     }
     let line = text.lines().position(|l| l.trim() == "runAsNonRoot: true").expect("the pod's runAsNonRoot") as u64;
@@ -193,18 +117,11 @@ fn base_edits(binary: &str, root: &Path, count: usize) -> (Duration, Vec<Duratio
         let version = i as i64 + 2;
         let (old, new) = if i % 2 == 0 { ("true", "false") } else { ("false", "true") };
         let started = Instant::now();
-        send(
-            &mut stdin,
-            json!({ "jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
-                "textDocument": { "uri": base, "version": version },
-                "contentChanges": [{ "range": {
-                    "start": { "line": line, "character": column },
-                    "end": { "line": line, "character": column + old.len() as u64 } }, "text": new }] } }),
-        );
+        server.change(&base, version, (line, column), old, new);
         let mut pending: BTreeSet<&String> = uris[..3].iter().collect();
         let mut prod_codes = Vec::new();
         while !pending.is_empty() {
-            let message = wait(&mut stdout, &mut stdin, |m| m["method"] == "textDocument/publishDiagnostics");
+            let message = server.wait(publication);
             if message["params"]["uri"] == uris[0] {
                 prod_codes = codes(&message);
             }
@@ -214,28 +131,9 @@ fn base_edits(binary: &str, root: &Path, count: usize) -> (Duration, Vec<Duratio
         // prod's `runAsUser: 0` conflicts with the base only while it says true.
         assert_eq!(prod_codes.contains(&"conflicting-settings".to_string()), new == "true", "version {version}");
     }
-    send(&mut stdin, json!({ "jsonrpc": "2.0", "id": 2, "method": "shutdown" }));
-    wait(&mut stdout, &mut stdin, |m| m["id"] == 2);
-    send(&mut stdin, json!({ "jsonrpc": "2.0", "method": "exit" }));
-    let _ = child.wait();
+    server.shutdown();
     times.sort();
     (first, times)
-}
-
-/// The next message that `matches`; the server's own requests (progress
-/// tokens, registrations) are answered with `null` meanwhile.
-fn wait(stdout: &mut impl BufRead, stdin: &mut impl Write, matches: impl Fn(&Value) -> bool) -> Value {
-    loop {
-        let frame = read_frame(stdout).expect("the server answers");
-        let message: Value = serde_json::from_slice(&frame).unwrap();
-        if message.get("method").is_some() && message.get("id").is_some() {
-            write_frame(stdin, &json!({ "jsonrpc": "2.0", "id": message["id"], "result": null })).unwrap();
-            stdin.flush().unwrap();
-        }
-        if matches(&message) {
-            return message;
-        }
-    }
 }
 
 fn write(path: &Path, text: &str) {

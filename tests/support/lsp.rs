@@ -310,6 +310,23 @@ pub fn codes(diagnostics: &[Value]) -> Vec<&str> {
     diagnostics.iter().map(|d| d["code"].as_str().unwrap()).collect()
 }
 
+/// (line, character, code) of each published diagnostic, 0-based, sorted.
+pub fn placed(diagnostics: &[Value]) -> Vec<(u64, u64, String)> {
+    let mut out: Vec<_> = diagnostics
+        .iter()
+        .map(|d| {
+            let start = &d["range"]["start"];
+            (
+                start["line"].as_u64().unwrap(),
+                start["character"].as_u64().unwrap(),
+                d["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 pub fn range(l1: u64, c1: u64, l2: u64, c2: u64) -> Value {
     json!({ "start": { "line": l1, "character": c1 }, "end": { "line": l2, "character": c2 } })
 }

@@ -35,6 +35,12 @@ fn absolute(path: &Path) -> PathBuf {
 }
 
 impl DiskFiles {
+    /// The text of a file read before, as it was read.
+    fn text(&self, file: FileId) -> Option<Arc<str>> {
+        let read = self.read.lock().expect("no panic holds it");
+        read.values().flatten().find(|(id, _)| *id == file).map(|(_, text)| text.clone())
+    }
+
     fn display(&self, path: &Path) -> String {
         if let Some(display) = self.displays.get(path) {
             return display.clone();
@@ -153,16 +159,7 @@ impl Overlays {
         }
         // The overlays were built from the text before `--fix` changed it:
         // their findings' places in it may have moved.
-        let read = self
-            .files
-            .read
-            .lock()
-            .expect("no panic holds it")
-            .values()
-            .flatten()
-            .find(|(id, _)| *id == file)
-            .map(|(_, t)| t.clone());
-        let rewritten = read.is_some_and(|read| *read != *report.text);
+        let rewritten = self.files.text(file).is_some_and(|read| *read != *report.text);
         if rewritten && self.judged.findings_in(file).next().is_some() {
             let note = format!(
                 "podsec: the overlays that read `{}` were judged before it was fixed: run again to see their findings in it",
@@ -196,16 +193,7 @@ impl Overlays {
         let mut outcomes: Vec<Outcome> = pending
             .into_iter()
             .filter_map(|file| {
-                let text = self
-                    .files
-                    .read
-                    .lock()
-                    .expect("no panic holds it")
-                    .values()
-                    .flatten()
-                    .find(|(id, _)| *id == file)?
-                    .1
-                    .clone();
+                let text = self.files.text(file)?;
                 let mut report = FileReport::new(self.files.name(file), text.to_string(), Vec::new());
                 let placed: Vec<&SourceFinding> = self.judged.findings_in(file).collect();
                 append(&mut report, &placed);
