@@ -112,3 +112,34 @@ fn fix_leaves_patches_alone_and_fixes_a_base_as_a_workload() {
     let printed = stdout(&fixed);
     assert!(printed.contains("overlays/prod/cart-debug.yaml:11:25: error[pss/privileged]"), "{printed}");
 }
+
+#[test]
+fn a_removed_security_context_names_its_container_in_json_and_sarif() {
+    let output = run(&shop(), &["check", "overlays/dev", "base", "--format", "json"]);
+    let findings = json(&output);
+    let removed: Vec<&Value> =
+        findings.iter().filter(|f| f["path"] == "overlays/dev/kustomization.yaml" && f["line"] == 21).collect();
+    assert!(!removed.is_empty(), "{findings:#?}");
+    for finding in &removed {
+        assert_eq!(finding["overlay"], "overlays/dev");
+        let container = &finding["related"][0];
+        assert_eq!(
+            (container["path"].as_str(), container["line"].as_u64()),
+            (Some("base/cart/deployment.yaml"), Some(37)),
+            "{finding}"
+        );
+        assert_eq!(container["message"], "the container");
+    }
+
+    let sarif = run(&shop(), &["check", "overlays/dev", "base", "--format", "sarif"]);
+    let log: Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let at_removal = results
+        .iter()
+        .find(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"] == 21)
+        .unwrap_or_else(|| panic!("{log:#}"));
+    let related = &at_removal["relatedLocations"][0];
+    assert_eq!(related["physicalLocation"]["artifactLocation"]["uri"], "base/cart/deployment.yaml");
+    assert_eq!(related["physicalLocation"]["region"]["startLine"], 37);
+    assert_eq!(related["message"]["text"], "the container");
+}

@@ -13,7 +13,7 @@ use crate::chart_files::{chart_root, configured_values_files, is_chart_member, l
 use crate::config::Config;
 use crate::helm::{self, ChartFile, Overrides};
 use crate::provenance::FileId;
-use crate::text::{ColumnUnit, LineIndex};
+use crate::text::LineIndex;
 
 /// What a chart's judgement gives each of its files.
 #[derive(Debug, Default)]
@@ -139,13 +139,8 @@ impl Charts {
                 .filter_map(|r| {
                     let text = texts.get(&r.location.file)?;
                     let index = indexes.entry(r.location.file).or_insert_with(|| LineIndex::new(text));
-                    let at = index.line_col(text, r.location.span.start, ColumnUnit::Char);
-                    Some(RelatedAt {
-                        path: display_path(&relative_to_cwd(&path_of(r.location.file)?)),
-                        line: at.line + 1,
-                        column: at.col + 1,
-                        message: r.message.clone(),
-                    })
+                    let path = display_path(&relative_to_cwd(&path_of(r.location.file)?));
+                    Some(RelatedAt::at(path, text, index, r.location.span.start, r.message.clone()))
                 })
                 .collect();
             match path_of(placed.location.file) {

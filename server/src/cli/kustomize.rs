@@ -10,13 +10,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::inputs::{display_path, Input, Source};
-use super::report::FileReport;
+use super::report::{FileReport, RelatedAt};
 use super::Outcome;
 use crate::analysis::rules::YAML_SYNTAX;
 use crate::config::Config;
 use crate::kustomize::{self, normalize, FileSource, Judged};
 use crate::namespaces::is_kustomization;
 use crate::provenance::{FileId, SourceFinding};
+use crate::text::LineIndex;
 
 /// A file's id and text.
 type ReadFile = (FileId, Arc<str>);
@@ -182,7 +183,7 @@ impl Overlays {
                 })
             })
             .collect();
-        append(&mut report, &placed);
+        self.append(&mut report, &placed);
         Outcome::Checked(report, change)
     }
 
@@ -196,7 +197,7 @@ impl Overlays {
                 let text = self.files.text(file)?;
                 let mut report = FileReport::new(self.files.name(file), text.to_string(), Vec::new());
                 let placed: Vec<&SourceFinding> = self.judged.findings_in(file).collect();
-                append(&mut report, &placed);
+                self.append(&mut report, &placed);
                 // Never fixed (not among the inputs); with --diff, not printed.
                 Some(Outcome::Checked(report, mode.map(super::fix::Change::nothing)))
             })
@@ -209,15 +210,29 @@ impl Overlays {
     }
 }
 
-fn append(report: &mut FileReport, placed: &[&SourceFinding]) {
-    if placed.is_empty() {
-        return;
+impl Overlays {
+    /// `placed` added to `report`, each naming its overlay(s) and its
+    /// related places (the container a removed securityContext belonged to).
+    fn append(&self, report: &mut FileReport, placed: &[&SourceFinding]) {
+        if placed.is_empty() {
+            return;
+        }
+        let findings = placed.iter().map(|f| f.finding.clone()).collect();
+        let located = FileReport::new(report.path.clone(), report.text.clone(), findings).findings;
+        for (mut finding, placed) in located.into_iter().zip(placed) {
+            finding.overlay = placed.context.clone();
+            finding.related = placed
+                .related
+                .iter()
+                .filter_map(|r| {
+                    let text = self.files.text(r.location.file)?;
+                    let index = LineIndex::new(&text);
+                    let path = self.files.name(r.location.file);
+                    Some(RelatedAt::at(path, &text, &index, r.location.span.start, r.message.clone()))
+                })
+                .collect();
+            report.findings.push(finding);
+        }
+        report.findings.sort_by(|a, b| (a.start_offset, a.rule.code).cmp(&(b.start_offset, b.rule.code)));
     }
-    let findings = placed.iter().map(|f| f.finding.clone()).collect();
-    let located = FileReport::new(report.path.clone(), report.text.clone(), findings).findings;
-    for (mut finding, placed) in located.into_iter().zip(placed) {
-        finding.overlay = placed.context.clone();
-        report.findings.push(finding);
-    }
-    report.findings.sort_by(|a, b| (a.start_offset, a.rule.code).cmp(&(b.start_offset, b.rule.code)));
 }

@@ -47,6 +47,15 @@ pub struct RelatedAt {
     pub message: String,
 }
 
+impl RelatedAt {
+    /// The place at byte `offset` of `text`, the file shown as `path`:
+    /// 1-based, columns in characters.
+    pub fn at(path: String, text: &str, index: &LineIndex, offset: usize, message: String) -> RelatedAt {
+        let at = index.line_col(text, offset, ColumnUnit::Char);
+        RelatedAt { path, line: at.line + 1, column: at.col + 1, message }
+    }
+}
+
 /// The findings of one file, in order, with its text for source snippets.
 #[derive(Debug)]
 pub struct FileReport {

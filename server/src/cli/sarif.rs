@@ -98,6 +98,28 @@ fn result(uri: &str, f: &Located) -> Value {
     if let Some(index) = rule_index {
         result["ruleIndex"] = json!(index);
     }
+    // Other places the finding is about: the template line a value flows
+    // into, the container whose securityContext a patch removed.
+    if !f.related.is_empty() {
+        let related: Vec<Value> = f
+            .related
+            .iter()
+            .enumerate()
+            .map(|(id, r)| {
+                json!({
+                    "id": id,
+                    "message": { "text": r.message },
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": self::uri(&r.path) },
+                        // The line only: related columns are counted in characters,
+                        // SARIF's in UTF-16 code units.
+                        "region": { "startLine": r.line },
+                    },
+                })
+            })
+            .collect();
+        result["relatedLocations"] = json!(related);
+    }
     result
 }
 
