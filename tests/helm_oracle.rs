@@ -7,41 +7,15 @@
 //! - every finding podsec reports on a literal line of a template is on a
 //!   line that Helm renders (never in a `define` body or text Helm drops).
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use podsec::analysis::analyze;
 use podsec::config::Config;
 
 use crate::support;
-
-/// Template name → rendered text, for one values file (or the defaults).
-fn render(python: &str, chart: &Path, values: Option<&Path>) -> BTreeMap<String, String> {
-    let script = support::repository().join("tests/helm/render.py");
-    let mut command = Command::new(python);
-    command.arg(&script).arg(chart);
-    command.args(values);
-    let output = command.output().expect("run the Helm renderer");
-    assert!(
-        output.status.success(),
-        "Helm could not render {} with {values:?}: {}",
-        chart.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("the renderer prints JSON")
-}
+use crate::support::helm::{render, sorted_entries};
 
 /// A line without its comment and surrounding space.
 fn content(line: &str) -> &str {
     podsec::syntax::comment_start(line).map_or(line, |at| &line[..at]).trim()
-}
-
-fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(dir).map(|d| d.map(|e| e.unwrap().path()).collect()).unwrap_or_default();
-    entries.sort();
-    entries
 }
 
 #[test]

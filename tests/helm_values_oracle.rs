@@ -25,22 +25,10 @@ use podsec::helm::{self, eval::Environment, ChartFile, Overrides};
 use podsec::provenance::FileId;
 
 use crate::support;
+use crate::support::helm::{render as helm_render, sorted_entries};
 
 #[path = "helm/compare.rs"]
 mod compare;
-
-/// Template name (`chart/templates/x.yaml`) → Helm's rendering.
-fn helm_render(python: &str, chart: &Path, values: Option<&Path>) -> BTreeMap<String, String> {
-    let script = support::repository().join("tests/helm/render.py");
-    let output = Command::new(python).arg(&script).arg(chart).args(values).output().expect("run the Helm renderer");
-    assert!(
-        output.status.success(),
-        "Helm could not render {} with {values:?}: {}",
-        chart.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("the renderer prints JSON")
-}
 
 /// Template name → podsec's expansion, with the same values.
 fn podsec_render(chart: &Path, values: Option<&Path>, config: &Config) -> BTreeMap<String, String> {
@@ -63,13 +51,6 @@ fn podsec_render(chart: &Path, values: Option<&Path>, config: &Config) -> BTreeM
             (format!("{name}/{relative}"), expansion.text)
         })
         .collect()
-}
-
-fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(dir).map(|d| d.map(|e| e.unwrap().path()).collect()).unwrap_or_default();
-    entries.sort();
-    entries
 }
 
 #[test]

@@ -2,6 +2,7 @@
 #![allow(dead_code)] // Each test file uses a different part.
 
 pub mod cli;
+pub mod helm;
 pub mod kustomize;
 
 use std::path::{Path, PathBuf};
