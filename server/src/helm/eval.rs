@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::parse::{Arm, Item, Operand, Pipeline, Template};
-use super::values::{join_path, plain_scalar, Data, Member, V};
+use super::values::{plain_scalar, Data, Member, V};
 use crate::provenance::{Expansion, FileId, Location, Via};
 use crate::syntax::template::Action;
 use crate::syntax::Span;
@@ -1575,15 +1575,11 @@ pub fn root_context(values: V, chart: &V, template_name: &str) -> V {
     root
 }
 
-/// Values with their dotted paths attached, under `prefix` for a subchart.
+/// Values with their dotted paths attached, under `prefix` for a subchart
+/// (the root itself has no path).
 pub fn with_paths(values: V, prefix: &str) -> V {
-    let mut values = values;
-    if let Data::Map(members) = &mut values.data {
-        for member in Rc::make_mut(members) {
-            let path = join_path(prefix, &member.key);
-            member.value = std::mem::replace(&mut member.value, V::null()).with_paths(&path);
-        }
-    }
+    let mut values = values.with_paths(prefix);
+    values.path = None;
     values
 }
 

@@ -119,12 +119,9 @@ fn drop_all(root: &Node, text: &str, path: &str) -> Option<Action> {
     })
 }
 
+/// The node at a dotted values path.
 fn node_at<'n>(root: &'n Node, path: &str) -> Option<&'n Node> {
-    let mut here = root;
-    for key in path.split('.') {
-        here = here.get(key)?;
-    }
-    Some(here)
+    root.get_path(&path.split('.').collect::<Vec<_>>())
 }
 
 fn entry_at<'n>(root: &'n Node, section: &str, field: &str) -> Option<&'n syntax::Entry> {

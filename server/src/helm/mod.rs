@@ -209,10 +209,9 @@ fn render_chart(
     let chart_meta = chart.chart_yaml.as_ref().map_or_else(V::empty_map, |f| values::from_yaml(&f.text, f.id));
     let chart_name = chart_meta.get("name").and_then(V::as_str).unwrap_or("chart").to_string();
     let values = eval::with_paths(values, values_prefix);
-    let in_force = values.clone();
     // Paths of a subchart's values start with its name (`exporter.securityContext`):
     // they are looked up in a view nested the same way.
-    let lookup_view = values_prefix.split('.').filter(|k| !k.is_empty()).rev().fold(in_force.clone(), |inner, key| {
+    let lookup_view = values_prefix.split('.').filter(|k| !k.is_empty()).rev().fold(values.clone(), |inner, key| {
         let mut outer = V::empty_map();
         outer.insert(key, None, inner);
         outer
@@ -229,38 +228,15 @@ fn render_chart(
 
     // Subcharts: the parent's `<name>:` values over the subchart's own,
     // `global` shared; a dependency whose condition is false is not rendered.
-    let dependencies = chart_meta.get("dependencies");
     for (name, sub) in &chart.subcharts {
-        let enabled = dependencies
-            .and_then(|d| match &d.data {
-                Data::List(items) => items
-                    .iter()
-                    .find(|i| i.get("alias").or_else(|| i.get("name")).and_then(V::as_str) == Some(name.as_str())),
-                _ => None,
-            })
-            .and_then(|d| d.get("condition").and_then(V::as_str))
-            .map(|condition| {
-                condition.split(',').map(str::trim).find_map(|path| {
-                    let mut here = &in_force;
-                    for key in path.split('.') {
-                        here = here.get(key)?;
-                    }
-                    match here.data {
-                        Data::Bool(b) => Some(b),
-                        _ => None,
-                    }
-                })
-            })
-            .unwrap_or(Some(true))
-            .unwrap_or(true);
-        if !enabled {
+        if !dependency_enabled(&chart_meta, name, &values) {
             continue;
         }
-        let mut sub_values = in_force.get(name).cloned().unwrap_or_else(V::empty_map);
+        let mut sub_values = values.get(name).cloned().unwrap_or_else(V::empty_map);
         if !matches!(sub_values.data, Data::Map(_)) {
             sub_values = V::empty_map();
         }
-        if let Some(global) = in_force.get("global") {
+        if let Some(global) = values.get("global") {
             let mut merged_global = sub_values.get("global").cloned().unwrap_or_else(V::empty_map);
             values::merge(&mut merged_global, global.clone());
             sub_values.insert("global", None, merged_global);
@@ -271,6 +247,27 @@ fn render_chart(
         let prefix = values::join_path(values_prefix, name);
         render_chart(sub, texts, &prefix, sub_values, parsed, defines, config, environment, judged, result);
     }
+}
+
+/// Whether Chart.yaml's dependency `name` (or alias) is rendered: its
+/// `condition` (comma-separated paths, the first boolean wins) under
+/// `values`, else yes.
+fn dependency_enabled(chart_meta: &V, name: &str, values: &V) -> bool {
+    let dependency = chart_meta.get("dependencies").and_then(|d| match &d.data {
+        Data::List(items) => {
+            items.iter().find(|i| i.get("alias").or_else(|| i.get("name")).and_then(V::as_str) == Some(name))
+        }
+        _ => None,
+    });
+    let Some(condition) = dependency.and_then(|d| d.get("condition")).and_then(V::as_str) else { return true };
+    condition
+        .split(',')
+        .map(str::trim)
+        .find_map(|path| match lookup(values, path)?.data {
+            Data::Bool(enabled) => Some(enabled),
+            _ => None,
+        })
+        .unwrap_or(true)
 }
 
 /// Analyses one rendered template and places its findings.
