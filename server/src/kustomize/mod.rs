@@ -203,14 +203,18 @@ impl Judged {
 pub fn judge(overlays: &[(PathBuf, String)], source: &dyn FileSource, config_for: &dyn Fn(&Path) -> Config) -> Judged {
     let overlays: Vec<Overlay> =
         overlays.iter().map(|(dir, name)| judge_overlay(dir, name, source, &config_for(dir))).collect();
+    Judged { findings: merge_findings(overlays.iter()), patch_only: patch_only(overlays.iter()), overlays }
+}
+
+/// The files `overlays` read as patches and never as resources.
+pub fn patch_only<'o>(overlays: impl Iterator<Item = &'o Overlay>) -> BTreeSet<FileId> {
     let mut patches = BTreeSet::new();
     let mut resources = BTreeSet::new();
-    for overlay in &overlays {
+    for overlay in overlays {
         patches.extend(overlay.build.patch_files.iter().copied());
         resources.extend(overlay.build.resource_files.iter().copied());
     }
-    let patch_only = patches.difference(&resources).copied().collect();
-    Judged { findings: merge_findings(overlays.iter()), overlays, patch_only }
+    patches.difference(&resources).copied().collect()
 }
 
 /// One finding per place, rule and message, naming every overlay it holds in.

@@ -11,6 +11,7 @@ use super::position::{range, PositionEncoding};
 use super::segment::PlacedSegment;
 use crate::analysis::{analyze_document, FileWide, Finding, Severity};
 use crate::config::Config;
+use crate::provenance::{FileId, SourceRelated};
 use crate::text::LineIndex;
 
 pub const SOURCE: &str = "podsec";
@@ -215,6 +216,29 @@ pub fn compute_settings(text: &str, encoding: PositionEncoding) -> Vec<Diagnosti
             to_diagnostic(text, &index, &finding, encoding, None)
         })
         .collect()
+}
+
+/// The related places of a finding placed from an assembled text (a
+/// chart's template, an overlay), in whatever files they are, as LSP
+/// related information; `file` gives a file's URI and text, `indexes`
+/// keeps each file's line index across calls. `None` when there are none.
+pub fn related_information<T: AsRef<str>>(
+    related: &[SourceRelated],
+    mut file: impl FnMut(FileId) -> Option<(Url, T)>,
+    indexes: &mut HashMap<FileId, LineIndex>,
+    encoding: PositionEncoding,
+) -> Option<Vec<DiagnosticRelatedInformation>> {
+    let related: Vec<DiagnosticRelatedInformation> = related
+        .iter()
+        .filter_map(|r| {
+            let (uri, text) = file(r.location.file)?;
+            let text = text.as_ref();
+            let index = indexes.entry(r.location.file).or_insert_with(|| LineIndex::new(text));
+            let range = range(text, index, r.location.span, encoding);
+            Some(DiagnosticRelatedInformation { location: Location { uri, range }, message: r.message.clone() })
+        })
+        .collect();
+    (!related.is_empty()).then_some(related)
 }
 
 /// `at`: the document's URI and the line of the file `text` starts on, for

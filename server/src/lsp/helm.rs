@@ -7,9 +7,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use tower_lsp::lsp_types::{
-    Diagnostic, DiagnosticRelatedInformation, Hover, HoverContents, Location, MarkupContent, MarkupKind, Position,
-};
+use tower_lsp::lsp_types::{Diagnostic, Hover, HoverContents, MarkupContent, MarkupKind, Position};
 
 use super::position::{self, PositionEncoding};
 use super::state::*;
@@ -78,20 +76,12 @@ pub(in crate::lsp) fn diagnostics(chart: &JudgedChart, file: FileId, encoding: P
         .filter(|f| f.location.file == file)
         .map(|placed| {
             let mut diagnostic = diagnostics::to_diagnostic(text, &index, &placed.finding, encoding, None);
-            let related: Vec<DiagnosticRelatedInformation> = placed
-                .related
-                .iter()
-                .filter_map(|r| {
-                    let other = chart.texts.get(&r.location.file)?;
-                    let uri = Url::from_file_path(chart.paths.get(r.location.file.0 as usize)?).ok()?;
-                    let index = indexes.entry(r.location.file).or_insert_with(|| LineIndex::new(other));
-                    let range = position::range(other, index, r.location.span, encoding);
-                    Some(DiagnosticRelatedInformation { location: Location { uri, range }, message: r.message.clone() })
-                })
-                .collect();
-            if !related.is_empty() {
-                diagnostic.related_information = Some(related);
-            }
+            let file = |id: FileId| {
+                let uri = Url::from_file_path(chart.paths.get(id.0 as usize)?).ok()?;
+                Some((uri, chart.texts.get(&id)?))
+            };
+            diagnostic.related_information =
+                diagnostics::related_information(&placed.related, file, &mut indexes, encoding);
             diagnostic
         })
         .collect()

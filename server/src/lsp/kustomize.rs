@@ -11,13 +11,12 @@
 //! change on disk) or the settings change, so an edit rebuilds only the
 //! overlays that read the edited file.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tower_lsp::lsp_types::{
-    CodeActionKind, CodeActionOrCommand, Diagnostic, DiagnosticRelatedInformation, Hover, HoverContents, MarkupContent,
-    Position,
+    CodeActionKind, CodeActionOrCommand, Diagnostic, Hover, HoverContents, MarkupContent, Position,
 };
 
 use super::overlay_cache::State;
@@ -82,7 +81,7 @@ pub(in crate::lsp) fn view(shared: &Shared, uri: &Url) -> Option<FileView> {
         return None;
     }
     let source = WorkspaceFiles { shared, roots: &roots };
-    let overlays = overlays(shared, &source, &folders, &roots);
+    let (overlays, generation) = overlays(shared, &source, &folders, &roots);
     let file = lock(&shared.overlays.files).ids.get(&path).copied()?;
     let dependents: Vec<Arc<Overlay>> = overlays.iter().filter(|o| o.build.files.contains(&file)).cloned().collect();
     if dependents.is_empty() {
@@ -90,13 +89,17 @@ pub(in crate::lsp) fn view(shared: &Shared, uri: &Url) -> Option<FileView> {
     }
     let patch_only = {
         let mut state = lock(&shared.overlays.state);
-        let patch_only = state.patch_only.get_or_insert_with(|| {
-            let patches: BTreeSet<FileId> = overlays.iter().flat_map(|o| o.build.patch_files.iter().copied()).collect();
-            let resources: BTreeSet<FileId> =
-                overlays.iter().flat_map(|o| o.build.resource_files.iter().copied()).collect();
-            Arc::new(patches.difference(&resources).copied().collect())
-        });
-        patch_only.contains(&file)
+        match &state.patch_only {
+            Some(patch_only) if state.generation == generation => patch_only.contains(&file),
+            _ => {
+                let patch_only = Arc::new(kustomize::patch_only(overlays.iter().map(Arc::as_ref)));
+                let contains = patch_only.contains(&file);
+                if state.generation == generation {
+                    state.patch_only = Some(patch_only);
+                }
+                contains
+            }
+        }
     };
     let findings = kustomize::merge_findings(dependents.iter().map(Arc::as_ref))
         .into_iter()
@@ -106,19 +109,26 @@ pub(in crate::lsp) fn view(shared: &Shared, uri: &Url) -> Option<FileView> {
 }
 
 /// Every overlay of the workspace, built and judged (from the cache when
-/// none of its files changed).
+/// none of its files changed), and the cache's generation they were read
+/// at: what was built is kept only if nothing was forgotten meanwhile.
 fn overlays(
     shared: &Shared,
     source: &WorkspaceFiles<'_>,
     folders: &Arc<BTreeSet<PathBuf>>,
     roots: &[PathBuf],
-) -> Vec<Arc<Overlay>> {
-    let known = {
+) -> (Vec<Arc<Overlay>>, u64) {
+    let (known, generation) = {
         let mut state = lock(&shared.overlays.state);
         if !Arc::ptr_eq(&state.folders, folders) && *state.folders != **folders {
-            *state = State { folders: folders.clone(), ..State::default() };
+            *state = State { folders: folders.clone(), generation: state.generation + 1, ..State::default() };
         }
-        state.overlays.clone()
+        (state.overlays.clone(), state.generation)
+    };
+    let keep = |update: &mut dyn FnMut(&mut State)| {
+        let mut state = lock(&shared.overlays.state);
+        if state.generation == generation {
+            update(&mut state);
+        }
     };
     let named = known.unwrap_or_else(|| {
         let dirs: Vec<PathBuf> = folders.iter().cloned().collect();
@@ -129,10 +139,10 @@ fn overlays(
                 (dir, if name.is_empty() { ".".into() } else { name })
             })
             .collect();
-        lock(&shared.overlays.state).overlays = Some(named.clone());
+        keep(&mut |state| state.overlays = Some(named.clone()));
         named
     });
-    named
+    let overlays = named
         .into_iter()
         .map(|(dir, name)| {
             if let Some(judged) = lock(&shared.overlays.state).judged.get(&dir) {
@@ -140,10 +150,13 @@ fn overlays(
             }
             let config = config_of(shared, &dir);
             let judged = Arc::new(kustomize::judge_overlay(&dir, &name, source, &config));
-            lock(&shared.overlays.state).judged.insert(dir, judged.clone());
+            keep(&mut |state| {
+                state.judged.insert(dir.clone(), judged.clone());
+            });
             judged
         })
-        .collect()
+        .collect();
+    (overlays, generation)
 }
 
 /// The settings in force in an overlay's folder.
@@ -169,18 +182,21 @@ pub(in crate::lsp) fn diagnostics(
         diagnostics.retain(|d| is_code(d, YAML_SYNTAX.code));
     }
     let index = LineIndex::new(text);
-    let roots = workspace(shared).0;
+    let mut indexes = HashMap::new();
+    // Related places are in files the overlays read: their texts as read.
+    let file = |id: FileId| {
+        let text = view.dependents.iter().find_map(|o| o.build.texts.get(&id))?.clone();
+        let uri = Url::from_file_path(lock(&shared.overlays.files).paths.get(id.0 as usize)?).ok()?;
+        Some((uri, text))
+    };
     for placed in &view.findings {
         let mut diagnostic = super::diagnostics::to_diagnostic(text, &index, &placed.finding, encoding, None);
         // A base's own finding is shown once, not again per overlay.
         if diagnostics.iter().any(|d| d.range == diagnostic.range && is_code(d, placed.finding.rule.code)) {
             continue;
         }
-        let related: Vec<DiagnosticRelatedInformation> =
-            placed.related.iter().filter_map(|r| related(shared, &roots, r, encoding)).collect();
-        if !related.is_empty() {
-            diagnostic.related_information = Some(related);
-        }
+        diagnostic.related_information =
+            super::diagnostics::related_information(&placed.related, file, &mut indexes, encoding);
         diagnostics.push(diagnostic);
     }
     DiagnosticsJson::from_diagnostics(&diagnostics)
@@ -188,23 +204,6 @@ pub(in crate::lsp) fn diagnostics(
 
 fn is_code(diagnostic: &Diagnostic, code: &str) -> bool {
     matches!(&diagnostic.code, Some(tower_lsp::lsp_types::NumberOrString::String(c)) if c == code)
-}
-
-/// A related location of a finding, in whatever file it is.
-fn related(
-    shared: &Shared,
-    roots: &[PathBuf],
-    related: &crate::provenance::SourceRelated,
-    encoding: PositionEncoding,
-) -> Option<DiagnosticRelatedInformation> {
-    let path = lock(&shared.overlays.files).paths.get(related.location.file.0 as usize)?.clone();
-    let (_, text) = WorkspaceFiles { shared, roots }.file(&path)?;
-    let index = LineIndex::new(&text);
-    let range = position::range(&text, &index, related.location.span, encoding);
-    Some(DiagnosticRelatedInformation {
-        location: tower_lsp::lsp_types::Location { uri: Url::from_file_path(&path).ok()?, range },
-        message: related.message.clone(),
-    })
 }
 
 /// `hover` (podsec's own hover on a field of the file) with what each

@@ -40,6 +40,9 @@ impl FileTable {
 
 #[derive(Default)]
 pub(in crate::lsp) struct State {
+    /// Counts the forgettings: an overlay built from what was read before
+    /// one is not kept (its files may have changed meanwhile).
+    pub(in crate::lsp) generation: u64,
     /// The kustomization folders the overlays were found among.
     pub(in crate::lsp) folders: Arc<BTreeSet<PathBuf>>,
     /// The overlays (folder, name), once found.
@@ -57,6 +60,7 @@ impl Overlays {
     pub(in crate::lsp) fn forget_file(&self, path: &Path) {
         let id = lock(&self.files).ids.get(path).copied();
         let mut state = lock(&self.state);
+        state.generation += 1;
         if is_kustomization(path) {
             state.overlays = None;
         }
@@ -69,12 +73,14 @@ impl Overlays {
     /// Forgets everything (settings or the workspace's kustomizations changed).
     pub(in crate::lsp) fn forget_all(&self) {
         let mut state = lock(&self.state);
+        state.generation += 1;
         state.overlays = None;
         state.judged.clear();
         state.patch_only = None;
     }
 
     /// The paths of the files the current overlays that read `path` read.
+    /// (Locks `files`, then `state`: the one order both are taken in.)
     pub(in crate::lsp) fn files_beside(&self, path: &Path) -> Vec<PathBuf> {
         let files = lock(&self.files);
         let Some(id) = files.ids.get(path) else { return Vec::new() };

@@ -8,6 +8,10 @@ pub(in crate::lsp) async fn handle(backend: &Backend, params: HoverParams) -> Re
     // A values key that flows into a chart's securityContexts.
     let in_chart = guarded("hover", &uri, || {
         let (config, _) = backend.shared.config_for(&uri);
+        // Only a values file's keys flow anywhere: a template's hover is its own.
+        if !super::super::helm::is_values_file(&backend.shared, &uri, &config) {
+            return None;
+        }
         let (chart, file) = super::super::helm::judge(&backend.shared, &uri, &config)?;
         super::super::helm::hover(&chart, file, place.position, backend.shared.encoding())
     })?;
