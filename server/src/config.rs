@@ -273,12 +273,6 @@ pub fn read_settings<'v, P: Copy>(
     use SettingValue::*;
     let mut settings = Settings::default();
     let mut problems = Vec::new();
-    let boolean = |value: &SettingValue<P>| match value {
-        Bool(b) => Some(*b),
-        Text("true") => Some(true),
-        Text("false") => Some(false),
-        _ => None,
-    };
     for SettingEntry { key, key_at, value, value_at } in entries {
         let mut problem = |message: String| problems.push((value_at, message));
         match key {
@@ -296,11 +290,11 @@ pub fn read_settings<'v, P: Copy>(
                 },
                 _ => problem("`kubernetesVersion` is a version such as \"1.30\", written as a string".to_string()),
             },
-            "bestPractices" => match boolean(&value) {
+            "bestPractices" => match setting_bool(&value) {
                 Some(on) => settings.best_practices = Some(on),
                 None => problem("`bestPractices` is true or false".to_string()),
             },
-            "namespaceLabels" => match boolean(&value) {
+            "namespaceLabels" => match setting_bool(&value) {
                 Some(on) => settings.namespace_labels = Some(on),
                 None => problem("`namespaceLabels` is true or false".to_string()),
             },
@@ -336,12 +330,7 @@ pub fn read_settings<'v, P: Copy>(
                 Null => {}
                 _ => problem(format!("`helm` is a mapping of Helm settings: {}", HELM_KEYS.join(", "))),
             },
-            other => {
-                let hint = crate::suggest::nearest_name(other, &SETTINGS_KEYS)
-                    .map(|c| format!("; did you mean `{c}`?"))
-                    .unwrap_or_else(|| format!(" (known: {})", SETTINGS_KEYS.join(", ")));
-                problems.push((key_at, format!("unknown setting `{other}`{hint}")));
-            }
+            other => problems.push((key_at, unknown_setting("", other, &SETTINGS_KEYS))),
         }
     }
     (settings, problems)
@@ -373,18 +362,32 @@ fn read_helm<'v, P: Copy>(entries: Vec<SettingEntry<'v, P>>, settings: &mut Sett
                 "`helm.valuesFiles` is a list of values files, relative to each chart's folder, e.g. [values-prod.yaml]"
                     .to_string(),
             )),
-            ("openshift", Bool(on)) => settings.helm_openshift = Some(on),
-            ("openshift", Text("true")) => settings.helm_openshift = Some(true),
-            ("openshift", Text("false")) => settings.helm_openshift = Some(false),
-            ("openshift", _) => problems.push((value_at, "`helm.openshift` is true or false".to_string())),
-            (other, _) => {
-                let hint = crate::suggest::nearest_name(other, &HELM_KEYS)
-                    .map(|c| format!("; did you mean `{c}`?"))
-                    .unwrap_or_else(|| format!(" (known: {})", HELM_KEYS.join(", ")));
-                problems.push((key_at, format!("unknown setting `helm.{other}`{hint}")));
-            }
+            ("openshift", value) => match setting_bool(&value) {
+                Some(on) => settings.helm_openshift = Some(on),
+                None => problems.push((value_at, "`helm.openshift` is true or false".to_string())),
+            },
+            (other, _) => problems.push((key_at, unknown_setting("helm.", other, &HELM_KEYS))),
         }
     }
+}
+
+/// A setting's true or false (editors may send them as strings).
+fn setting_bool<P>(value: &SettingValue<P>) -> Option<bool> {
+    match value {
+        SettingValue::Bool(b) => Some(*b),
+        SettingValue::Text("true") => Some(true),
+        SettingValue::Text("false") => Some(false),
+        _ => None,
+    }
+}
+
+/// The problem with an unknown key among `known` (under `prefix`, e.g.
+/// `helm.`), with the nearest known one.
+fn unknown_setting(prefix: &str, key: &str, known: &[&str]) -> String {
+    let hint = crate::suggest::nearest_name(key, known)
+        .map(|c| format!("; did you mean `{c}`?"))
+        .unwrap_or_else(|| format!(" (known: {})", known.join(", ")));
+    format!("unknown setting `{prefix}{key}`{hint}")
 }
 
 /// Reads a `.podsec.yaml` text. Never fails: problems come back with their

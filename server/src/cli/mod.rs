@@ -430,13 +430,7 @@ pub fn check(mut args: CheckArgs) -> ExitCode {
     // findings on a value that --set gives.
     for (display, text, placed) in charts.undelivered() {
         if going {
-            let extras: Vec<_> = placed.iter().map(|p| (p.values_path.clone(), p.related.clone())).collect();
-            let mut report = FileReport::new(display, text, placed.into_iter().map(|p| p.finding).collect());
-            for (located, (values_path, related)) in report.findings.iter_mut().zip(extras) {
-                located.values_path = values_path;
-                located.related = related;
-            }
-            let outcome = Outcome::Checked(report, None);
+            let outcome = Outcome::Checked(chart_report(display, text, placed), None);
             let rendered = render(&outcome, args.format);
             going = sink((outcome, rendered));
         }
@@ -632,27 +626,20 @@ fn check_text(input: &Input, text: String, config: &Config, mode: Option<fix::Mo
             inputs::Source::File(path) if unchanged => charts.findings_for(path, config),
             _ => None,
         };
-        let (findings, extras) = match in_chart {
+        let report = match in_chart {
             // A chart's file: judged with the chart's values.
-            Some(placed) => {
-                let extras = placed.iter().map(|p| (p.values_path.clone(), p.related.clone())).collect();
-                (placed.into_iter().map(|p| p.finding).collect(), extras)
+            Some(placed) => chart_report(input.display.clone(), text, placed),
+            None if partial => FileReport::new(input.display.clone(), text, Vec::new()),
+            None => {
+                let findings = analysis::analyze(&text, config).findings;
+                FileReport::new(input.display.clone(), text, findings)
             }
-            None if partial => (Vec::new(), Vec::new()),
-            None => (analysis::analyze(&text, config).findings, Vec::new()),
         };
-        Ok::<_, InputError>((text, findings, change, extras))
+        Ok::<_, InputError>((report, change))
     }));
     match result {
         Ok(Err(error)) => Outcome::Failed(error),
-        Ok(Ok((text, findings, change, extras))) => {
-            let mut report = FileReport::new(input.display.clone(), text, findings);
-            for (located, (values_path, related)) in report.findings.iter_mut().zip(extras) {
-                located.values_path = values_path;
-                located.related = related;
-            }
-            Outcome::Checked(report, change)
-        }
+        Ok(Ok((report, change))) => Outcome::Checked(report, change),
         Err(_) => Outcome::Failed(InputError {
             display: input.display.clone(),
             reason: "internal error while analysing it (a podsec bug: please report it)".to_owned(),
@@ -720,6 +707,18 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// The report of a chart's file: findings with their values paths and
+/// related places (the template lines the values flow into).
+fn chart_report(display: String, text: String, placed: Vec<helm::Placed>) -> FileReport {
+    let extras: Vec<_> = placed.iter().map(|p| (p.values_path.clone(), p.related.clone())).collect();
+    let mut report = FileReport::new(display, text, placed.into_iter().map(|p| p.finding).collect());
+    for (located, (values_path, related)) in report.findings.iter_mut().zip(extras) {
+        located.values_path = values_path;
+        located.related = related;
+    }
+    report
 }
 
 #[cfg(test)]

@@ -72,8 +72,7 @@ fn built_namespaces(build: &Build, dir: &Path, source: &dyn FileSource) -> Vec<N
 /// came from.
 fn input_line(expansion: &Expansion, build: &Build, line: usize) -> Option<(FileId, usize)> {
     let origin = expansion.origin_of_line(line.checked_sub(1)?)?;
-    let text = build.texts.get(&origin.file)?;
-    Some((origin.file, text[..origin.span.start.min(text.len())].matches('\n').count() + 1))
+    build.texts.contains_key(&origin.file).then(|| (origin.file, input_line_of(build, origin)))
 }
 
 /// Builds the overlay in `dir` and judges its workloads under `config`
