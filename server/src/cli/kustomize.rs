@@ -106,25 +106,28 @@ impl Overlays {
             return None;
         }
         let dirs: Vec<PathBuf> = kustomizations.iter().map(|(dir, _)| dir.clone()).collect();
-        let mut overlays: BTreeSet<PathBuf> = kustomize::overlays_among(&dirs, &files).into_iter().collect();
+        let mut overlays = kustomize::built_overlays_among(&dirs, &files);
         // A kustomization named on the command line is judged as an overlay.
         for path in named {
             let dir = absolute(path);
-            if dirs.contains(&dir) && !kustomize::build(&dir, &files).is_component {
-                overlays.insert(dir);
+            if dirs.contains(&dir) && !overlays.contains_key(&dir) {
+                let build = kustomize::build(&dir, &files);
+                if !build.is_component {
+                    overlays.insert(dir, build);
+                }
             }
         }
         let mut configs = BTreeMap::new();
-        let named: Vec<(PathBuf, String)> = overlays
+        let named: Vec<(PathBuf, String, kustomize::Build)> = overlays
             .into_iter()
-            .filter_map(|dir| {
+            .filter_map(|(dir, build)| {
                 let (_, input) = kustomizations.iter().find(|(d, _)| *d == dir)?;
                 configs.insert(dir.clone(), config_for(input));
                 let name = Path::new(&input.display).parent().map(display_path).filter(|n| !n.is_empty());
-                Some((dir, name.unwrap_or_else(|| ".".into())))
+                Some((dir, name.unwrap_or_else(|| ".".into()), build))
             })
             .collect();
-        let judged = kustomize::judge(&named, &files, &|dir| (*configs[dir]).clone());
+        let judged = kustomize::judge_builds(named, &files, &|dir| (*configs[dir]).clone());
         let mut by_name = BTreeMap::new();
         for input in &inputs {
             if let Source::File(path) = &input.source {

@@ -80,6 +80,11 @@ fn input_line(expansion: &Expansion, build: &Build, line: usize) -> Option<(File
 pub fn judge_overlay(dir: &Path, name: &str, source: &dyn FileSource, config: &Config) -> Overlay {
     let dir = normalize(dir);
     let build = build::build(&dir, source);
+    judge_built(dir, name, build, source, config)
+}
+
+/// [`judge_overlay`] for an overlay already built (in `dir`, normalized).
+pub fn judge_built(dir: PathBuf, name: &str, build: Build, source: &dyn FileSource, config: &Config) -> Overlay {
     let expansion = expand(&build);
     let own = built_namespaces(&build, &dir, source);
     let mut config = config.clone();
@@ -158,19 +163,23 @@ fn source_lines(message: &str, file: FileId, expansion: &Expansion, build: &Buil
 /// The overlays among `kustomizations` (folders): those no other one
 /// includes, components excepted.
 pub fn overlays_among(kustomizations: &[PathBuf], source: &dyn FileSource) -> Vec<PathBuf> {
+    built_overlays_among(kustomizations, source).into_keys().collect()
+}
+
+/// [`overlays_among`] with their builds (each kustomization is built once
+/// to learn what it includes: the overlays' builds are kept for judging).
+pub fn built_overlays_among(kustomizations: &[PathBuf], source: &dyn FileSource) -> BTreeMap<PathBuf, Build> {
     let mut included = BTreeSet::new();
-    let mut candidates = Vec::new();
+    let mut candidates = BTreeMap::new();
     for dir in kustomizations {
         let dir = normalize(dir);
         let build = build::build(&dir, source);
         included.extend(build.included.iter().cloned());
         if !build.is_component {
-            candidates.push(dir);
+            candidates.insert(dir, build);
         }
     }
-    candidates.retain(|dir| !included.contains(dir));
-    candidates.sort();
-    candidates.dedup();
+    candidates.retain(|dir, _| !included.contains(dir));
     candidates
 }
 
@@ -200,8 +209,27 @@ impl Judged {
 /// Judges `overlays` (folder and name); `config_for` gives the settings of
 /// each overlay's folder.
 pub fn judge(overlays: &[(PathBuf, String)], source: &dyn FileSource, config_for: &dyn Fn(&Path) -> Config) -> Judged {
-    let overlays: Vec<Overlay> =
-        overlays.iter().map(|(dir, name)| judge_overlay(dir, name, source, &config_for(dir))).collect();
+    let built = overlays.iter().map(|(dir, name)| {
+        let dir = normalize(dir);
+        let build = build::build(&dir, source);
+        (dir, name.clone(), build)
+    });
+    judge_builds(built.collect(), source, config_for)
+}
+
+/// [`judge`] for overlays already built: (folder, name, build).
+pub fn judge_builds(
+    overlays: Vec<(PathBuf, String, Build)>,
+    source: &dyn FileSource,
+    config_for: &dyn Fn(&Path) -> Config,
+) -> Judged {
+    let overlays: Vec<Overlay> = overlays
+        .into_iter()
+        .map(|(dir, name, build)| {
+            let config = config_for(&dir);
+            judge_built(dir, &name, build, source, &config)
+        })
+        .collect();
     Judged { findings: merge_findings(overlays.iter()), patch_only: patch_only(overlays.iter()), overlays }
 }
 

@@ -11,7 +11,7 @@
 //! change on disk) or the settings change, so an edit rebuilds only the
 //! overlays that read the edited file.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -130,13 +130,16 @@ fn overlays(
             update(&mut state);
         }
     };
+    // Found again: each kustomization built once, the overlays' builds judged.
+    let mut fresh = BTreeMap::new();
     let named = known.unwrap_or_else(|| {
         let dirs: Vec<PathBuf> = folders.iter().cloned().collect();
-        let named: Vec<(PathBuf, String)> = kustomize::overlays_among(&dirs, source)
-            .into_iter()
+        fresh = kustomize::built_overlays_among(&dirs, source);
+        let named: Vec<(PathBuf, String)> = fresh
+            .keys()
             .map(|dir| {
-                let name = super::index::display_path(&dir, roots);
-                (dir, if name.is_empty() { ".".into() } else { name })
+                let name = super::index::display_path(dir, roots);
+                (dir.clone(), if name.is_empty() { ".".into() } else { name })
             })
             .collect();
         keep(&mut |state| state.overlays = Some(named.clone()));
@@ -149,7 +152,10 @@ fn overlays(
                 return judged.clone();
             }
             let config = config_of(shared, &dir);
-            let judged = Arc::new(kustomize::judge_overlay(&dir, &name, source, &config));
+            let judged = Arc::new(match fresh.remove(&dir) {
+                Some(build) => kustomize::judge_built(dir.clone(), &name, build, source, &config),
+                None => kustomize::judge_overlay(&dir, &name, source, &config),
+            });
             keep(&mut |state| {
                 state.judged.insert(dir.clone(), judged.clone());
             });
