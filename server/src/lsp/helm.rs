@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 
 use tower_lsp::lsp_types::{Diagnostic, Hover, HoverContents, MarkupContent, MarkupKind, Position};
 
+use super::chart_cache::JudgedChart;
 use super::position::{self, PositionEncoding};
 use super::state::*;
 use crate::chart_files::{chart_root_within, configured_values_files, is_chart_member, load_chart};
-use crate::helm::{self, ChartAnalysis};
+use crate::helm;
 use crate::provenance::FileId;
 use crate::text::LineIndex;
 
@@ -27,41 +28,49 @@ fn chart_root(shared: &Shared, path: &Path) -> Option<PathBuf> {
     chart_root_within(path, bound.map(PathBuf::as_path))
 }
 
-/// A chart judged for one request, with its files' paths and texts.
-pub(in crate::lsp) struct JudgedChart {
-    pub paths: Vec<PathBuf>,
-    pub texts: HashMap<FileId, String>,
-    pub analysis: ChartAnalysis,
-}
-
-/// The chart `uri` belongs to (as a template or values file), judged now.
-pub(in crate::lsp) fn judge(shared: &Shared, uri: &Url, config: &Config) -> Option<(JudgedChart, FileId)> {
+/// The chart `uri` belongs to (as a template or values file), judged (or
+/// as judged already, when nothing changed since).
+pub(in crate::lsp) fn judge(shared: &Shared, uri: &Url, config: &Config) -> Option<(Arc<JudgedChart>, FileId)> {
     let path = uri.to_file_path().ok()?;
     let root = chart_root(shared, &path)?;
     if !is_chart_member(&root, &path, &config.helm_values_files) {
         return None;
     }
+    let generation = shared.charts.generation();
+    let chart = match shared.charts.get(&root, config, generation) {
+        Some(chart) => chart,
+        None => {
+            let chart = Arc::new(judge_now(shared, &root, config));
+            shared.charts.keep(root, config, generation, chart.clone());
+            chart
+        }
+    };
+    let id = FileId(chart.paths.iter().position(|p| p == &path)? as u32);
+    Some((chart, id))
+}
+
+/// Reads the chart in `root` (open documents as typed) and judges it.
+fn judge_now(shared: &Shared, root: &Path, config: &Config) -> JudgedChart {
     let read = |p: &Path| -> Option<String> {
         Url::from_file_path(p).ok().and_then(|u| shared.documents.text(&u)).or_else(|| std::fs::read_to_string(p).ok())
     };
     let mut paths = Vec::new();
-    let chart = load_chart(&root, &read, &mut paths);
+    let chart = load_chart(root, &read, &mut paths);
     let mut texts: HashMap<FileId, String> = chart.files().into_iter().map(|f| (f.id, f.text.clone())).collect();
     // The values files the settings name, read as typed when open.
     let mut overrides = helm::Overrides::default();
-    for file in configured_values_files(&root, &config.helm_values_files) {
+    for file in configured_values_files(root, &config.helm_values_files) {
         if let Some(text) = read(&file) {
             let id = FileId(paths.len() as u32);
-            let relative = file.strip_prefix(&root).unwrap_or(&file).to_string_lossy().into_owned();
+            let relative = file.strip_prefix(root).unwrap_or(&file).to_string_lossy().into_owned();
             paths.push(file);
             texts.insert(id, text.clone());
             overrides.files.push(helm::ChartFile { id, path: relative, text });
         }
     }
-    let id = FileId(paths.iter().position(|p| p == &path)? as u32);
     let environment = helm::eval::Environment { openshift: config.helm_openshift };
     let analysis = helm::analyze_chart(&chart, &overrides, config, &environment);
-    Some((JudgedChart { paths, texts, analysis }, id))
+    JudgedChart { paths, texts, analysis }
 }
 
 /// The diagnostics of one file of a judged chart.

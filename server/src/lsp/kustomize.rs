@@ -236,29 +236,20 @@ pub(in crate::lsp) fn hover(shared: &Shared, view: &FileView, text: &str, hover:
     Hover { contents: HoverContents::Markup(MarkupContent { kind, value }), range: hover.range }
 }
 
-impl Backend {
-    /// `path` changed (edited, opened, closed, or on disk): the overlays
-    /// that read it are built again when next asked, and the open files
-    /// they read, `except` the one already being analysed, are analysed
-    /// again. A kustomization may change which folders are overlays and
-    /// what they read: every open file is analysed again then.
-    pub(in crate::lsp) fn overlay_file_changed(&self, path: &Path, except: Option<&Url>) {
-        let path = normalize(path);
-        let overlays = &self.shared.overlays;
-        let beside = overlays.files_beside(&path);
-        overlays.forget_file(&path);
-        let open = self.shared.documents.uris();
-        let again: Vec<Url> = if is_kustomization(&path) {
-            open
-        } else {
-            open.into_iter().filter(|uri| uri.to_file_path().is_ok_and(|p| beside.contains(&normalize(&p)))).collect()
-        };
-        for uri in again.into_iter().filter(|uri| Some(uri) != except) {
-            if let Some(ticket) = self.shared.documents.touch(&uri) {
-                self.analyse(uri, ticket);
-            }
-        }
+/// `path` changed (edited, opened, closed, or on disk): the overlays that
+/// read it are built again when next asked. Returns the open files they
+/// read, to analyse again (every open file when `path` is a kustomization,
+/// which may change which folders are overlays and what they read).
+pub(in crate::lsp) fn file_changed(shared: &Shared, path: &Path) -> Vec<Url> {
+    let path = normalize(path);
+    let overlays = &shared.overlays;
+    let beside = overlays.files_beside(&path);
+    overlays.forget_file(&path);
+    let open = shared.documents.uris();
+    if is_kustomization(&path) {
+        return open;
     }
+    open.into_iter().filter(|uri| uri.to_file_path().is_ok_and(|p| beside.contains(&normalize(&p)))).collect()
 }
 
 /// Of the code actions on a file the overlays read only as a patch, the

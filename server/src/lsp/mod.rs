@@ -16,7 +16,8 @@
 //! - [`inlay`], `ide`'s inlay hints in a range, as LSP inlay hints
 //! - [`settings`], where each document's configuration comes from
 //! - [`index`], the workspace's labelled Namespaces and kustomizations
-//! - [`helm`], a chart's files judged with the chart's values
+//! - [`helm`], a chart's files judged with the chart's values ([`chart_cache`]
+//!   keeps the judgement while nothing changes)
 //! - [`kustomize`], bases and patches judged in the overlays that read them
 //!   ([`overlay_cache`] keeps the overlays built)
 //! - [`lens`], each workload's verdict as code lenses and its command
@@ -25,6 +26,7 @@
 
 mod actions;
 mod capabilities;
+mod chart_cache;
 mod diagnostics;
 mod documents;
 mod handlers;

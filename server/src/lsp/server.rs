@@ -32,6 +32,7 @@ impl Backend {
             lists_violations: AtomicBool::new(false),
             completion_client: OnceLock::new(),
             overlays: Default::default(),
+            charts: Default::default(),
         });
         tokio::spawn(publish(output, shared.clone(), queue));
         let backend = Backend { client: client.clone(), shared: shared.clone() };
@@ -117,11 +118,32 @@ impl Backend {
         *lock(&self.shared.trace) = params.value;
     }
 
+    /// `path` changed (edited, opened, closed, or on disk): what was judged
+    /// from it is judged again when next asked (every chart, the overlays
+    /// that read it), and the open files that depend on it (its chart's,
+    /// its overlays'), `except` the one already being analysed, are
+    /// analysed again. Called before any analysis of the new text starts.
+    pub(in crate::lsp) fn file_changed(&self, path: &std::path::Path, except: Option<&Url>) {
+        self.shared.charts.forget();
+        let mut again = super::kustomize::file_changed(&self.shared, path);
+        if let Ok(uri) = Url::from_file_path(path) {
+            again.extend(super::helm::open_chart_files(&self.shared, &uri));
+        }
+        again.sort();
+        again.dedup();
+        for uri in again.into_iter().filter(|uri| Some(uri) != except) {
+            if let Some(ticket) = self.shared.documents.touch(&uri) {
+                self.analyse(uri, ticket);
+            }
+        }
+    }
+
     /// Analyses every open document again (configuration or the workspace's
     /// namespaces changed).
     pub(in crate::lsp) fn analyse_all(&self) {
-        // Overlays are judged under the settings (and namespaces) in force.
+        // Overlays and charts are judged under the settings (and namespaces) in force.
         self.shared.overlays.forget_all();
+        self.shared.charts.forget();
         for uri in self.shared.documents.uris() {
             if let Some(ticket) = self.shared.documents.touch(&uri) {
                 self.analyse(uri, ticket);

@@ -72,6 +72,8 @@ pub struct Shared {
     pub(in crate::lsp) completion_client: OnceLock<CompletionClient>,
     /// The workspace's Kustomize overlays, as last built.
     pub(in crate::lsp) overlays: super::overlay_cache::Overlays,
+    /// The charts of the open files, as last judged.
+    pub(in crate::lsp) charts: super::chart_cache::Charts,
 }
 
 pub(in crate::lsp) enum Publish {

@@ -15,15 +15,10 @@ pub(in crate::lsp) async fn handle(backend: &Backend, params: DidChangeTextDocum
             if backend.shared.documents.take_namespace_edit(&uri) || kustomization {
                 backend.index_document(&uri, true);
             }
-            // The chart's other open files depend on this one's values or defines.
-            for other in super::super::helm::open_chart_files(&backend.shared, &uri) {
-                if let Some(ticket) = backend.shared.documents.touch(&other) {
-                    backend.analyse(other, ticket);
-                }
-            }
-            // The open files of the overlays that read this one.
+            // The chart's other open files (they depend on this one's values
+            // or defines) and the open files of the overlays that read it.
             if let Ok(path) = uri.to_file_path() {
-                backend.overlay_file_changed(&path, Some(&uri));
+                backend.file_changed(&path, Some(&uri));
             }
             if let Some(ticket) = ticket {
                 backend.analyse(uri, ticket);

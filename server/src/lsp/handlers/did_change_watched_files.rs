@@ -19,7 +19,7 @@ pub(in crate::lsp) async fn handle(backend: &Backend, params: DidChangeWatchedFi
         backend.analyse_all();
     }
     for path in &paths {
-        backend.overlay_file_changed(path, None);
+        backend.file_changed(path, None);
     }
     if !paths.is_empty() {
         let _ = backend.shared.index.send(IndexEvent::Disk(paths));

@@ -8,9 +8,9 @@ pub(in crate::lsp) async fn handle(backend: &Backend, params: DidCloseTextDocume
         // Closing an unsaved settings file brings back what the disk says.
         backend.settings_file_changed(&uri);
         backend.index_document(&uri, false);
-        // The disk speaks for it again in the overlays that read it.
+        // The disk speaks for it again in its chart and the overlays that read it.
         if let Ok(path) = uri.to_file_path() {
-            backend.overlay_file_changed(&path, Some(&uri));
+            backend.file_changed(&path, Some(&uri));
         }
         let _ = backend.shared.publisher.send(Publish::Clear { uri });
     } else {

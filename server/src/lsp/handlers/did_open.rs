@@ -8,9 +8,9 @@ pub(in crate::lsp) async fn handle(backend: &Backend, params: DidOpenTextDocumen
     let ticket = backend.shared.documents.open(document.uri.clone(), document.version, &document.text);
     backend.settings_file_changed(&document.uri);
     backend.index_document(&document.uri, true);
-    // The open text now wins over the disk for the overlays that read it.
+    // The open text now wins over the disk for its chart and the overlays that read it.
     if let Ok(path) = document.uri.to_file_path() {
-        backend.overlay_file_changed(&path, Some(&document.uri));
+        backend.file_changed(&path, Some(&document.uri));
     }
     backend.analyse(document.uri, ticket);
 }
